@@ -1,0 +1,1 @@
+"""Batch engines: local processes, and Spark (via mapInArrow) for clusters."""

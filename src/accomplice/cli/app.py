@@ -1,0 +1,97 @@
+"""The Typer application, global options and the one place where errors become one-line messages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from accomplice.errors import AccompliceError
+from accomplice.store import Store, open_store
+
+__all__ = ["app", "err_console", "get_store", "main", "out_console"]
+
+app = typer.Typer(
+    name="accomplice",
+    help="Screen, trace and document North Korea's enablers against the real sanctions lists.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class _State:
+    db_url: str | None = None
+    store: Store | None = None
+
+
+state = _State()
+
+
+def get_store() -> Store:
+    if state.store is None:
+        state.store = open_store(state.db_url)
+    return state.store
+
+
+@app.callback()
+def _global(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", envvar="ACCOMPLICE_DB_URL", help="Store URL (default: the embedded SQLite file)."
+        ),
+    ] = None,
+) -> None:
+    """accomplice: sanctions lists, screening and evidence against North Korea's accomplices."""
+    state.db_url = db
+
+
+def _register() -> None:
+    from accomplice.cli import entity, export, lists, load, serve
+
+    app.add_typer(load.app, name="load")
+    app.add_typer(lists.app, name="lists")
+    app.command("entity")(entity.entity)
+    app.command("export")(export.export)
+    app.command("serve")(serve.serve)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except AccompliceError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_ERROR)
+    except (ArgumentError, OperationalError) as exc:
+        reason = str(exc.orig if isinstance(exc, OperationalError) else exc).splitlines()[0]
+        err_console.print(f"[red]error:[/red] store unavailable: {reason}")
+        sys.exit(EXIT_ERROR)
+    except SQLAlchemyError as exc:
+        err_console.print(f"[red]error:[/red] store error: {str(exc).splitlines()[0]}")
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; the store keeps its previous state")
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

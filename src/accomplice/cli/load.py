@@ -1,0 +1,201 @@
+"""`accomplice load SOURCE PATH`: import a list file (or folder) as a new version of that list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from accomplice import services
+from accomplice.cli.app import err_console, get_store, out_console
+from accomplice.cli.progress import progress_reporter
+from accomplice.errors import AccompliceError
+from accomplice.lists.model import ImportReport
+from accomplice.settings import get_settings
+
+app = typer.Typer(
+    help="Import a sanctions list as a new version (identical files are a fast no-op).", no_args_is_help=True
+)
+
+PathArg = Annotated[Path | None, typer.Argument(help="File or folder to load; omit with --download.")]
+ListOpt = Annotated[
+    str | None, typer.Option("--list", help="Store under this list name instead of the default.")
+]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="Date of the data (YYYY-MM-DD) when the file has none.")
+]
+LabelOpt = Annotated[str | None, typer.Option("--label", help="Version label (default: the data date).")]
+DownloadOpt = Annotated[
+    bool, typer.Option("--download", help="Fetch from the official URL (cached) instead.")
+]
+
+
+def _print_report(report: ImportReport) -> None:
+    v = report.version
+    if report.unchanged:
+        out_console.print(
+            f"{report.list_name}: unchanged, already version {v.seq} ({v.label}); nothing written"
+        )
+        return
+    out_console.print(
+        f"{report.list_name}: version {v.seq} ({v.label}) — {v.counts.get('entities', 0):,} entities, "
+        f"+{report.added_statements:,} / -{report.removed_statements:,} / ={report.retained_statements:,} "
+        f"statements in {report.seconds:.1f}s"
+    )
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+
+
+def _load(
+    fmt: str,
+    path: Path | None,
+    *,
+    list_name: str | None = None,
+    date: str | None = None,
+    label: str | None = None,
+    download: bool = False,
+    mapping: Path | None = None,
+) -> None:
+    store = get_store()
+    if download:
+        from accomplice.sources.download import download_source
+
+        path = download_source(fmt, get_settings().cache_dir, progress=None)
+    if path is None:
+        raise AccompliceError("give a file or folder to load, or --download")
+    with progress_reporter(err_console) as progress:
+        report = services.load_list(
+            store,
+            fmt,
+            path,
+            list_name=list_name,
+            label=label,
+            data_date=date,
+            mapping=mapping,
+            progress=progress,
+        )
+    _print_report(report)
+
+
+@app.command("ofac")
+def load_ofac(
+    path: PathArg = None,
+    list_name: ListOpt = None,
+    date: DateOpt = None,
+    label: LabelOpt = None,
+    download: DownloadOpt = False,
+) -> None:
+    """OFAC legacy CSV: a folder with sdn.csv (or cons_prim.csv) + add/alt/comments, or a lone primary file.
+
+    Example: accomplice load ofac ../shared/data/raw/ofac/2023-12-28 --date 2023-12-28
+    """
+    _load("ofac", path, list_name=list_name, date=date, label=label, download=download)
+
+
+@app.command("un")
+def load_un(
+    path: PathArg = None,
+    list_name: ListOpt = None,
+    date: DateOpt = None,
+    label: LabelOpt = None,
+    download: DownloadOpt = False,
+) -> None:
+    """UN Security Council consolidated list (XML); DPRK (1718 Committee) entries are KPi.*/KPe.*.
+
+    Example: accomplice load un ../shared/data/raw/un/un_consolidated_2026-02-27.xml
+    """
+    _load("un", path, list_name=list_name, date=date, label=label, download=download)
+
+
+@app.command("ftm")
+def load_ftm(
+    path: PathArg = None, list_name: ListOpt = None, date: DateOpt = None, label: LabelOpt = None
+) -> None:
+    """FollowTheMoney JSON lines (OpenSanctions exports, custom lists); keys are the entity ids.
+
+    Example: accomplice load ftm entities.ftm.json --list my_list
+    """
+    _load("ftm", path, list_name=list_name, date=date, label=label)
+
+
+@app.command("csv")
+def load_csv(
+    path: Annotated[Path, typer.Argument(help="CSV file to load.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="FollowTheMoney mapping file (YAML).")],
+    list_name: ListOpt = None,
+    date: DateOpt = None,
+    label: LabelOpt = None,
+) -> None:
+    """Any CSV through a FollowTheMoney mapping file.
+
+    Example: accomplice load csv targets.simple.csv --mapping opensanctions_targets_simple.yml
+    """
+    _load("csv", path, list_name=list_name, date=date, label=label, mapping=mapping)
+
+
+@app.command("uk")
+def load_uk(
+    path: PathArg = None,
+    list_name: ListOpt = None,
+    date: DateOpt = None,
+    label: LabelOpt = None,
+    download: DownloadOpt = False,
+) -> None:
+    """UK HM Treasury / OFSI consolidated list CSV; keys are uk:<Group ID>.
+
+    Example: accomplice load uk ../shared/data/raw/uk/hmt_conlist_2018-04-13.csv
+    """
+    _load("uk", path, list_name=list_name, date=date, label=label, download=download)
+
+
+@app.command("eu")
+def load_eu(
+    path: PathArg = None,
+    list_name: ListOpt = None,
+    date: DateOpt = None,
+    label: LabelOpt = None,
+    download: DownloadOpt = False,
+) -> None:
+    """EU sanctions listings as CSV (Official Journal consolidated regulation tables).
+
+    Example: accomplice load eu ../shared/data/raw/eu/eu_journal_consolidated_32017R1509.csv
+    """
+    _load("eu", path, list_name=list_name, date=date, label=label, download=download)
+
+
+@app.command("all")
+def load_all(
+    download: DownloadOpt = False,
+) -> None:
+    """Every real list of the shared data folder (ACCOMPLICE_SHARED), oldest versions first.
+
+    Example: accomplice load all
+    """
+    store = get_store()
+    settings = get_settings()
+    if download or not settings.raw_dir.is_dir():
+        from accomplice.sources.download import download_all
+
+        if not download:
+            err_console.print(f"{settings.raw_dir} not found; downloading the official lists instead")
+        for fmt, path in download_all(settings.cache_dir):
+            _load(fmt, path)
+        return
+    with progress_reporter(err_console) as progress:
+        reports = services.load_shared(store, settings.raw_dir, progress=progress)
+    table = Table(
+        "list", "version", "entities", "added", "removed", "seconds", title=f"Loaded into {store.url}"
+    )
+    for r in reports:
+        status = "unchanged" if r.unchanged else f"{r.version.seq} ({r.version.label})"
+        table.add_row(
+            r.list_name,
+            status,
+            f"{r.version.counts.get('entities', 0):,}",
+            f"{r.added_statements:,}",
+            f"{r.removed_statements:,}",
+            f"{r.seconds:.1f}",
+        )
+    out_console.print(table)

@@ -1,0 +1,32 @@
+"""Errors that reach users as one readable line, never as a traceback."""
+
+from __future__ import annotations
+
+__all__ = ["AccompliceError", "InputError", "NotFoundError", "OfflineError"]
+
+
+class AccompliceError(Exception):
+    """Base of every error accomplice reports to a user; ``str()`` is the whole message."""
+
+
+class InputError(AccompliceError):
+    """A file we were asked to read is malformed, wrongly encoded, hostile or of the wrong kind.
+
+    The message names the file and, where known, the line (or XML element) so that the user can open
+    the file at the right place.
+    """
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class NotFoundError(AccompliceError):
+    """A key, list or version that the store does not hold."""
+
+
+class OfflineError(AccompliceError):
+    """A download was asked for and the network (or the official server) cannot be reached."""

@@ -1,0 +1,1 @@
+"""Pure matching core: candidate index keys and scoring features that explain themselves."""

@@ -1,0 +1,1 @@
+"""Pure name handling: normalisation, scripts, transliteration and romanization, legal forms, glossaries."""

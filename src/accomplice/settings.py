@@ -1,0 +1,48 @@
+"""Where accomplice finds shared data and keeps its store; read from the environment once per call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings", "get_settings"]
+
+# The shared data folder sits beside the project checkout (`../shared`), as in CI.
+DEFAULT_SHARED = "../shared"
+DEFAULT_DATA_DIR = "data"
+DB_FILENAME = "accomplice.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    shared_dir: Path
+    data_dir: Path
+    db_url: str
+    cache_dir: Path
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.shared_dir / "data" / "raw"
+
+
+def _project_root() -> Path:
+    # src/accomplice/settings.py -> project root, for editable installs run from elsewhere.
+    return Path(__file__).resolve().parents[2]
+
+
+def _resolve_shared() -> Path:
+    configured = os.environ.get("ACCOMPLICE_SHARED")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    from_cwd = Path(DEFAULT_SHARED).resolve()
+    if from_cwd.exists():
+        return from_cwd
+    return (_project_root() / DEFAULT_SHARED).resolve()
+
+
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("ACCOMPLICE_DATA_DIR", DEFAULT_DATA_DIR)).expanduser().resolve()
+    db_url = os.environ.get("ACCOMPLICE_DB_URL") or f"sqlite:///{data_dir / DB_FILENAME}"
+    cache_dir = Path(os.environ.get("ACCOMPLICE_CACHE_DIR", str(data_dir / "downloads"))).expanduser()
+    return Settings(shared_dir=_resolve_shared(), data_dir=data_dir, db_url=db_url, cache_dir=cache_dir)

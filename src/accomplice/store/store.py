@@ -1,0 +1,725 @@
+"""The store: versioned list statements in SQLite or PostgreSQL behind one small API.
+
+Every value a list states is a row in `statements` with the interval `[first_seq, last_seq]` of that
+list's versions in which it was seen; `last_seq` is NULL while the value is still seen. An import compares
+the new values with the open ones, per component, and only closes the intervals of values that went and
+inserts rows for values that came, all inside one transaction: a failed or killed import leaves the
+previous version exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from followthemoney import model
+from followthemoney.types import registry
+from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from accomplice.errors import NotFoundError
+from accomplice.lists.diff import diff_states
+from accomplice.lists.model import (
+    COMPONENT_MAIN,
+    EntityRecord,
+    EntitySnapshot,
+    ImportReport,
+    ListDiff,
+    ListInfo,
+    ListSpec,
+    ProgressFn,
+    SourceFile,
+    StatementView,
+    VersionInfo,
+    statement_hash,
+)
+from accomplice.store import migrate
+from accomplice.store.engine import make_engine
+from accomplice.store.schema import entities, entity_lists, list_versions, source_lists, statements
+
+__all__ = ["ENTITY_ID_PROP", "EntityRow", "Store", "open_store"]
+
+# The statement that says "this entity exists in this list", after nomenklatura's convention: its value
+# is the key itself, so an entity without any other value in a component still has a presence.
+ENTITY_ID_PROP = "id"
+
+# SQLite accepts at most 32,766 bound parameters per statement; chunks stay far below on every backend.
+CHUNK = 900
+STATEMENT_COLUMNS = (
+    "hash",
+    "list_name",
+    "entity_key",
+    "component",
+    "schema",
+    "prop",
+    "value",
+    "lang",
+    "original_value",
+    "ref_key",
+    "first_seq",
+    "last_seq",
+    "is_current",
+)
+# Rows written between two progress callbacks during an import.
+PROGRESS_EVERY = 5_000
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@cache
+def _is_ref(schema: str, prop: str) -> bool:
+    schema_obj = model.get(schema)
+    if schema_obj is None:
+        return False
+    prop_obj = schema_obj.get(prop)
+    return prop_obj is not None and prop_obj.type == registry.entity
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRow:
+    key: str
+    schema: str
+    caption: str
+    is_current: bool
+    lists: tuple[str, ...]
+
+
+def _version_from_row(row: Any) -> VersionInfo:
+    files = tuple(SourceFile(**f) for f in row.files)
+    imported_at = row.imported_at
+    if imported_at.tzinfo is None:  # SQLite hands back naive datetimes; we only ever store UTC
+        imported_at = imported_at.replace(tzinfo=UTC)
+    return VersionInfo(
+        list_name=row.list_name,
+        seq=row.seq,
+        label=row.label,
+        data_date=row.data_date,
+        imported_at=imported_at,
+        checksum=row.checksum,
+        components=tuple(row.components),
+        files=files,
+        counts=dict(row.counts),
+        warnings=tuple(row.warnings),
+    )
+
+
+class Store:
+    """Versioned sanctions-list statements in one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _writer(self) -> Engine:
+        return self.engine.execution_options(sqlite_write=True)
+
+    # -- lists and versions -------------------------------------------------------------------------
+
+    def lists(self) -> list[ListInfo]:
+        with self.engine.connect() as conn:
+            specs = conn.execute(select(source_lists).order_by(source_lists.c.name)).all()
+            version_rows = conn.execute(select(list_versions).order_by(list_versions.c.seq)).all()
+            current: dict[str, int] = dict(
+                conn.execute(
+                    select(entity_lists.c.list_name, func.count())
+                    .where(entity_lists.c.is_current.is_(True))
+                    .group_by(entity_lists.c.list_name)
+                ).all()
+            )
+        by_list: dict[str, list[Any]] = defaultdict(list)
+        for row in version_rows:
+            by_list[row.list_name].append(row)
+        infos = []
+        for spec in specs:
+            versions = by_list.get(spec.name, [])
+            latest = versions[-1] if versions else None
+            infos.append(
+                ListInfo(
+                    name=spec.name,
+                    title=spec.title,
+                    publisher=spec.publisher,
+                    source_url=spec.source_url,
+                    format=spec.format,
+                    licence=spec.licence,
+                    versions=len(versions),
+                    latest_seq=latest.seq if latest else None,
+                    latest_label=latest.label if latest else None,
+                    latest_imported_at=_version_from_row(latest).imported_at if latest else None,
+                    current_entities=int(current.get(spec.name, 0)),
+                )
+            )
+        return infos
+
+    def versions(self, list_name: str) -> list[VersionInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(list_versions)
+                .where(list_versions.c.list_name == list_name)
+                .order_by(list_versions.c.seq)
+            ).all()
+        return [_version_from_row(r) for r in rows]
+
+    def version(self, list_name: str, ref: str | int | None = None) -> VersionInfo:
+        """Find a version by number, label, data date, `latest` or `previous` (None means latest)."""
+        versions = self.versions(list_name)
+        if not versions:
+            raise NotFoundError(f"list {list_name!r} has no versions in {self.url}")
+        if ref is None or ref == "latest":
+            return versions[-1]
+        if ref == "previous":
+            if len(versions) < 2:
+                raise NotFoundError(f"list {list_name!r} has only one version")
+            return versions[-2]
+        text = str(ref)
+        for candidate in versions:
+            if text == str(candidate.seq) or text == f"{list_name}@{candidate.seq}":
+                return candidate
+        matches = [v for v in versions if text in (v.label, v.data_date)]
+        if matches:
+            return matches[-1]
+        known = ", ".join(f"{v.seq} ({v.label})" for v in versions)
+        raise NotFoundError(f"list {list_name!r} has no version {text!r}; known: {known}")
+
+    def latest_checksum(self, list_name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(list_versions.c.checksum)
+                .where(list_versions.c.list_name == list_name)
+                .order_by(list_versions.c.seq.desc())
+                .limit(1)
+            ).scalar()
+
+    # -- import -------------------------------------------------------------------------------------
+
+    def import_version(
+        self,
+        spec: ListSpec,
+        records: Sequence[EntityRecord],
+        *,
+        components: Sequence[str],
+        files: Sequence[SourceFile],
+        checksum: str,
+        label: str | None = None,
+        data_date: str | None = None,
+        warnings: Sequence[str] = (),
+        progress: ProgressFn | None = None,
+    ) -> ImportReport:
+        """Store `records` as the next version of `spec.name`, in one transaction.
+
+        `components` names the parts of the list these files cover; values of components not covered
+        (an alias file that was not supplied) are carried over from the last version that had them.
+        """
+        if COMPONENT_MAIN not in components:
+            raise ValueError("every list version must cover the main component")
+        started = time.perf_counter()
+        new_by_comp = self._new_statements(records, components)
+        with self._writer().begin() as conn:
+            self._ensure_list(conn, spec)
+            previous = self._locked_versions(conn, spec.name)
+            if previous and previous[-1].checksum == checksum:
+                return ImportReport(
+                    spec.name, previous[-1], True, 0, 0, 0, tuple(warnings), time.perf_counter() - started
+                )
+            new_seq = previous[-1].seq + 1 if previous else 1
+            coverage = {c: v.seq for v in previous for c in v.components}
+            version_id = conn.execute(
+                list_versions.insert().values(
+                    list_name=spec.name,
+                    seq=new_seq,
+                    label=label or (data_date or f"v{new_seq}"),
+                    data_date=data_date,
+                    imported_at=_now(),
+                    checksum=checksum,
+                    components=sorted(components),
+                    files=[
+                        {"name": f.name, "component": f.component, "sha256": f.sha256, "size": f.size}
+                        for f in files
+                    ],
+                    counts={},
+                    warnings=list(warnings),
+                )
+            ).inserted_primary_key
+            assert version_id is not None
+            version_id = version_id[0]
+            total_new = sum(len(v) for v in new_by_comp.values())
+            written = 0
+            added = removed = retained = 0
+            for component in sorted(components):
+                fresh = new_by_comp.get(component, {})
+                existing = self._open_statements(conn, spec.name, component)
+                closed_ids = [row_id for h, row_id in existing.items() if h not in fresh]
+                retained += len(existing) - len(closed_ids)
+                removed += len(closed_ids)
+                # A value absent from the new version closes its interval at the last version that had it.
+                closes_at = coverage.get(component, new_seq - 1)
+                for chunk in _chunks(closed_ids):
+                    conn.execute(
+                        update(statements)
+                        .where(statements.c.id.in_(chunk))
+                        .values(last_seq=closes_at, is_current=False)
+                    )
+                rows = [
+                    {
+                        **row,
+                        "list_name": spec.name,
+                        "first_seq": new_seq,
+                        "last_seq": None,
+                        "is_current": True,
+                    }
+                    for h, row in fresh.items()
+                    if h not in existing
+                ]
+                added += len(rows)
+                for chunk in _chunks(rows, PROGRESS_EVERY):
+                    self._insert_statements(conn, chunk)
+                    written += len(chunk)
+                    if progress:
+                        progress("writing statements", written, total_new)
+                written += len(fresh) - len(rows)
+            if progress and written == total_new and not added:
+                progress("writing statements", total_new, total_new)
+            counts = self._refresh_entities(conn, spec.name, new_seq, records)
+            counts["statements"] = total_new
+            conn.execute(update(list_versions).where(list_versions.c.id == version_id).values(counts=counts))
+            version = _version_from_row(
+                conn.execute(select(list_versions).where(list_versions.c.id == version_id)).one()
+            )
+        return ImportReport(
+            spec.name,
+            version,
+            False,
+            added,
+            removed,
+            retained,
+            tuple(warnings),
+            time.perf_counter() - started,
+        )
+
+    @staticmethod
+    def _new_statements(
+        records: Sequence[EntityRecord], components: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        covered = set(components)
+        by_comp: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for record in records:
+            main = by_comp[COMPONENT_MAIN]
+            # The schema is part of the presence statement's identity, so a schema change is a change.
+            h = statement_hash(record.key, ENTITY_ID_PROP, f"{record.key}#{record.schema}", None)
+            main[h] = {
+                "hash": h,
+                "entity_key": record.key,
+                "component": COMPONENT_MAIN,
+                "schema": record.schema,
+                "prop": ENTITY_ID_PROP,
+                "value": record.key,
+                "lang": None,
+                "original_value": record.caption,
+                "ref_key": None,
+            }
+            for value in record.values:
+                if value.component not in covered:
+                    raise ValueError(f"value of component {value.component!r} outside {sorted(covered)}")
+                h = statement_hash(record.key, value.prop, value.value, value.lang)
+                by_comp[value.component][h] = {
+                    "hash": h,
+                    "entity_key": record.key,
+                    "component": value.component,
+                    "schema": record.schema,
+                    "prop": value.prop,
+                    "value": value.value,
+                    "lang": value.lang,
+                    "original_value": value.original_value,
+                    "ref_key": value.value if _is_ref(record.schema, value.prop) else None,
+                }
+        return by_comp
+
+    def _ensure_list(self, conn: Connection, spec: ListSpec) -> None:
+        values = {
+            "title": spec.title,
+            "publisher": spec.publisher,
+            "source_url": spec.source_url,
+            "format": spec.format,
+            "licence": spec.licence,
+        }
+        stmt = self._insert(source_lists).values(name=spec.name, created_at=_now(), **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+
+    def _insert(self, table: Any) -> Any:
+        if self.backend == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _locked_versions(self, conn: Connection, list_name: str) -> list[VersionInfo]:
+        query = (
+            select(list_versions).where(list_versions.c.list_name == list_name).order_by(list_versions.c.seq)
+        )
+        if self.backend == "postgresql":
+            # Serialise concurrent imports of one list (SQLite does so with BEGIN IMMEDIATE).
+            conn.execute(
+                select(source_lists.c.name).where(source_lists.c.name == list_name).with_for_update()
+            )
+        return [_version_from_row(r) for r in conn.execute(query).all()]
+
+    def _insert_statements(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if self.backend != "postgresql":
+            conn.execute(statements.insert(), list(rows))
+            return
+        # COPY is an order of magnitude faster than INSERT batches on PostgreSQL, in the same transaction.
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        columns = ", ".join(STATEMENT_COLUMNS)
+        with driver.cursor() as cursor, cursor.copy(f"COPY statements ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in STATEMENT_COLUMNS))
+
+    @staticmethod
+    def _open_statements(conn: Connection, list_name: str, component: str) -> dict[str, int]:
+        """Statements of a component still open (seen in the latest version that covered it)."""
+        rows = conn.execute(
+            select(statements.c.hash, statements.c.id).where(
+                statements.c.list_name == list_name,
+                statements.c.component == component,
+                statements.c.last_seq.is_(None),
+            )
+        ).all()
+        return {row.hash: row.id for row in rows}
+
+    def _refresh_entities(
+        self, conn: Connection, list_name: str, new_seq: int, records: Sequence[EntityRecord]
+    ) -> dict[str, int]:
+        """Update the entity caches for what changed: new, returned, delisted, renamed, re-typed."""
+        now = _now()
+        by_key = {r.key: r for r in records}
+        new_keys = set(by_key)
+        previous = set(
+            conn.execute(
+                select(entity_lists.c.entity_key).where(
+                    entity_lists.c.list_name == list_name, entity_lists.c.is_current.is_(True)
+                )
+            ).scalars()
+        )
+        gone = sorted(previous - new_keys)
+        arrived = sorted(new_keys - previous)
+        membership = self._insert(entity_lists)
+        membership = membership.on_conflict_do_update(
+            index_elements=["entity_key", "list_name"], set_={"last_seq": None, "is_current": True}
+        )
+        member_rows = [
+            {
+                "entity_key": k,
+                "list_name": list_name,
+                "first_seq": new_seq,
+                "last_seq": None,
+                "is_current": True,
+            }
+            for k in arrived
+        ]
+        for chunk in _chunks(member_rows, PROGRESS_EVERY):
+            conn.execute(membership, list(chunk))
+        for chunk in _chunks(gone):
+            conn.execute(
+                update(entity_lists)
+                .where(entity_lists.c.list_name == list_name, entity_lists.c.entity_key.in_(chunk))
+                .values(is_current=False, last_seq=new_seq - 1)
+            )
+            # Values of carried components (aliases) of a delisted entity stay open but are not current.
+            conn.execute(
+                update(statements)
+                .where(
+                    statements.c.list_name == list_name,
+                    statements.c.entity_key.in_(chunk),
+                    statements.c.is_current.is_(True),
+                )
+                .values(is_current=False)
+            )
+        for chunk in _chunks(arrived):
+            # An entity listed again: its carried values that are still open become current again.
+            conn.execute(
+                update(statements)
+                .where(
+                    statements.c.list_name == list_name,
+                    statements.c.entity_key.in_(chunk),
+                    statements.c.last_seq.is_(None),
+                    statements.c.is_current.is_(False),
+                )
+                .values(is_current=True)
+            )
+        known: dict[str, tuple[str, str, bool]] = {}
+        keys = sorted(new_keys | set(gone))
+        for chunk in _chunks(keys):
+            for row in conn.execute(
+                select(entities.c.key, entities.c.schema, entities.c.caption, entities.c.is_current).where(
+                    entities.c.key.in_(chunk)
+                )
+            ):
+                known[row.key] = (row.schema, row.caption, row.is_current)
+        entity_insert = self._insert(entities)
+        entity_insert = entity_insert.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "schema": entity_insert.excluded.schema,
+                "caption": entity_insert.excluded.caption,
+                "is_current": True,
+                "updated_at": entity_insert.excluded.updated_at,
+            },
+        )
+        entity_rows = [
+            {"key": r.key, "schema": r.schema, "caption": r.caption, "is_current": True, "updated_at": now}
+            for r in records
+            if known.get(r.key) != (r.schema, r.caption, True)
+        ]
+        for chunk in _chunks(entity_rows, PROGRESS_EVERY):
+            conn.execute(entity_insert, list(chunk))
+        for chunk in _chunks(gone):
+            still_listed = set(
+                conn.execute(
+                    select(entity_lists.c.entity_key).where(
+                        entity_lists.c.entity_key.in_(chunk), entity_lists.c.is_current.is_(True)
+                    )
+                ).scalars()
+            )
+            delisted = [k for k in chunk if k not in still_listed]
+            if delisted:
+                conn.execute(
+                    update(entities)
+                    .where(entities.c.key.in_(delisted))
+                    .values(is_current=False, updated_at=now)
+                )
+        counts: Counter[str] = Counter(r.schema for r in records)
+        result = {f"schema:{schema}": n for schema, n in sorted(counts.items())}
+        result["entities"] = len(records)
+        result["added_entities"] = len(arrived)
+        result["removed_entities"] = len(gone)
+        return result
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def entity(self, key: str) -> EntityRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(entities).where(entities.c.key == key)).one_or_none()
+            if row is None:
+                return None
+            lists = tuple(
+                conn.execute(
+                    select(entity_lists.c.list_name)
+                    .where(entity_lists.c.entity_key == key)
+                    .order_by(entity_lists.c.list_name)
+                ).scalars()
+            )
+        return EntityRow(row.key, row.schema, row.caption, row.is_current, lists)
+
+    def entity_statements(self, key: str, *, current_only: bool = False) -> list[StatementView]:
+        query = select(statements).where(statements.c.entity_key == key)
+        if current_only:
+            query = query.where(statements.c.is_current.is_(True))
+        return self._views(query.order_by(statements.c.list_name, statements.c.prop, statements.c.id))
+
+    def referencing(self, key: str) -> list[str]:
+        """Keys of current entities (relations) whose properties point at `key`."""
+        with self.engine.connect() as conn:
+            return sorted(
+                set(
+                    conn.execute(
+                        select(statements.c.entity_key).where(
+                            statements.c.ref_key == key, statements.c.is_current.is_(True)
+                        )
+                    ).scalars()
+                )
+            )
+
+    def values_of(self, keys: Sequence[str], prop: str) -> dict[str, set[str]]:
+        """Every value (in any version) of `prop` for each of `keys`."""
+        found: dict[str, set[str]] = defaultdict(set)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(keys)):
+                rows = conn.execute(
+                    select(statements.c.entity_key, statements.c.value).where(
+                        statements.c.entity_key.in_(chunk), statements.c.prop == prop
+                    )
+                )
+                for row in rows:
+                    found[row.entity_key].add(row.value)
+        return dict(found)
+
+    def iter_current_statements(self, list_name: str | None = None) -> Iterator[StatementView]:
+        query = select(statements).where(statements.c.is_current.is_(True))
+        if list_name is not None:
+            query = query.where(statements.c.list_name == list_name)
+        yield from self._views(query.order_by(statements.c.entity_key, statements.c.id))
+
+    def _views(self, query: Any) -> list[StatementView]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            lists = sorted({r.list_name for r in rows})
+            labels: dict[tuple[str, int], str] = {}
+            latest: dict[tuple[str, str], int] = {}
+            if lists:
+                for v in conn.execute(
+                    select(
+                        list_versions.c.list_name,
+                        list_versions.c.seq,
+                        list_versions.c.label,
+                        list_versions.c.components,
+                    )
+                    .where(list_versions.c.list_name.in_(lists))
+                    .order_by(list_versions.c.seq)
+                ).all():
+                    labels[(v.list_name, v.seq)] = v.label
+                    for component in v.components:
+                        latest[(v.list_name, component)] = v.seq
+        views = []
+        for r in rows:
+            last_seq = (
+                r.last_seq if r.last_seq is not None else latest.get((r.list_name, r.component), r.first_seq)
+            )
+            views.append(
+                StatementView(
+                    entity_key=r.entity_key,
+                    list_name=r.list_name,
+                    component=r.component,
+                    schema=r.schema,
+                    prop=r.prop,
+                    value=r.value,
+                    lang=r.lang,
+                    original_value=r.original_value,
+                    first_seq=r.first_seq,
+                    last_seq=last_seq,
+                    first_seen=labels.get((r.list_name, r.first_seq), str(r.first_seq)),
+                    last_seen=labels.get((r.list_name, last_seq), str(last_seq)),
+                    is_current=r.is_current,
+                )
+            )
+        return views
+
+    def count_current_entities(self, schemas: Iterable[str] | None = None) -> int:
+        query = select(func.count()).select_from(entities).where(entities.c.is_current.is_(True))
+        if schemas is not None:
+            query = query.where(entities.c.schema.in_(list(schemas)))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def iter_current_entities(self) -> Iterator[EntityRow]:
+        with self.engine.connect() as conn:
+            memberships: dict[str, list[str]] = defaultdict(list)
+            for m in conn.execute(
+                select(entity_lists.c.entity_key, entity_lists.c.list_name).where(
+                    entity_lists.c.is_current.is_(True)
+                )
+            ):
+                memberships[m.entity_key].append(m.list_name)
+            rows = conn.execute(
+                select(entities).where(entities.c.is_current.is_(True)).order_by(entities.c.key)
+            ).all()
+        for row in rows:
+            yield EntityRow(row.key, row.schema, row.caption, True, tuple(sorted(memberships[row.key])))
+
+    def lookup_names(self, text: str, limit: int = 20) -> list[EntityRow]:
+        """Plain case-insensitive substring lookup over current names and aliases (no fuzzy matching)."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        name_props = ("name", "alias", "weakAlias", "previousName", "firstName", "lastName")
+        query = (
+            select(statements.c.entity_key)
+            .where(
+                statements.c.is_current.is_(True),
+                statements.c.prop.in_(name_props),
+                or_(
+                    func.lower(statements.c.value).like(func.lower(pattern), escape="\\"),
+                    statements.c.value.like(pattern, escape="\\"),
+                ),
+            )
+            .distinct()
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            keys = list(conn.execute(query).scalars())
+        found = [self.entity(k) for k in keys]
+        return sorted((e for e in found if e is not None), key=lambda e: e.caption)
+
+    def snapshot(self, list_name: str, seq: int) -> dict[str, EntitySnapshot]:
+        """The state of a list as of version `seq`, carrying over components that version did not cover."""
+        versions = [v for v in self.versions(list_name) if v.seq <= seq]
+        coverage = {c: v.seq for v in versions for c in v.components}
+        values: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        schemas: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for component, at in sorted(coverage.items(), key=lambda kv: kv[0] != COMPONENT_MAIN):
+                rows = conn.execute(
+                    select(
+                        statements.c.entity_key, statements.c.schema, statements.c.prop, statements.c.value
+                    ).where(
+                        statements.c.list_name == list_name,
+                        statements.c.component == component,
+                        statements.c.first_seq <= at,
+                        or_(statements.c.last_seq.is_(None), statements.c.last_seq >= at),
+                    )
+                )
+                for row in rows:
+                    if row.prop == ENTITY_ID_PROP:
+                        schemas[row.entity_key] = row.schema
+                    elif component == COMPONENT_MAIN or row.entity_key in schemas:
+                        values[row.entity_key].add((row.prop, row.value))
+            captions = self._captions(conn, sorted(schemas))
+        return {
+            key: EntitySnapshot(schema, captions.get(key, key), frozenset(values.get(key, set())))
+            for key, schema in schemas.items()
+        }
+
+    @staticmethod
+    def _captions(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+        captions: dict[str, str] = {}
+        for chunk in _chunks(keys):
+            query = select(entities.c.key, entities.c.caption).where(entities.c.key.in_(chunk))
+            captions.update((row.key, row.caption) for row in conn.execute(query))
+        return captions
+
+    def diff(self, list_name: str, old: str | int | None = None, new: str | int | None = None) -> ListDiff:
+        """Compare two versions of a list (by default the two latest)."""
+        new_version = self.version(list_name, new)
+        if old is None:
+            earlier = [v for v in self.versions(list_name) if v.seq < new_version.seq]
+            if not earlier:
+                raise NotFoundError(f"list {list_name!r} has no version before {new_version.seq}")
+            old_version = earlier[-1]
+        else:
+            old_version = self.version(list_name, old)
+        added, removed, changed = diff_states(
+            self.snapshot(list_name, old_version.seq), self.snapshot(list_name, new_version.seq)
+        )
+        carried = tuple(c for c in old_version.components if c not in new_version.components)
+        return ListDiff(list_name, old_version, new_version, added, removed, changed, carried)
+
+
+def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
+    """Open (and migrate) the store at `url`, or the configured default (embedded SQLite)."""
+    if url is None:
+        from accomplice.settings import get_settings
+
+        url = get_settings().db_url
+    make_url(url)  # raises a clear ArgumentError on a malformed URL before we touch anything
+    engine = make_engine(url)
+    if upgrade:
+        migrate.upgrade(engine)
+    return Store(engine)

@@ -1,0 +1,67 @@
+"""Shared fixtures: the real shared data folder, and stores on SQLite and on the machine's PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from accomplice.settings import get_settings
+from accomplice.store import Store, open_store
+
+# CI starts PostgreSQL (see .ci/run); trust authentication on the local socket/loopback, as on this machine.
+DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    raw = get_settings().raw_dir
+    if not raw.is_dir():
+        pytest.fail(f"shared data not found at {raw}; set ACCOMPLICE_SHARED (tests need the real lists)")
+    return raw
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test process; fails loudly if PostgreSQL is down."""
+    admin = os.environ.get("ACCOMPLICE_TEST_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL)
+    name = f"accomplice_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is required for the contract tests and is not reachable at {admin}: {exc}")
+    base, _, _ = admin.rpartition("/")
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _reset_postgres(url: str) -> None:
+    store = open_store(url, upgrade=False)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    store.close()
+
+
+@pytest.fixture
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'accomplice.db'}"
+    url: str = request.getfixturevalue("pg_database")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = open_store(store_url)
+    yield opened
+    opened.close()
