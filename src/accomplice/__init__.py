@@ -5,8 +5,11 @@ The public API is what `__all__` lists; everything else is internal and may chan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from accomplice.errors import AccompliceError, InputError, NotFoundError, OfflineError
-from accomplice.services import load_list, load_shared
+from accomplice.matching import Match
+from accomplice.services import ScreeningRecord, ScreeningResult, load_list, load_shared
 from accomplice.store import Store, open_store
 
 __version__ = "0.1.0"
@@ -14,11 +17,47 @@ __version__ = "0.1.0"
 __all__ = [
     "AccompliceError",
     "InputError",
+    "Match",
     "NotFoundError",
     "OfflineError",
+    "ScreeningRecord",
+    "ScreeningResult",
     "Store",
     "__version__",
     "load_list",
     "load_shared",
     "open_store",
+    "screen",
+    "screen_name",
 ]
+
+
+def screen(
+    records: Iterable[ScreeningRecord | dict[str, object]],
+    *,
+    store: Store | None = None,
+    threshold: float | None = None,
+    limit: int = 10,
+) -> list[ScreeningResult]:
+    """Screen records (dicts with `name` and optional `id`, `schema`, `birth_date`, `nationality`, `imo`).
+
+    Results come in input order, each with the matches at or above the threshold, best first, and the
+    explanation of every match.
+    """
+    from accomplice import services
+
+    store = store or open_store()
+    index = services.screening_index(store)
+    items = [services.as_record(item, i) for i, item in enumerate(records, start=1)]
+    return list(services.screen_records(index, items, threshold=threshold, limit=limit, workers=1))
+
+
+def screen_name(
+    name: str, *, store: Store | None = None, threshold: float | None = None, **evidence: str
+) -> list[Match]:
+    """Screen one name: `screen_name("김정은")`, `screen_name("JI SONG 6", schema="Vessel", imo="8898984")`."""
+    from accomplice import services
+
+    index = services.screening_index(store or open_store())
+    record = services.ScreeningRecord("1", name, **evidence)
+    return services.screen_record(index, record, threshold=threshold)

@@ -6,14 +6,27 @@ import csv
 import io
 import json
 import re
+import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from accomplice.errors import InputError, NotFoundError
 from accomplice.lists.model import ImportReport, ListDiff, ListInfo, ProgressFn, StatementView, VersionInfo
+from accomplice.batch.inputs import IDENTIFIER_COLUMNS, read_rows
+from accomplice.batch.local import map_ordered
+from accomplice.matching import CandidateIndex, Match, QueryEntity, Screener, indexed_entity, query_entity
+from accomplice.matching.decisions import (
+    JUDGEMENTS,
+    Decision,
+    apply_decisions,
+    entity_fingerprint,
+    latest_decisions,
+    query_fingerprint,
+)
 from accomplice.sources import get_format
 from accomplice.store import EntityRow, Store
 from accomplice.store.store import ENTITY_ID_PROP
@@ -341,3 +354,331 @@ def export_text(store: Store, fmt: str) -> str:
     buffer = io.StringIO()
     export_entities(store, fmt, buffer)
     return buffer.getvalue()
+
+
+# --- screening -----------------------------------------------------------------------------------------
+
+# The schemas a screening query can hit; relations (Ownership, UnknownLink) and documents are not targets.
+TARGET_SCHEMAS = ("Person", "Organization", "Company", "LegalEntity", "PublicBody", "Vessel", "Airplane")
+
+
+@dataclass(slots=True)
+class ScreeningIndex:
+    """The in-memory index over a store's current entities, tagged with the store generation it reflects."""
+
+    screener: Screener
+    generation: str
+    entities: int
+    build_seconds: float
+    decisions: dict[tuple[str, str], Decision]
+
+    def entity_fingerprints(self, keys: Iterable[str]) -> dict[str, str]:
+        index = self.screener.index
+        return {k: e.fingerprint for k in keys if (e := index.get(k)) is not None}
+
+
+def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
+    """Read every current target entity and build the candidate index (seconds for all lists)."""
+    started = time.perf_counter()
+    generation = store.generation()
+    index = CandidateIndex()
+    total = store.count_current_entities(TARGET_SCHEMAS)
+    for done, (row, props) in enumerate(store.iter_current_properties(TARGET_SCHEMAS), start=1):
+        index.add(indexed_entity(row.key, row.schema, row.caption, props, row.lists))
+        if progress and done % 2_000 == 0:
+            progress("indexing names", done, total)
+    index.freeze()
+    if progress:
+        progress("indexing names", total, total)
+    return ScreeningIndex(
+        Screener(index), generation, len(index), time.perf_counter() - started, latest_decisions(store.decisions())
+    )
+
+
+_COUNTRY_CODE = re.compile(r"^[a-z]{2}$")
+
+
+def _countries(values: Sequence[str]) -> list[str]:
+    from followthemoney.types import registry
+
+    codes = []
+    for value in values:
+        for part in re.split(r"[;,/|]", value):
+            part = part.strip()
+            if not part:
+                continue
+            code = part.lower() if _COUNTRY_CODE.match(part.lower()) else registry.country.clean(part, fuzzy=True)
+            if code:
+                codes.append(code)
+    return codes
+
+
+def _dates(values: Sequence[str]) -> list[str]:
+    from followthemoney.types import registry
+
+    return [d for v in values if v and (d := registry.date.clean(v.strip())) is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRecord:
+    """One row to screen, as the CLI reads it from CSV/XLSX/JSONL and the API from JSON."""
+
+    id: str
+    name: str
+    schema: str | None = None
+    birth_date: str | None = None
+    nationality: str | None = None
+    imo: str | None = None
+    identifiers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        return query_fingerprint(
+            self.name, schema=self.schema, birth_date=self.birth_date, nationality=self.nationality
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    id: str
+    name: str
+    matches: tuple[Match, ...]
+    error: str | None = None
+
+
+SCHEMA_NAMES = {s.lower(): s for s in TARGET_SCHEMAS}
+
+
+def record_from_row(row: dict[str, str]) -> ScreeningRecord:
+    """A screening record from an input row (columns as batch.inputs reads them)."""
+    schema = row.get("schema") or None
+    if schema is not None:
+        schema = SCHEMA_NAMES.get(schema.lower().replace(" ", ""), schema)
+    identifiers = tuple(
+        (IDENTIFIER_KINDS.get(column, column), value)
+        for column in IDENTIFIER_COLUMNS
+        if (value := row.get(column, ""))
+    )
+    return ScreeningRecord(
+        id=row.get("id", ""),
+        name=row.get("name", ""),
+        schema=schema,
+        birth_date=row.get("birth_date") or None,
+        nationality=row.get("nationality") or None,
+        imo=row.get("imo") or None,
+        identifiers=identifiers,
+    )
+
+
+IDENTIFIER_KINDS = {"swift": "bic", "id_number": "id"}
+
+
+def to_query(record: ScreeningRecord) -> QueryEntity:
+    identifiers = list(record.identifiers)
+    if record.imo:
+        identifiers.append(("imo", record.imo))
+    return query_entity(
+        record.id,
+        [n for n in re.split(r"\s*[|]\s*", record.name) if n] if record.name else [],
+        schema=record.schema or None,
+        birth_dates=_dates([record.birth_date] if record.birth_date else []),
+        countries=_countries([record.nationality] if record.nationality else []),
+        identifiers=identifiers,
+    )
+
+
+def screen_record(
+    index: ScreeningIndex, record: ScreeningRecord, *, threshold: float | None = None, limit: int = 10
+) -> list[Match]:
+    """Screen one record; analysts' decisions on earlier screenings of the same person override scores."""
+    query = to_query(record)
+    matches = index.screener.screen(query, threshold=threshold, limit=limit)
+    if not index.decisions:
+        return matches
+    fingerprint = record.fingerprint
+    decided = {key for (fp, key), d in index.decisions.items() if fp == fingerprint and d.judgement == "match"}
+    extra = [
+        index.screener.match_of(query, key) for key in decided if key not in {m.key for m in matches}
+    ]
+    keys = {m.key for m in matches} | decided
+    return apply_decisions(
+        matches,
+        fingerprint,
+        index.decisions,
+        index.entity_fingerprints(keys),
+        [m for m in extra if m is not None],
+    )[:limit]
+
+
+def screen_name(index: ScreeningIndex, name: str, **evidence: str) -> list[Match]:
+    """Screen a single name (keyword evidence: schema, birth_date, nationality, imo)."""
+    return screen_record(index, ScreeningRecord(id="1", name=name, **evidence))
+
+
+def screen_records(
+    index: ScreeningIndex,
+    records: Iterable[ScreeningRecord],
+    *,
+    threshold: float | None = None,
+    limit: int = 10,
+    workers: int | None = 1,
+) -> Iterator[ScreeningResult]:
+    """Screen many records, results in input order; `workers` > 1 uses that many processes."""
+
+    def one(record: ScreeningRecord) -> ScreeningResult:
+        if not record.name.strip():
+            return ScreeningResult(record.id, record.name, (), "empty name")
+        return ScreeningResult(record.id, record.name, tuple(screen_record(index, record, threshold=threshold, limit=limit)))
+
+    yield from map_ordered(one, records, workers=workers)
+
+
+def result_json(result: ScreeningResult) -> dict[str, object]:
+    """The JSONL contract of `accomplice screen`: one object per input row, in input order."""
+    payload: dict[str, object] = {
+        "id": result.id,
+        "matches": [
+            {
+                "key": m.key,
+                "keys": list(m.keys),
+                "score": m.score,
+                "schema": m.schema,
+                "caption": m.caption,
+                "lists": list(m.lists),
+                "explanation": m.explanation,
+                **({"decision": m.decision} if m.decision else {}),
+            }
+            for m in result.matches
+        ],
+    }
+    if result.error:
+        payload["error"] = result.error
+    return payload
+
+
+CSV_RESULT_COLUMNS = ("id", "name", "matches", "key", "keys", "score", "schema", "caption", "lists", "explanation")
+
+
+def result_csv_row(result: ScreeningResult) -> list[str]:
+    """The CSV form flattens the best match of each row."""
+    best = result.matches[0] if result.matches else None
+    if best is None:
+        return [result.id, result.name, "0", "", "", "", "", "", "", result.error or ""]
+    return [
+        result.id,
+        result.name,
+        str(len(result.matches)),
+        best.key,
+        ";".join(best.keys),
+        f"{best.score:.4f}",
+        best.schema,
+        best.caption,
+        ";".join(best.lists),
+        " | ".join(best.explanation),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenFileReport:
+    rows: int
+    rows_with_matches: int
+    seconds: float
+
+
+def screen_file(
+    store: Store,
+    source: str | Path,
+    out: IO[str],
+    *,
+    fmt: str = "jsonl",
+    threshold: float | None = None,
+    limit: int = 10,
+    workers: int | None = None,
+    index: ScreeningIndex | None = None,
+    progress: ProgressFn | None = None,
+) -> ScreenFileReport:
+    """Screen every row of a CSV/XLSX/JSONL file into JSONL or CSV, streaming, in input order."""
+    if fmt not in ("jsonl", "csv"):
+        raise ValueError(f"unknown output format {fmt!r}; use jsonl or csv")
+    rows = [(line, record_from_row(row)) for line, row in read_rows(source)]
+    started = time.perf_counter()
+    index = index or build_screening_index(store, progress=progress)
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(CSV_RESULT_COLUMNS)
+    hits = 0
+    for done, result in enumerate(
+        screen_records(index, (r for _, r in rows), threshold=threshold, limit=limit, workers=workers), start=1
+    ):
+        hits += bool(result.matches)
+        if writer is not None:
+            writer.writerow(result_csv_row(result))
+        else:
+            out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+        if progress and (done % 500 == 0 or done == len(rows)):
+            progress("screening", done, len(rows))
+    return ScreenFileReport(len(rows), hits, time.perf_counter() - started)
+
+
+def decide(
+    store: Store,
+    *,
+    name: str,
+    entity_key: str,
+    judgement: str,
+    user: str,
+    reason: str = "",
+    schema: str | None = None,
+    birth_date: str | None = None,
+    nationality: str | None = None,
+    index: ScreeningIndex | None = None,
+) -> Decision:
+    """Record that screening `name` against `entity_key` is (or is not) a true match."""
+    if judgement not in JUDGEMENTS:
+        raise InputError("decision", f"judgement must be one of {', '.join(JUDGEMENTS)}, not {judgement!r}")
+    if not user.strip():
+        raise InputError("decision", "a decision needs the name of the analyst who takes it")
+    row = store.entity(entity_key)
+    if row is None:
+        raise NotFoundError(f"no entity with key {entity_key!r}")
+    props: dict[str, list[str]] = defaultdict(list)
+    for s in store.entity_statements(entity_key, current_only=True):
+        if s.prop != ENTITY_ID_PROP and s.value not in props[s.prop]:
+            props[s.prop].append(s.value)
+    record = ScreeningRecord("decision", name, schema, birth_date, nationality)
+    decision = Decision(
+        query_fingerprint=record.fingerprint,
+        query_text=name,
+        entity_key=entity_key,
+        judgement=judgement,
+        reason=reason,
+        user=user,
+        entity_fingerprint=entity_fingerprint(props),
+        created_at=datetime.now(UTC),
+    )
+    store.add_decision(decision)
+    if index is not None:
+        index.decisions[(decision.query_fingerprint, entity_key)] = decision
+    return decision
+
+
+_INDEX_CACHE: dict[str, ScreeningIndex] = {}
+
+
+def screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
+    """The screening index for `store`, rebuilt only when a list got a new version since the last build."""
+    cached = _INDEX_CACHE.get(store.url)
+    generation = store.generation()
+    if cached is not None and cached.generation == generation:
+        return cached
+    built = build_screening_index(store, progress=progress)
+    _INDEX_CACHE[store.url] = built
+    return built
+
+
+def as_record(item: ScreeningRecord | dict[str, object], position: int) -> ScreeningRecord:
+    if isinstance(item, ScreeningRecord):
+        return item
+    row = {str(k): "" if v is None else str(v) for k, v in item.items()}
+    row.setdefault("id", str(position))
+    return record_from_row(row)

@@ -56,12 +56,14 @@ def _global(
 
 
 def _register() -> None:
-    from accomplice.cli import entity, export, lists, load, serve
+    from accomplice.cli import decide, entity, export, lists, load, screen, serve
 
     app.add_typer(load.app, name="load")
     app.add_typer(lists.app, name="lists")
     app.command("entity")(entity.entity)
     app.command("export")(export.export)
+    app.command("screen")(screen.screen)
+    app.command("decide")(decide.decide)
     app.command("serve")(serve.serve)
 
 

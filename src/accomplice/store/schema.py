@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -22,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["entities", "entity_lists", "list_versions", "metadata", "source_lists", "statements"]
+__all__ = ["decisions", "entities", "entity_lists", "list_versions", "metadata", "source_lists", "statements"]
 
 # Stable constraint names so that Alembic migrations are identical on SQLite and PostgreSQL.
 metadata = MetaData(
@@ -115,4 +116,24 @@ entity_lists = Table(
     Column("last_seq", Integer, nullable=True),  # NULL while listed
     Column("is_current", Boolean, nullable=False),
     Index("ix_entity_lists_list", "list_name", "is_current"),
+)
+
+# Analysts' judgements on screening results. Append-only: a changed mind is a new row; the newest row
+# for a (query, entity) pair is the one that applies.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("query_fingerprint", String(64), nullable=False),
+    Column("query_text", Text, nullable=False),
+    Column("entity_key", String(255), nullable=False),
+    Column("judgement", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("user", String(128), nullable=False),
+    # Hash of the listed entity's values when the decision was taken: a changed entity is asked again.
+    Column("entity_fingerprint", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("judgement IN ('match', 'no-match')", name="ck_decisions_judgement"),
+    Index("ix_decisions_query", "query_fingerprint"),
+    Index("ix_decisions_entity", "entity_key"),
 )

@@ -41,7 +41,8 @@ from accomplice.lists.model import (
 )
 from accomplice.store import migrate
 from accomplice.store.engine import make_engine
-from accomplice.store.schema import entities, entity_lists, list_versions, source_lists, statements
+from accomplice.matching.decisions import Decision
+from accomplice.store.schema import decisions, entities, entity_lists, list_versions, source_lists, statements
 
 __all__ = ["ENTITY_ID_PROP", "EntityRow", "Store", "open_store"]
 
@@ -635,6 +636,91 @@ class Store:
             ).all()
         for row in rows:
             yield EntityRow(row.key, row.schema, row.caption, True, tuple(sorted(memberships[row.key])))
+
+    def iter_current_properties(
+        self, schemas: Iterable[str] | None = None
+    ) -> Iterator[tuple[EntityRow, dict[str, list[str]]]]:
+        """Every current entity (of `schemas`) with its current values grouped by property.
+
+        One ordered pass over the statements: what the screening index is built from.
+        """
+        wanted = set(schemas) if schemas is not None else None
+        with self.engine.connect() as conn:
+            rows_by_key = {
+                row.key: row
+                for row in conn.execute(select(entities).where(entities.c.is_current.is_(True)))
+                if wanted is None or row.schema in wanted
+            }
+            memberships: dict[str, set[str]] = defaultdict(set)
+            for m in conn.execute(
+                select(entity_lists.c.entity_key, entity_lists.c.list_name).where(entity_lists.c.is_current.is_(True))
+            ):
+                memberships[m.entity_key].add(m.list_name)
+            query = (
+                select(statements.c.entity_key, statements.c.prop, statements.c.value)
+                .where(statements.c.is_current.is_(True), statements.c.prop != ENTITY_ID_PROP)
+                .order_by(statements.c.entity_key)
+            )
+            current_key: str | None = None
+            props: dict[str, list[str]] = defaultdict(list)
+            for key, prop, value in conn.execute(query):
+                if key != current_key:
+                    if current_key is not None and current_key in rows_by_key:
+                        yield self._entity_row(rows_by_key[current_key], memberships), dict(props)
+                    current_key = key
+                    props = defaultdict(list)
+                if key in rows_by_key and value not in props[prop]:
+                    props[prop].append(value)
+            if current_key is not None and current_key in rows_by_key:
+                yield self._entity_row(rows_by_key[current_key], memberships), dict(props)
+
+    @staticmethod
+    def _entity_row(row: Any, memberships: dict[str, set[str]]) -> EntityRow:
+        return EntityRow(row.key, row.schema, row.caption, bool(row.is_current), tuple(sorted(memberships[row.key])))
+
+    def generation(self) -> str:
+        """Changes whenever any list gets a new version: lets caches (the screening index) know to rebuild."""
+        with self.engine.connect() as conn:
+            count, last = conn.execute(select(func.count(), func.max(list_versions.c.id))).one()
+        return f"{count}:{last}"
+
+    # -- decisions (append-only) ----------------------------------------------------------------------
+
+    def add_decision(self, decision: Decision) -> None:
+        """Record an analyst's decision. There is no update or delete: a changed mind is a new row."""
+        with self._writer().begin() as conn:
+            conn.execute(
+                decisions.insert().values(
+                    query_fingerprint=decision.query_fingerprint,
+                    query_text=decision.query_text,
+                    entity_key=decision.entity_key,
+                    judgement=decision.judgement,
+                    reason=decision.reason,
+                    user=decision.user,
+                    entity_fingerprint=decision.entity_fingerprint,
+                    created_at=decision.created_at,
+                )
+            )
+
+    def decisions(self, *, entity_key: str | None = None) -> list[Decision]:
+        query = select(decisions).order_by(decisions.c.id)
+        if entity_key is not None:
+            query = query.where(decisions.c.entity_key == entity_key)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            Decision(
+                r.query_fingerprint,
+                r.query_text,
+                r.entity_key,
+                r.judgement,
+                r.reason,
+                r.user,
+                r.entity_fingerprint,
+                r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC),
+            )
+            for r in rows
+        ]
 
     def lookup_names(self, text: str, limit: int = 20) -> list[EntityRow]:
         """Plain case-insensitive substring lookup over current names and aliases (no fuzzy matching)."""

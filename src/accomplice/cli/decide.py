@@ -1,0 +1,42 @@
+"""`accomplice decide`: remember an analyst's judgement on a screening result."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from accomplice import services
+from accomplice.cli.app import get_store, out_console
+
+
+def decide(
+    name: Annotated[str, typer.Argument(help="The screened name, as it was screened.")],
+    key: Annotated[str, typer.Argument(help="Key of the listed entity, e.g. ofac:12312.")],
+    judgement: Annotated[str, typer.Argument(help="match or no-match.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown with every later result).")] = "",
+    user: Annotated[str | None, typer.Option("--user", help="Analyst taking the decision.")] = None,
+    schema: Annotated[str | None, typer.Option("--schema")] = None,
+    birth_date: Annotated[str | None, typer.Option("--birth-date")] = None,
+    nationality: Annotated[str | None, typer.Option("--nationality")] = None,
+) -> None:
+    """Record that a screened name is (or is not) the listed entity; later screenings apply it.
+
+    Decisions are append-only: to change your mind, decide again. A decision no longer applies once the
+    listed entity changes; it is then shown as outdated.
+
+    Example: accomplice decide "Kim Jong Un" ofac:20157 match --reason "same DOB and passport"
+    """
+    decision = services.decide(
+        get_store(),
+        name=name,
+        entity_key=key,
+        judgement=judgement,
+        user=user or getpass.getuser(),
+        reason=reason,
+        schema=schema,
+        birth_date=birth_date,
+        nationality=nationality,
+    )
+    out_console.print(f"recorded: {decision.query_text!r} vs {decision.entity_key} is {decision.judgement}")

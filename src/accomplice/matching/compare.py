@@ -1,0 +1,135 @@
+"""Low-level comparisons used by the features: Latin word alignment and syllable-sequence agreement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+from rapidfuzz.distance import OSA
+
+from accomplice.matching.model import SyllableReading
+
+__all__ = ["SyllableAgreement", "TokenAlignment", "align_tokens", "compact_similarity", "compare_syllables"]
+
+# Two words closer than this (optimal string alignment, transpositions count once) may be the same word
+# misspelt; below it they are different words. 0.6 admits one edit in a 3-letter word pair... but not two.
+WORD_MIN_SIMILARITY = 0.6
+# How much of the score comes from covering the query's words versus the listed name's words: a query
+# that is wholly inside a longer listed name ("RESHAD" in "HABIBULLAH RESHAD") is likelier the same
+# person than a listed name that covers only part of a long query.
+QUERY_COVERAGE_WEIGHT = 0.7
+# Edits allowed between two names compared as one string: a typo or two, not a different word.
+COMPACT_MAX_EDITS = 2
+# Single letters (initials) carry little weight but still count.
+MIN_WORD_WEIGHT = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAlignment:
+    score: float
+    pairs: tuple[tuple[str, str, float], ...]
+    unmatched_query: tuple[str, ...]
+    unmatched_candidate: tuple[str, ...]
+
+
+def _weight(token: str) -> float:
+    return max(MIN_WORD_WEIGHT, float(len(token)))
+
+
+def align_tokens(query: tuple[str, ...], candidate: tuple[str, ...]) -> TokenAlignment | None:
+    """Pair each query word with its closest listed word (order-free), and score the coverage."""
+    if not query or not candidate:
+        return None
+    scored = []
+    for i, q in enumerate(query):
+        for j, c in enumerate(candidate):
+            sim = 1.0 if q == c else OSA.normalized_similarity(q, c)
+            if sim >= WORD_MIN_SIMILARITY:
+                scored.append((sim, -abs(i - j), i, j))
+    scored.sort(reverse=True)
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    pairs = []
+    q_cover = c_cover = 0.0
+    for sim, _, i, j in scored:
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        pairs.append((query[i], candidate[j], sim))
+        q_cover += _weight(query[i]) * sim
+        c_cover += _weight(candidate[j]) * sim
+    q_total = sum(_weight(t) for t in query)
+    c_total = sum(_weight(t) for t in candidate)
+    score = QUERY_COVERAGE_WEIGHT * q_cover / q_total + (1 - QUERY_COVERAGE_WEIGHT) * c_cover / c_total
+    return TokenAlignment(
+        score,
+        tuple(pairs),
+        tuple(t for i, t in enumerate(query) if i not in used_q),
+        tuple(t for j, t in enumerate(candidate) if j not in used_c),
+    )
+
+
+def compact_similarity(query: tuple[str, ...], candidate: tuple[str, ...]) -> float:
+    """Similarity of the names with spaces removed, in written and in sorted word order.
+
+    Catches words split or joined differently ("MYONGC HIN" / "MYONG CHIN", "Jongun" / "Jong Un"). Only
+    near-identical strings count: a long name absorbs a whole different word within a small ratio
+    ("...KWANGSON BANKING..." vs "...KWANGSONG TRADING..."), so more than a typo's worth of edits is 0.
+    """
+    if not query or not candidate:
+        return 0.0
+    best = 0.0
+    for q, c in (("".join(query), "".join(candidate)), ("".join(sorted(query)), "".join(sorted(candidate)))):
+        edits = OSA.distance(q, c, score_cutoff=COMPACT_MAX_EDITS)
+        if edits <= COMPACT_MAX_EDITS:
+            best = max(best, 1.0 - edits / max(len(q), len(c)))
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class SyllableAgreement:
+    """How two syllable readings line up: all agree, or how many syllables differ."""
+
+    mismatches: int
+    query: SyllableReading
+    candidate: SyllableReading
+    syllables: int
+
+
+def _orders(words: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+    """The reading's syllables in written order and with the first word moved last (and back).
+
+    Names travel as "surname given" and "given surname"; the syllables inside a given name keep their
+    order, so only whole words move.
+    """
+    flat = tuple(s for w in words for s in w)
+    orders = [flat]
+    if len(words) > 1:
+        orders.append(tuple(s for w in (*words[1:], words[0]) for s in w))
+        orders.append(tuple(s for w in (words[-1], *words[:-1]) for s in w))
+    return orders
+
+
+def compare_syllables(
+    query: tuple[SyllableReading, ...], candidate: tuple[SyllableReading, ...], system: str
+) -> SyllableAgreement | None:
+    """Best agreement between any query reading and any candidate reading of the same system.
+
+    Readings agree position by position once word order is allowed to differ; names of different
+    syllable counts do not agree at all (a missing syllable is not a spelling variant).
+    """
+    best: SyllableAgreement | None = None
+    q_readings = [r for r in query if r.system == system]
+    c_readings = [r for r in candidate if r.system == system]
+    for q, c in product(q_readings, c_readings):
+        q_flat = q.flat
+        if len(q_flat) != len(c.flat) or not q_flat:
+            continue
+        for c_order in _orders(c.words):
+            mismatches = sum(1 for a, b in zip(q_flat, c_order, strict=True) if a != b)
+            if best is None or mismatches < best.mismatches:
+                best = SyllableAgreement(mismatches, q, c, len(q_flat))
+                if mismatches == 0:
+                    return best
+    return best

@@ -1,0 +1,301 @@
+"""Match features: small named functions whose first docstring line is the explanation users read.
+
+Name features compare two analysed names and return a similarity in 0..1 with the evidence; the best one
+over all name pairs is the name score. Caps lower a name score when a feature knows the names belong to
+different people. Evidence features compare the rest of the record (dates of birth, countries,
+identifiers, schema) and return an adjustment. `matching.scorer` combines them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from accomplice.matching.compare import align_tokens, compact_similarity, compare_syllables
+from accomplice.matching.model import (
+    NAME_FEATURE_NAMES,
+    FeatureResult,
+    IndexedEntity,
+    NameForms,
+    QueryEntity,
+)
+
+__all__ = [
+    "CAP_FEATURES",
+    "EVIDENCE_FEATURES",
+    "NAME_FEATURES",
+    "label_of",
+]
+
+F = TypeVar("F", bound=Callable[..., "FeatureResult | None"])
+NameFeature = Callable[[NameForms, NameForms], FeatureResult | None]
+EvidenceFeature = Callable[[QueryEntity, IndexedEntity], FeatureResult | None]
+NAME_FEATURES: list[NameFeature] = []
+CAP_FEATURES: list[NameFeature] = []
+EVIDENCE_FEATURES: list[EvidenceFeature] = []
+
+# --- tuning numbers, each with its reason ---------------------------------------------------------
+# Agreement of two different scripts or romanizations through coarse syllable keys is strong but not
+# letter-for-letter evidence: the keys merge sounds that romanizations confuse (ŏ/o, ŭ/u, k/g), so two
+# different names can share keys. It sits above the default threshold, but a conflicting date of birth
+# brings it below.
+CROSS_SCRIPT_AGREEMENT = 0.92
+# Korean given names are two syllables: one syllable apart is usually another person (Kim Jong Il vs
+# Kim Jong Un), so a one-syllable difference caps the name score well below the alert threshold.
+KOREAN_ONE_SYLLABLE_CAP = 0.55
+# A weak alias (a nickname, a generic word) alone must not raise an alert.
+WEAK_ALIAS_FACTOR = 0.8
+# Dates of birth: agreement to the day is strong support; a year alone is weaker; no agreement at all
+# while both sides give dates is a conflict — but lists carry wrong and alternative dates, so it lowers
+# rather than vetoes.
+BIRTH_DATE_EXACT_BONUS = 0.06
+BIRTH_DATE_YEAR_BONUS = 0.03
+BIRTH_DATE_CONFLICT_PENALTY = 0.15
+# Years this close are not a conflict: lists often give "circa" or approximate years.
+BIRTH_YEAR_TOLERANCE = 1
+# Countries on lists mix nationality, residence and address, so they support and conflict mildly.
+COUNTRY_AGREEMENT_BONUS = 0.02
+COUNTRY_CONFLICT_PENALTY = 0.08
+# An identical strong identifier (IMO, SWIFT/BIC, LEI, passport) decides unless the schemas clash.
+IDENTIFIER_MATCH_SCORE = 0.98
+# Two different IMO numbers are two different ships whatever their names.
+IMO_CONFLICT_PENALTY = 0.5
+OTHER_ID_CONFLICT_PENALTY = 0.05
+
+
+def label_of(func: Callable[..., object]) -> str:
+    doc = (func.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+def _register(registry: list[F], *, name_feature: bool = False) -> Callable[[F], F]:
+    def decorator(func: F) -> F:
+        if not func.__doc__:
+            raise TypeError(f"feature {func.__name__} needs a docstring: it is the explanation users read")
+        if name_feature:
+            NAME_FEATURE_NAMES.add(func.__name__)
+        registry.append(func)
+        return func
+
+    return decorator
+
+
+def _result(func: Callable[..., object], score: float, detail: str) -> FeatureResult:
+    return FeatureResult(func.__name__, label_of(func), score, detail)
+
+
+def _shown(forms: NameForms) -> str:
+    return forms.text if not forms.tokens_via else f"{forms.text} ({forms.tokens_via}: {' '.join(forms.tokens)})"
+
+
+# --- name features ----------------------------------------------------------------------------------
+
+
+@_register(NAME_FEATURES, name_feature=True)
+def name_letters_equal(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The names are written with the same letters (case, accents, punctuation and word order aside)."""
+    if not query.tokens or sorted(query.tokens) != sorted(candidate.tokens):
+        return None
+    if query.tokens_via or candidate.tokens_via:
+        # Equal transliterations of different scripts are evidence for the cross-script features.
+        if query.text != candidate.text:
+            return None
+    return _result(name_letters_equal, 1.0, f"{query.text} = {candidate.text}")
+
+
+@_register(NAME_FEATURES, name_feature=True)
+def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The names' words match with small spelling differences, in any order."""
+    alignment = align_tokens(query.tokens, candidate.tokens)
+    if alignment is None:
+        return None
+    compact = compact_similarity(query.tokens, candidate.tokens)
+    if compact > alignment.score:
+        detail = f"{' '.join(query.tokens)} ≈ {' '.join(candidate.tokens)} (as one word: {compact:.2f})"
+        return _result(name_words_close, compact, detail)
+    pairs = ", ".join(f"{q}≈{c}" if q != c else q for q, c, _ in alignment.pairs)
+    extra = ""
+    if alignment.unmatched_query:
+        extra += f"; not in listed name: {' '.join(alignment.unmatched_query)}"
+    if alignment.unmatched_candidate:
+        extra += f"; only in listed name: {' '.join(alignment.unmatched_candidate)}"
+    return _result(name_words_close, alignment.score, f"{pairs}{extra}")
+
+
+def _syllable_detail(query: NameForms, candidate: NameForms, system: str) -> tuple[str, int] | None:
+    agreement = compare_syllables(query.syllables, candidate.syllables, system)
+    if agreement is None:
+        return None
+    q, c = agreement.query, agreement.candidate
+    keys = "·".join(q.flat)
+    detail = f"{query.text} ({q.via}) = {candidate.text} ({c.via}) [{keys}]"
+    return detail, agreement.mismatches
+
+
+def _via_hanja(forms: NameForms) -> bool:
+    return any(r.via.startswith("Hanja") for r in forms.syllables if r.system == "korean")
+
+
+@_register(NAME_FEATURES, name_feature=True)
+def korean_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Read as Korean, both names have the same syllables, whatever the script or romanization."""
+    if _via_hanja(query) or _via_hanja(candidate):
+        return None
+    found = _syllable_detail(query, candidate, "korean")
+    if found is None or found[1] != 0:
+        return None
+    return _result(korean_syllables_agree, CROSS_SCRIPT_AGREEMENT, found[0])
+
+
+@_register(NAME_FEATURES, name_feature=True)
+def hanja_reading_agrees(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The Korean reading of the Hanja (Chinese characters) in one name equals the other name."""
+    if not (_via_hanja(query) or _via_hanja(candidate)):
+        return None
+    found = _syllable_detail(query, candidate, "korean")
+    if found is None or found[1] != 0:
+        return None
+    return _result(hanja_reading_agrees, CROSS_SCRIPT_AGREEMENT, found[0])
+
+
+@_register(NAME_FEATURES, name_feature=True)
+def pinyin_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Read in Mandarin (pinyin or Wade–Giles), both names have the same syllables."""
+    found = _syllable_detail(query, candidate, "pinyin")
+    if found is None or found[1] != 0:
+        return None
+    return _result(pinyin_syllables_agree, CROSS_SCRIPT_AGREEMENT, found[0])
+
+
+@_register(NAME_FEATURES, name_feature=True)
+def cantonese_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Read in Cantonese (Hong Kong spelling), both names have the same syllables."""
+    found = _syllable_detail(query, candidate, "jyutping")
+    if found is None or found[1] != 0:
+        return None
+    return _result(cantonese_syllables_agree, CROSS_SCRIPT_AGREEMENT, found[0])
+
+
+@_register(NAME_FEATURES, name_feature=True)
+def cyrillic_transliterations_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The Cyrillic name and the Latin name are the same under a standard transliteration."""
+    if not query.skeleton or not candidate.skeleton:
+        return None
+    if not (query.skeleton_via or candidate.skeleton_via):
+        return None  # two Latin names: name_words_close already compared them
+    alignment = align_tokens(query.skeleton, candidate.skeleton)
+    if alignment is None:
+        return None
+    score = CROSS_SCRIPT_AGREEMENT * alignment.score
+    via = query.skeleton_via or candidate.skeleton_via
+    detail = f"{query.text} = {candidate.text} ({via}: {' '.join(query.skeleton)} ≈ {' '.join(candidate.skeleton)})"
+    return _result(cyrillic_transliterations_agree, score, detail)
+
+
+# --- caps ---------------------------------------------------------------------------------------------
+
+
+@_register(CAP_FEATURES)
+def korean_given_name_differs(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Both names read as Korean but one syllable differs: usually another person (given names have two)."""
+    if not (_korean_confident(query) and _korean_confident(candidate)):
+        return None
+    agreement = compare_syllables(query.syllables, candidate.syllables, "korean")
+    if agreement is None or agreement.mismatches != 1:
+        return None
+    q, c = agreement.query.flat, agreement.candidate.flat
+    detail = f"{'·'.join(q)} vs {'·'.join(c)}"
+    return _result(korean_given_name_differs, KOREAN_ONE_SYLLABLE_CAP, detail)
+
+
+def _korean_confident(forms: NameForms) -> bool:
+    return any(r.system == "korean" and r.via != "romanized Korean?" for r in forms.syllables)
+
+
+# --- evidence features --------------------------------------------------------------------------------
+
+
+def _date_agreement(query: tuple[str, ...], candidate: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """('exact'|'year'|'close'|'conflict', query date, listed date) for the best pair of dates."""
+    best: tuple[int, str, str, str] | None = None
+    for q in query:
+        for c in candidate:
+            common = min(len(q), len(c))
+            if common >= 10 and q[:10] == c[:10]:
+                rank, kind = 3, "exact"
+            elif q[:4] == c[:4] and (common < 10 or q[:7] == c[:7] or common < 7):
+                rank, kind = 2, "year"
+            elif q[:4].isdigit() and c[:4].isdigit() and abs(int(q[:4]) - int(c[:4])) <= BIRTH_YEAR_TOLERANCE:
+                rank, kind = 1, "close"
+            else:
+                rank, kind = 0, "conflict"
+            if best is None or rank > best[0]:
+                best = (rank, kind, q, c)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+@_register(EVIDENCE_FEATURES)
+def birth_date_supports(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
+    """The dates of birth agree."""
+    found = _date_agreement(query.birth_dates, candidate.birth_dates)
+    if found is None or found[0] not in ("exact", "year"):
+        return None
+    bonus = BIRTH_DATE_EXACT_BONUS if found[0] == "exact" else BIRTH_DATE_YEAR_BONUS
+    return _result(birth_date_supports, bonus, f"{found[1]} ~ listed {found[2]}")
+
+
+@_register(EVIDENCE_FEATURES)
+def birth_date_conflicts(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
+    """Both give dates of birth and none of them agree."""
+    found = _date_agreement(query.birth_dates, candidate.birth_dates)
+    if found is None or found[0] != "conflict":
+        return None
+    listed = ", ".join(sorted(candidate.birth_dates)[:3])
+    return _result(birth_date_conflicts, -BIRTH_DATE_CONFLICT_PENALTY, f"{', '.join(query.birth_dates)} vs listed {listed}")
+
+
+@_register(EVIDENCE_FEATURES)
+def country_supports(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
+    """A nationality or country is the same on both sides."""
+    common = query.countries & candidate.countries
+    if not common:
+        return None
+    return _result(country_supports, COUNTRY_AGREEMENT_BONUS, ", ".join(sorted(common)))
+
+
+@_register(EVIDENCE_FEATURES)
+def country_conflicts(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
+    """Both give countries and they have none in common."""
+    if not query.countries or not candidate.countries or query.countries & candidate.countries:
+        return None
+    detail = f"{', '.join(sorted(query.countries))} vs listed {', '.join(sorted(candidate.countries))}"
+    return _result(country_conflicts, -COUNTRY_CONFLICT_PENALTY, detail)
+
+
+@_register(EVIDENCE_FEATURES)
+def identifier_matches(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
+    """An identifier (IMO number, SWIFT/BIC, passport, registration number) is the same on both sides."""
+    common = query.identifiers & candidate.identifiers
+    if not common:
+        return None
+    shown = ", ".join(f"{kind} {value}" for kind, value in sorted(common))
+    return _result(identifier_matches, IDENTIFIER_MATCH_SCORE, shown)
+
+
+@_register(EVIDENCE_FEATURES)
+def identifier_conflicts(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
+    """Both give an identifier of the same kind and the numbers differ."""
+    q_kinds = {kind for kind, _ in query.identifiers}
+    c_kinds = {kind for kind, _ in candidate.identifiers}
+    clashes = []
+    penalty = 0.0
+    for kind in sorted(q_kinds & c_kinds):
+        q_values = {v for k, v in query.identifiers if k == kind}
+        c_values = {v for k, v in candidate.identifiers if k == kind}
+        if q_values & c_values:
+            continue
+        clashes.append(f"{kind} {', '.join(sorted(q_values))} vs listed {', '.join(sorted(c_values))}")
+        penalty += IMO_CONFLICT_PENALTY if kind == "imo" else OTHER_ID_CONFLICT_PENALTY
+    if not clashes:
+        return None
+    return _result(identifier_conflicts, -penalty, "; ".join(clashes))

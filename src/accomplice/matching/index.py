@@ -1,0 +1,152 @@
+"""The candidate index: blocking keys that survive script, romanization and spelling differences.
+
+Candidate generation must not be brute force: every name is reduced to keys (its words, each word's
+consonant skeleton, its syllable bigrams in each reading, its transliteration skeleton, its identifiers)
+and the index maps each key to the entities that have it. A query collects the entities sharing its keys,
+weighted by how rare each key is (inverse document frequency), and only the best few are scored fully.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity
+
+__all__ = ["Candidate", "CandidateIndex", "name_keys"]
+
+VOWELS = frozenset("aeiouy")
+# Words shorter than this are initials or particles; they block on nothing by themselves.
+MIN_WORD_KEY_LENGTH = 2
+# The consonant skeleton of short words is too unspecific to be a key ("al" -> "l").
+MIN_SKELETON_WORD_LENGTH = 4
+# A key shared by more than this share of all entities ("ltd", "kim", "mohammad") carries almost no
+# information and costs a long posting walk; it is skipped unless the query has nothing rarer.
+MAX_KEY_SHARE = 0.05
+# Keys of different kinds are not equally telling: an identifier almost decides, a syllable bigram is
+# specific to one romanized name, a word skeleton only says "spelt alike".
+KEY_KIND_WEIGHTS = {"i": 4.0, "y": 1.5, "Y": 2.5, "w": 1.0, "s": 0.6, "r": 1.0}
+
+
+def _skeleton(word: str) -> str:
+    """Consonants of a word with repeats collapsed: robust to vowel typos and doubled letters."""
+    out: list[str] = []
+    for ch in word:
+        if ch in VOWELS or not ch.isalpha():
+            continue
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+def name_keys(forms: NameForms) -> set[str]:
+    keys: set[str] = set()
+    for token in forms.tokens:
+        if len(token) >= MIN_WORD_KEY_LENGTH:
+            keys.add(f"w:{token}")
+        if len(token) >= MIN_SKELETON_WORD_LENGTH:
+            skeleton = _skeleton(token)
+            if len(skeleton) >= 2:
+                keys.add(f"s:{skeleton}")
+    for reading in forms.syllables:
+        flat = reading.flat
+        system = reading.system[0]
+        if len(flat) >= 2:
+            keys.add(f"Y:{system}:{' '.join(sorted(flat))}")
+        for a, b in zip(flat, flat[1:], strict=False):
+            keys.add(f"y:{system}:{a} {b}")
+    for token in forms.skeleton:
+        if len(token) >= MIN_WORD_KEY_LENGTH:
+            keys.add(f"r:{token}")
+    if forms.org is not None:
+        for token in forms.org.distinctive:
+            if len(token) >= MIN_WORD_KEY_LENGTH:
+                keys.add(f"w:{token}")
+    if forms.vessel is not None:
+        for token in forms.vessel.tokens:
+            keys.add(f"w:{token}")
+    return keys
+
+
+def entity_keys(names: Iterable[NameForms], identifiers: Iterable[tuple[str, str]]) -> set[str]:
+    keys: set[str] = set()
+    for forms in names:
+        keys |= name_keys(forms)
+    for kind, value in identifiers:
+        keys.add(f"i:{kind}:{value}")
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    entity: IndexedEntity
+    weight: float
+
+
+class CandidateIndex:
+    """Inverted index from blocking keys to entities; build with `add`, then `freeze`, then query."""
+
+    def __init__(self) -> None:
+        self.entities: list[IndexedEntity] = []
+        self._building: dict[str, list[int]] | None = defaultdict(list)
+        self._postings: dict[str, array[int]] = {}
+        self._idf: dict[str, float] = {}
+        self._by_key: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __iter__(self) -> Iterator[IndexedEntity]:
+        return iter(self.entities)
+
+    def add(self, entity: IndexedEntity) -> None:
+        if self._building is None:
+            raise RuntimeError("index is frozen")
+        position = len(self.entities)
+        self.entities.append(entity)
+        for key in entity.keys or (entity.key,):
+            self._by_key.setdefault(key, position)
+        for key in entity_keys(entity.names, entity.identifiers):
+            self._building[key].append(position)
+
+    def freeze(self) -> CandidateIndex:
+        if self._building is None:
+            return self
+        total = max(1, len(self.entities))
+        for key, positions in self._building.items():
+            self._postings[key] = array("i", positions)
+            kind_weight = KEY_KIND_WEIGHTS.get(key[0], 1.0)
+            self._idf[key] = kind_weight * math.log(1 + total / len(positions))
+        self._building = None
+        return self
+
+    def get(self, key: str) -> IndexedEntity | None:
+        position = self._by_key.get(key)
+        return None if position is None else self.entities[position]
+
+    @property
+    def key_count(self) -> int:
+        return len(self._postings)
+
+    def candidates(self, query: QueryEntity, limit: int) -> list[Candidate]:
+        """The `limit` entities sharing the most (and rarest) keys with the query."""
+        if self._building is not None:
+            self.freeze()
+        keys = entity_keys(query.names, query.identifiers)
+        max_postings = max(1, int(MAX_KEY_SHARE * len(self.entities)))
+        present = [(k, self._postings[k]) for k in keys if k in self._postings]
+        usable = [(k, p) for k, p in present if len(p) <= max_postings]
+        if not usable and present:
+            # Only very common keys ("KIM", "TRADING"): use the rarest of them rather than nothing.
+            usable = sorted(present, key=lambda kp: len(kp[1]))[:2]
+        weights: dict[int, float] = defaultdict(float)
+        for key, positions in usable:
+            idf = self._idf[key]
+            for position in positions:
+                weights[position] += idf
+        best = heapq.nlargest(limit, weights.items(), key=lambda item: item[1])
+        return [Candidate(self.entities[position], weight) for position, weight in best]

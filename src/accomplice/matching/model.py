@@ -1,0 +1,134 @@
+"""Values of the matching core: analysed names, query and indexed entities, feature results, matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "FeatureResult",
+    "IndexedEntity",
+    "Match",
+    "NameForms",
+    "OrgForm",
+    "QueryEntity",
+    "SyllableReading",
+    "VesselForm",
+]
+
+# A name read as syllables (Korean syllable keys, pinyin, jyutping): words of syllable keys.
+SyllableWords = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SyllableReading:
+    """One way of reading a name as syllables in one system, and how we got there (for the explanation)."""
+
+    system: str  # "korean" | "pinyin" | "jyutping"
+    words: SyllableWords
+    via: str  # e.g. "Hanja 金正恩 read as 김정은" or "romanized Korean"
+
+    @property
+    def flat(self) -> tuple[str, ...]:
+        return tuple(s for word in self.words for s in word)
+
+
+@dataclass(frozen=True, slots=True)
+class OrgForm:
+    """An organisation name split into what distinguishes it and what any firm could be called."""
+
+    distinctive: tuple[str, ...]  # folded Latin tokens of the brand/place part
+    distinctive_syllables: tuple[SyllableReading, ...]  # the same part read as syllables, when non-Latin
+    words: frozenset[str]  # business words as canonical English tokens (trading, bank, shipping...)
+    legal_forms: frozenset[str]  # canonical legal-form codes (LLC, JSC, CO_LTD...)
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class VesselForm:
+    tokens: tuple[str, ...]
+    syllables: tuple[SyllableReading, ...]
+    number: str | None
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class NameForms:
+    """One name analysed once, for every comparison it will take part in."""
+
+    text: str
+    scripts: frozenset[str]
+    tokens: tuple[str, ...]  # folded Latin tokens (non-Latin names: a transliteration)
+    tokens_via: str | None  # how non-Latin text became Latin, for the explanation
+    syllables: tuple[SyllableReading, ...] = ()
+    skeleton: tuple[str, ...] = ()  # scheme-invariant Russian skeleton tokens
+    skeleton_via: str | None = None
+    org: OrgForm | None = None
+    vessel: VesselForm | None = None
+    weak: bool = False  # a weak alias (short nickname, generic name): never enough on its own
+
+    @property
+    def compact(self) -> str:
+        return "".join(self.tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureResult:
+    """What one feature found: its name, the sentence users read, a score and the evidence."""
+
+    name: str
+    label: str
+    score: float
+    detail: str
+
+    def explain(self) -> str:
+        sign = "" if self.score < 0 else "+" if self.name not in NAME_FEATURE_NAMES else ""
+        return f"{self.label} ({self.name} {sign}{self.score:.2f}): {self.detail}"
+
+
+# Filled by matching.features: name features give a similarity, the others an adjustment.
+NAME_FEATURE_NAMES: set[str] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryEntity:
+    """What a user screens: one or more names and the evidence that helps decide."""
+
+    id: str
+    names: tuple[NameForms, ...]
+    schema: str | None = None
+    birth_dates: tuple[str, ...] = ()
+    countries: frozenset[str] = frozenset()
+    identifiers: frozenset[tuple[str, str]] = frozenset()  # (kind, normalised value)
+
+
+@dataclass(slots=True)
+class IndexedEntity:
+    """A listed entity as the index holds it: everything scoring needs, nothing more."""
+
+    key: str
+    schema: str
+    caption: str
+    names: tuple[NameForms, ...]
+    birth_dates: tuple[str, ...] = ()
+    countries: frozenset[str] = frozenset()
+    identifiers: frozenset[tuple[str, str]] = frozenset()
+    lists: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()  # every list key of the same real-world entity
+    programs: tuple[str, ...] = ()
+    fingerprint: str = ""  # hash of the entity's values, to tell whether a decision is still current
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    key: str
+    keys: tuple[str, ...]
+    score: float
+    schema: str
+    caption: str
+    lists: tuple[str, ...]
+    features: tuple[FeatureResult, ...] = field(default_factory=tuple)
+    decision: str | None = None  # "match" / "no-match" when a human decided
+
+    @property
+    def explanation(self) -> list[str]:
+        return [f.explain() for f in self.features]

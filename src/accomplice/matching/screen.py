@@ -1,0 +1,53 @@
+"""Screen a query against the index: candidates, full scores, threshold, best first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accomplice.matching.index import CandidateIndex
+from accomplice.matching.model import Match, QueryEntity
+from accomplice.matching.scorer import DEFAULT_THRESHOLD, ScoredCandidate, score_candidate
+
+__all__ = ["CANDIDATES_SCORED", "Screener"]
+
+# Candidates scored in full per query. The blocking weights put true matches in the first handful; 40
+# leaves room for common names (many KIMs) at a cost well inside the latency budget.
+CANDIDATES_SCORED = 40
+
+
+def _match(scored: ScoredCandidate) -> Match:
+    entity = scored.entity
+    return Match(
+        key=entity.key,
+        keys=entity.keys,
+        score=scored.score,
+        schema=entity.schema,
+        caption=entity.caption,
+        lists=entity.lists,
+        features=scored.features,
+    )
+
+
+@dataclass(slots=True)
+class Screener:
+    index: CandidateIndex
+    threshold: float = DEFAULT_THRESHOLD
+
+    def match_of(self, query: QueryEntity, key: str) -> Match | None:
+        """Score one given entity against the query, whatever the threshold (for confirmed matches)."""
+        entity = self.index.get(key)
+        if entity is None:
+            return None
+        return _match(score_candidate(query, entity))
+
+    def screen(
+        self, query: QueryEntity, *, threshold: float | None = None, limit: int = 10
+    ) -> list[Match]:
+        cutoff = self.threshold if threshold is None else threshold
+        matches = []
+        for candidate in self.index.candidates(query, CANDIDATES_SCORED):
+            scored = score_candidate(query, candidate.entity)
+            if scored.score >= cutoff:
+                matches.append(_match(scored))
+        matches.sort(key=lambda m: (-m.score, m.key))
+        return matches[:limit]
