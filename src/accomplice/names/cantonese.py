@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
-from accomplice.names.chinese import split_chinese_name
+from accomplice.names.chinese import MAX_WORD_LETTERS, split_chinese_name
 from accomplice.names.hanzi import data_lines, han_variants, to_traditional
 from accomplice.names.scripts import is_han
 from accomplice.names.syllables import align_words, combine_pieces, latin_words, segment
@@ -84,7 +84,7 @@ _HK_RHYMES: Mapping[str, tuple[str, ...]] = {
     "ai": ("ai",),  # 黎 Lai
     "au": ("au", "ow"),  # 劉 Lau, 周 Chow
     "am": ("am", "um"),  # 林 Lam, 沈 Shum
-    "an": ("an",),  # 陳 Chan
+    "an": ("an", "un"),  # 陳 Chan; 震 Chun, 新 Sun (short a before n is often written u)
     "ang": ("ang",),  # 鄧 Tang
     "ap": ("ap",),
     "at": ("at",),  # 吉 Kat
@@ -270,7 +270,7 @@ def han_hk_romanizations(text: str, *, person: bool = True) -> list[str]:
     forms = _hk_forms(text, chars, words, person)
     # z and c are written Ch or Ts (陳 Chan but 曾 Tsang, 謝 Tse, 徐 Tsui): give the Ts spelling as well.
     sibilant = [
-        w.replace("Ch", "Ts", 1) if r and _split(r[0])[0] in ("z", "c") else w
+        hk_spellings(r[0])[1].capitalize() if r and _split(r[0])[0] in ("z", "c") else w
         for w, r in zip(words, readings, strict=True)
     ]
     if sibilant != words:
@@ -339,7 +339,7 @@ def _vowel_initial() -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def _word_keys(word: str) -> tuple[tuple[str, ...], ...]:
-    if not word.isascii() or "'" in word or any(c.isdigit() for c in word):
+    if not word.isascii() or "'" in word or len(word) > MAX_WORD_LETTERS or any(c.isdigit() for c in word):
         return ()
     pieces = [p for p in word.split("-") if p]
     surfaces = _surfaces()
@@ -356,7 +356,12 @@ def latin_cantonese_keys(text: str) -> list[list[tuple[str, ...]]]:
     [[("chang",)]] (ts and ch are one sound); "Tai-man" → [[("tai", "man")]]. A word no Hong Kong spelling
     explains gives an empty list.
     """
-    return [list(_word_keys(word)) for word in latin_words(text)]
+    return [list(alternatives) for alternatives in _text_keys(text)]
+
+
+@lru_cache(maxsize=65536)
+def _text_keys(text: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    return tuple(_word_keys(word) for word in latin_words(text))
 
 
 def cantonese_match(

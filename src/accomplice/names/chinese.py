@@ -19,6 +19,7 @@ conversion (2000) and the University of Chicago Library table, through pypinyin'
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -148,6 +149,11 @@ COMPOUND_SURNAMES: Mapping[str, tuple[str, str]] = {
 # A longest pinyin syllable (zhuang, chuang, shuang) has six letters; the longest surface forms we accept
 # (passport "lyue", Wade–Giles "ch'iung", "hsiung") have seven.
 _MAX_SURFACE = 7
+
+# The longest Chinese name word in practice is a hyphenated or run-on given name of three syllables
+# (Zhuangshuangzhuang has 18 letters); a longer Latin word is not Chinese, and refusing it early bounds the
+# work a hostile input can cause.
+MAX_WORD_LETTERS = 32
 
 # GB/T 16159-2012 §5.1.8: a syllable starting with a, o or e that follows another syllable is written after an
 # apostrophe (Xi'an). Documents drop the apostrophe often enough that "Xian" must still read xi + an, but a
@@ -459,7 +465,8 @@ def _piece_alternatives(piece: str) -> list[tuple[str, ...]]:
 
     # Pinyin: apostrophes and tone numbers divide syllables.
     sub_pieces = [p for part in piece.split("'") for p in _split_on_digits(part)] if piece else []
-    if sub_pieces and all(sub_pieces):
+    pinyin_shape = _shape("pinyin")
+    if sub_pieces and all(sub_pieces) and all(pinyin_shape.fullmatch(p) for p in sub_pieces):
         surfaces = _pinyin_surfaces()
         take(
             combine_pieces(
@@ -468,7 +475,8 @@ def _piece_alternatives(piece: str) -> list[tuple[str, ...]]:
         )
     # Wade–Giles: the apostrophe is part of the syllable (ch'en); tone numbers (hsi2) still divide.
     wade_giles = _split_on_digits(piece)
-    if wade_giles and all(wade_giles):
+    wade_giles_shape = _shape("wade-giles")
+    if wade_giles and all(wade_giles) and all(wade_giles_shape.fullmatch(p) for p in wade_giles):
         surfaces = _wade_giles_surfaces()
         initial_only = _wade_giles_zero_initial()
         take(
@@ -480,12 +488,26 @@ def _piece_alternatives(piece: str) -> list[tuple[str, ...]]:
     return found
 
 
+@lru_cache(maxsize=2)
+def _shape(system: str) -> re.Pattern[str]:
+    """A regular expression for "a run of this system's spellings": rejects most non-Chinese words in about a
+    microsecond, before the slower segmentation that lists every reading."""
+    surfaces = _pinyin_surfaces() if system == "pinyin" else _wade_giles_surfaces()
+    alternatives = sorted(surfaces, key=lambda s: (-len(s), s))
+    return re.compile("(?:" + "|".join(re.escape(s) for s in alternatives) + ")+")
+
+
 @lru_cache(maxsize=65536)
 def _word_keys(word: str) -> tuple[tuple[str, ...], ...]:
-    if not word.isascii():
+    if not word.isascii() or len(word) > MAX_WORD_LETTERS:
         return ()
     pieces = [p for p in word.split("-") if p]
     return tuple(combine_pieces([_piece_alternatives(p) for p in pieces]))
+
+
+@lru_cache(maxsize=65536)
+def _text_keys(text: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    return tuple(_word_keys(word) for word in latin_words(text))
 
 
 def latin_pinyin_keys(text: str) -> list[list[tuple[str, ...]]]:
@@ -497,7 +519,7 @@ def latin_pinyin_keys(text: str) -> list[list[tuple[str, ...]]]:
     plain u are accepted. A word that cannot be Chinese (Saunders) gives an empty list; readings per word are
     capped at :data:`~accomplice.names.syllables.MAX_ALTERNATIVES`.
     """
-    return [list(_word_keys(word)) for word in latin_words(text)]
+    return [list(alternatives) for alternatives in _text_keys(text)]
 
 
 def pinyin_match(
