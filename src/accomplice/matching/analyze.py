@@ -6,17 +6,26 @@ gets from its scripts and its context (a Han name of a North Korean is read as K
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice, product
 
 from rigour.text import ascii_text
 
-from accomplice.matching.model import NameForms
+from accomplice.matching.model import NameForms, SyllableReading
+from accomplice.names.cantonese import han_cantonese_keys, latin_cantonese_keys
+from accomplice.names.chinese import han_pinyin, latin_pinyin_keys, split_chinese_name
 from accomplice.names.normalize import fold
+from accomplice.names.scripts import Script
+from accomplice.names.scripts import scripts_of as _scripts_of
 
 __all__ = ["NameHint", "analyze_name", "scripts_of"]
 
 ANALYSIS_CACHE_SIZE = 500_000
+# Readings kept per name and system: heteronyms and ambiguous segmentations multiply; the first few
+# (most likely) readings carry the evidence, the rest only cost time and false agreements.
+MAX_READINGS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +38,7 @@ class NameHint:
 
 
 def scripts_of(text: str) -> frozenset[str]:
-    found = set()
-    for ch in text:
-        code = ord(ch)
-        if code < 0x80:
-            if ch.isalpha():
-                found.add("latin")
-        elif 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-            found.add("hangul")
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or code >= 0x20000:
-            found.add("han")
-        elif 0x3040 <= code <= 0x30FF:
-            found.add("kana")
-        elif 0x0400 <= code <= 0x052F:
-            found.add("cyrillic")
-        elif ch.isalpha():
-            found.add("latin" if code < 0x250 or 0x1E00 <= code <= 0x1EFF else "other")
-    return frozenset(found)
+    return frozenset(str(s) for s in _scripts_of(text))
 
 
 def _latin_tokens(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
@@ -54,6 +47,69 @@ def _latin_tokens(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], 
         return tuple(folded.split()), None
     transliterated = fold(ascii_text(text))
     return tuple(transliterated.split()), "transliterated"
+
+
+def _bounded_product(per_word: Sequence[Sequence[tuple[str, ...]]]) -> list[tuple[tuple[str, ...], ...]]:
+    if not per_word or any(not alternatives for alternatives in per_word):
+        return []
+    return list(islice(product(*per_word), MAX_READINGS))
+
+
+# East Asian personal names: a surname of one syllable (rarely two) and a given name of one or two.
+MAX_GIVEN_NAME_SYLLABLES = 2
+MAX_SURNAME_SYLLABLES = 2
+
+
+def _shaped_like_east_asian_name(words: tuple[tuple[str, ...], ...]) -> bool:
+    """A surname word and a given name of one or two syllables (in one or two words), either order."""
+    if not 2 <= len(words) <= 3:
+        return False
+    for surname, given in ((words[0], words[1:]), (words[-1], words[:-1])):
+        given_syllables = sum(len(w) for w in given)
+        if len(surname) == 1 and 1 <= given_syllables <= MAX_GIVEN_NAME_SYLLABLES:
+            return True
+    return False
+
+
+def _latin_readings(
+    text: str, system: str, per_word: list[list[tuple[str, ...]]], via: str, person: bool
+) -> list[SyllableReading]:
+    return [
+        SyllableReading(system, words, via, confident=person and _shaped_like_east_asian_name(words))
+        for words in _bounded_product(per_word)
+    ]
+
+
+def _han_words(chars: list[tuple[str, ...]], split: int | None) -> list[tuple[tuple[str, ...], ...]]:
+    """Readings of Han characters grouped into words (surname | given name when `split` is given)."""
+    readings = list(islice(product(*chars), MAX_READINGS)) if chars else []
+    if split is None or not 0 < split < len(chars):
+        return [(tuple(r),) for r in readings]
+    return [(tuple(r[:split]), tuple(r[split:])) for r in readings]
+
+
+def _chinese_readings(text: str, person: bool) -> list[SyllableReading]:
+    han = "".join(ch for ch in text if not ch.isspace())
+    split = len(split_chinese_name(han)[0]) if person else None
+    readings = []
+    pinyin = han_pinyin(han, person=person)
+    for words in _han_words(pinyin, split):
+        readings.append(SyllableReading("pinyin", words, "read in pinyin", confident=person))
+    cantonese = han_cantonese_keys(han, person=person)
+    for words in _han_words(cantonese, split):
+        readings.append(SyllableReading("jyutping", words, "read in Cantonese", confident=person))
+    return readings
+
+
+def _syllable_readings(text: str, scripts: frozenset[str], hint: NameHint) -> tuple[SyllableReading, ...]:
+    person = hint.kind == "person"
+    readings: list[SyllableReading] = []
+    if scripts <= {"latin"}:
+        readings += _latin_readings(text, "pinyin", latin_pinyin_keys(text), "pinyin or Wade–Giles", person)
+        readings += _latin_readings(text, "jyutping", latin_cantonese_keys(text), "Hong Kong spelling", person)
+    elif Script.HAN in scripts and scripts <= {"han"} and hint.han in ("zh", ""):
+        readings += _chinese_readings(text, person)
+    return tuple(readings)
 
 
 @lru_cache(maxsize=ANALYSIS_CACHE_SIZE)
@@ -66,4 +122,9 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
     tokens, via = _latin_tokens(text, scripts)
     if not tokens:
         return ()
-    return (NameForms(text=text, scripts=scripts, tokens=tokens, tokens_via=via, weak=hint.weak),)
+    syllables = _syllable_readings(text, scripts, hint)
+    return (NameForms(text=text, scripts=scripts, tokens=tokens, tokens_via=via, syllables=syllables, weak=hint.weak),)
+
+
+def readings_of(forms: Iterable[NameForms], system: str) -> list[SyllableReading]:
+    return [r for f in forms for r in f.syllables if r.system == system]

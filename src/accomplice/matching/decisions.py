@@ -69,8 +69,9 @@ def _decision_feature(decision: Decision, stale: bool) -> FeatureResult:
             "An analyst decided on this pair, but the listed entity has changed since: decide again.",
             0.0,
             detail,
+            "decision",
         )
-    return FeatureResult("analyst_decided", "An analyst has already decided on this pair.", 0.0, detail)
+    return FeatureResult("analyst_decided", "An analyst has already decided on this pair.", 0.0, detail, "decision")
 
 
 def apply_decisions(

@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from accomplice.matching.compare import align_tokens, compact_similarity, compare_syllables
 from accomplice.matching.model import (
-    NAME_FEATURE_NAMES,
     FeatureResult,
     IndexedEntity,
     NameForms,
@@ -68,12 +67,14 @@ def label_of(func: Callable[..., object]) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-def _register(registry: list[F], *, name_feature: bool = False) -> Callable[[F], F]:
+FEATURE_KINDS: dict[str, str] = {}
+
+
+def _register(registry: list[F], kind: str) -> Callable[[F], F]:
     def decorator(func: F) -> F:
         if not func.__doc__:
             raise TypeError(f"feature {func.__name__} needs a docstring: it is the explanation users read")
-        if name_feature:
-            NAME_FEATURE_NAMES.add(func.__name__)
+        FEATURE_KINDS[func.__name__] = kind
         registry.append(func)
         return func
 
@@ -81,7 +82,7 @@ def _register(registry: list[F], *, name_feature: bool = False) -> Callable[[F],
 
 
 def _result(func: Callable[..., object], score: float, detail: str) -> FeatureResult:
-    return FeatureResult(func.__name__, label_of(func), score, detail)
+    return FeatureResult(func.__name__, label_of(func), score, detail, FEATURE_KINDS.get(func.__name__, "evidence"))
 
 
 def _shown(forms: NameForms) -> str:
@@ -91,7 +92,7 @@ def _shown(forms: NameForms) -> str:
 # --- name features ----------------------------------------------------------------------------------
 
 
-@_register(NAME_FEATURES, name_feature=True)
+@_register(NAME_FEATURES, "name")
 def name_letters_equal(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """The names are written with the same letters (case, accents, punctuation and word order aside)."""
     if not query.tokens or sorted(query.tokens) != sorted(candidate.tokens):
@@ -101,25 +102,6 @@ def name_letters_equal(query: NameForms, candidate: NameForms) -> FeatureResult 
         if query.text != candidate.text:
             return None
     return _result(name_letters_equal, 1.0, f"{query.text} = {candidate.text}")
-
-
-@_register(NAME_FEATURES, name_feature=True)
-def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | None:
-    """The names' words match with small spelling differences, in any order."""
-    alignment = align_tokens(query.tokens, candidate.tokens)
-    if alignment is None:
-        return None
-    compact = compact_similarity(query.tokens, candidate.tokens)
-    if compact > alignment.score:
-        detail = f"{' '.join(query.tokens)} ≈ {' '.join(candidate.tokens)} (as one word: {compact:.2f})"
-        return _result(name_words_close, compact, detail)
-    pairs = ", ".join(f"{q}≈{c}" if q != c else q for q, c, _ in alignment.pairs)
-    extra = ""
-    if alignment.unmatched_query:
-        extra += f"; not in listed name: {' '.join(alignment.unmatched_query)}"
-    if alignment.unmatched_candidate:
-        extra += f"; only in listed name: {' '.join(alignment.unmatched_candidate)}"
-    return _result(name_words_close, alignment.score, f"{pairs}{extra}")
 
 
 def _syllable_detail(query: NameForms, candidate: NameForms, system: str) -> tuple[str, int] | None:
@@ -136,7 +118,7 @@ def _via_hanja(forms: NameForms) -> bool:
     return any(r.via.startswith("Hanja") for r in forms.syllables if r.system == "korean")
 
 
-@_register(NAME_FEATURES, name_feature=True)
+@_register(NAME_FEATURES, "name")
 def korean_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """Read as Korean, both names have the same syllables, whatever the script or romanization."""
     if _via_hanja(query) or _via_hanja(candidate):
@@ -147,7 +129,7 @@ def korean_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureRes
     return _result(korean_syllables_agree, CROSS_SCRIPT_AGREEMENT, found[0])
 
 
-@_register(NAME_FEATURES, name_feature=True)
+@_register(NAME_FEATURES, "name")
 def hanja_reading_agrees(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """The Korean reading of the Hanja (Chinese characters) in one name equals the other name."""
     if not (_via_hanja(query) or _via_hanja(candidate)):
@@ -158,7 +140,7 @@ def hanja_reading_agrees(query: NameForms, candidate: NameForms) -> FeatureResul
     return _result(hanja_reading_agrees, CROSS_SCRIPT_AGREEMENT, found[0])
 
 
-@_register(NAME_FEATURES, name_feature=True)
+@_register(NAME_FEATURES, "name")
 def pinyin_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """Read in Mandarin (pinyin or Wade–Giles), both names have the same syllables."""
     found = _syllable_detail(query, candidate, "pinyin")
@@ -167,7 +149,7 @@ def pinyin_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureRes
     return _result(pinyin_syllables_agree, CROSS_SCRIPT_AGREEMENT, found[0])
 
 
-@_register(NAME_FEATURES, name_feature=True)
+@_register(NAME_FEATURES, "name")
 def cantonese_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """Read in Cantonese (Hong Kong spelling), both names have the same syllables."""
     found = _syllable_detail(query, candidate, "jyutping")
@@ -176,7 +158,7 @@ def cantonese_syllables_agree(query: NameForms, candidate: NameForms) -> Feature
     return _result(cantonese_syllables_agree, CROSS_SCRIPT_AGREEMENT, found[0])
 
 
-@_register(NAME_FEATURES, name_feature=True)
+@_register(NAME_FEATURES, "name")
 def cyrillic_transliterations_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """The Cyrillic name and the Latin name are the same under a standard transliteration."""
     if not query.skeleton or not candidate.skeleton:
@@ -192,24 +174,62 @@ def cyrillic_transliterations_agree(query: NameForms, candidate: NameForms) -> F
     return _result(cyrillic_transliterations_agree, score, detail)
 
 
+@_register(NAME_FEATURES, "name")
+def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The names' words match with small spelling differences, in any order."""
+    alignment = align_tokens(query.tokens, candidate.tokens)
+    if alignment is None:
+        return None
+    # Machine transliteration of another script is weaker evidence than the same letters.
+    factor = CROSS_SCRIPT_AGREEMENT if query.tokens_via or candidate.tokens_via else 1.0
+    via = "; ".join(f"{f.text} {f.tokens_via} as {' '.join(f.tokens)}" for f in (query, candidate) if f.tokens_via)
+    via = f" ({via})" if via else ""
+    compact = compact_similarity(query.tokens, candidate.tokens)
+    if compact > alignment.score:
+        detail = f"{' '.join(query.tokens)} ≈ {' '.join(candidate.tokens)} (as one word: {compact:.2f}){via}"
+        return _result(name_words_close, compact * factor, detail)
+    pairs = ", ".join(f"{q}≈{c}" if q != c else q for q, c, _ in alignment.pairs)
+    extra = ""
+    if alignment.unmatched_query:
+        extra += f"; not in listed name: {' '.join(alignment.unmatched_query)}"
+    if alignment.unmatched_candidate:
+        extra += f"; only in listed name: {' '.join(alignment.unmatched_candidate)}"
+    return _result(name_words_close, alignment.score * factor, f"{pairs}{extra}{via}")
+
+
 # --- caps ---------------------------------------------------------------------------------------------
 
 
-@_register(CAP_FEATURES)
-def korean_given_name_differs(query: NameForms, candidate: NameForms) -> FeatureResult | None:
-    """Both names read as Korean but one syllable differs: usually another person (given names have two)."""
-    if not (_korean_confident(query) and _korean_confident(candidate)):
+def _one_syllable_apart(query: NameForms, candidate: NameForms, system: str) -> str | None:
+    """Detail when both names, read confidently in `system`, agree in every syllable but one."""
+    q_conf = tuple(r for r in query.syllables if r.system == system and r.confident)
+    c_conf = tuple(r for r in candidate.syllables if r.system == system and r.confident)
+    if not q_conf or not c_conf:
         return None
-    agreement = compare_syllables(query.syllables, candidate.syllables, "korean")
+    exact = compare_syllables(query.syllables, candidate.syllables, system)
+    if exact is not None and exact.mismatches == 0:
+        return None  # some reading agrees fully: not a different given name
+    agreement = compare_syllables(q_conf, c_conf, system)
     if agreement is None or agreement.mismatches != 1:
         return None
-    q, c = agreement.query.flat, agreement.candidate.flat
-    detail = f"{'·'.join(q)} vs {'·'.join(c)}"
-    return _result(korean_given_name_differs, KOREAN_ONE_SYLLABLE_CAP, detail)
+    return f"{'·'.join(agreement.query.flat)} vs {'·'.join(agreement.candidate.flat)}"
 
 
-def _korean_confident(forms: NameForms) -> bool:
-    return any(r.system == "korean" and r.via != "romanized Korean?" for r in forms.syllables)
+@_register(CAP_FEATURES, "cap")
+def korean_given_name_differs(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Both are Korean names and one syllable differs: another person (Korean given names have two)."""
+    detail = _one_syllable_apart(query, candidate, "korean")
+    return None if detail is None else _result(korean_given_name_differs, KOREAN_ONE_SYLLABLE_CAP, detail)
+
+
+@_register(CAP_FEATURES, "cap")
+def chinese_given_name_differs(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Both are Chinese names and one syllable differs: another person (given names have one or two)."""
+    for system in ("pinyin", "jyutping"):
+        detail = _one_syllable_apart(query, candidate, system)
+        if detail is not None:
+            return _result(chinese_given_name_differs, KOREAN_ONE_SYLLABLE_CAP, detail)
+    return None
 
 
 # --- evidence features --------------------------------------------------------------------------------
@@ -234,7 +254,7 @@ def _date_agreement(query: tuple[str, ...], candidate: tuple[str, ...]) -> tuple
     return None if best is None else (best[1], best[2], best[3])
 
 
-@_register(EVIDENCE_FEATURES)
+@_register(EVIDENCE_FEATURES, "evidence")
 def birth_date_supports(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
     """The dates of birth agree."""
     found = _date_agreement(query.birth_dates, candidate.birth_dates)
@@ -244,7 +264,7 @@ def birth_date_supports(query: QueryEntity, candidate: IndexedEntity) -> Feature
     return _result(birth_date_supports, bonus, f"{found[1]} ~ listed {found[2]}")
 
 
-@_register(EVIDENCE_FEATURES)
+@_register(EVIDENCE_FEATURES, "evidence")
 def birth_date_conflicts(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
     """Both give dates of birth and none of them agree."""
     found = _date_agreement(query.birth_dates, candidate.birth_dates)
@@ -254,7 +274,7 @@ def birth_date_conflicts(query: QueryEntity, candidate: IndexedEntity) -> Featur
     return _result(birth_date_conflicts, -BIRTH_DATE_CONFLICT_PENALTY, f"{', '.join(query.birth_dates)} vs listed {listed}")
 
 
-@_register(EVIDENCE_FEATURES)
+@_register(EVIDENCE_FEATURES, "evidence")
 def country_supports(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
     """A nationality or country is the same on both sides."""
     common = query.countries & candidate.countries
@@ -263,7 +283,7 @@ def country_supports(query: QueryEntity, candidate: IndexedEntity) -> FeatureRes
     return _result(country_supports, COUNTRY_AGREEMENT_BONUS, ", ".join(sorted(common)))
 
 
-@_register(EVIDENCE_FEATURES)
+@_register(EVIDENCE_FEATURES, "evidence")
 def country_conflicts(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
     """Both give countries and they have none in common."""
     if not query.countries or not candidate.countries or query.countries & candidate.countries:
@@ -272,7 +292,7 @@ def country_conflicts(query: QueryEntity, candidate: IndexedEntity) -> FeatureRe
     return _result(country_conflicts, -COUNTRY_CONFLICT_PENALTY, detail)
 
 
-@_register(EVIDENCE_FEATURES)
+@_register(EVIDENCE_FEATURES, "evidence")
 def identifier_matches(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
     """An identifier (IMO number, SWIFT/BIC, passport, registration number) is the same on both sides."""
     common = query.identifiers & candidate.identifiers
@@ -282,7 +302,7 @@ def identifier_matches(query: QueryEntity, candidate: IndexedEntity) -> FeatureR
     return _result(identifier_matches, IDENTIFIER_MATCH_SCORE, shown)
 
 
-@_register(EVIDENCE_FEATURES)
+@_register(EVIDENCE_FEATURES, "evidence")
 def identifier_conflicts(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult | None:
     """Both give an identifier of the same kind and the numbers differ."""
     q_kinds = {kind for kind, _ in query.identifiers}

@@ -26,6 +26,9 @@ class SyllableReading:
     system: str  # "korean" | "pinyin" | "jyutping"
     words: SyllableWords
     via: str  # e.g. "Hanja 金正恩 read as 김정은" or "romanized Korean"
+    # True when the name surely is a name of that language (written in its script, or shaped like one:
+    # a surname word and a given name of one or two syllables). Only confident readings may veto.
+    confident: bool = False
 
     @property
     def flat(self) -> tuple[str, ...]:
@@ -73,20 +76,21 @@ class NameForms:
 
 @dataclass(frozen=True, slots=True)
 class FeatureResult:
-    """What one feature found: its name, the sentence users read, a score and the evidence."""
+    """What one feature found: its name, the sentence users read, a score and the evidence.
+
+    `kind` says how the score is used: "name" (a similarity that becomes the name score), "cap" (an upper
+    bound on it), "evidence" (an adjustment added to it) or "decision" (an analyst's judgement).
+    """
 
     name: str
     label: str
     score: float
     detail: str
+    kind: str = "evidence"
 
     def explain(self) -> str:
-        sign = "" if self.score < 0 else "+" if self.name not in NAME_FEATURE_NAMES else ""
-        return f"{self.label} ({self.name} {sign}{self.score:.2f}): {self.detail}"
-
-
-# Filled by matching.features: name features give a similarity, the others an adjustment.
-NAME_FEATURE_NAMES: set[str] = set()
+        score = f"{self.score:+.2f}" if self.kind == "evidence" else f"{self.score:.2f}"
+        return f"{self.label.rstrip('.')}: {self.detail} ({self.name} {score})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,9 +49,8 @@ def schemas_compatible(query: str | None, candidate: str) -> bool:
 
 def schema_mismatch(query: QueryEntity, candidate: IndexedEntity) -> FeatureResult:
     """The query and the listed entity are different kinds of thing (a person, a company, a ship)."""
-    return FeatureResult(
-        "schema_mismatch", label_of(schema_mismatch), 0.0, f"{query.schema or 'any'} vs listed {candidate.schema}"
-    )
+    detail = f"{query.schema or 'any'} vs listed {candidate.schema}"
+    return FeatureResult("schema_mismatch", label_of(schema_mismatch), 0.0, detail, "cap")
 
 
 def score_names(query: NameForms, candidate: NameForms) -> FeatureResult | None:
@@ -68,10 +67,10 @@ def score_names(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     for cap in CAP_FEATURES:
         capped = cap(query, candidate)
         if capped is not None and capped.score < best.score:
-            detail = f"{capped.detail}; would otherwise be {best.label.lower()} ({best.score:.2f})"
-            best = FeatureResult(capped.name, capped.label, capped.score, detail)
+            detail = f"{capped.detail}; otherwise {best.name} {best.score:.2f}"
+            best = FeatureResult(capped.name, capped.label, capped.score, detail, "cap")
     if candidate.weak or query.weak:
-        best = FeatureResult(best.name, best.label, best.score * WEAK_ALIAS_FACTOR, best.detail + " (weak alias)")
+        best = FeatureResult(best.name, best.label, best.score * WEAK_ALIAS_FACTOR, best.detail + " (weak alias)", best.kind)
     return best
 
 
