@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from followthemoney import model
+from followthemoney.types import registry
 from followthemoney.proxy import EntityProxy
 
 from accomplice.lists.model import COMPONENT_MAIN, EntityRecord, Value
 
-__all__ = ["EntityBuilder"]
+__all__ = ["LIST_KEY", "EntityBuilder"]
+
+# A stable list key: a lower-case list prefix, a colon and the list's own id (ofac:12312, un:KPi.066).
+LIST_KEY = re.compile(r"^[a-z][a-z0-9_]*:[\w.\-:]+$")
 
 
 class EntityBuilder:
@@ -48,7 +54,11 @@ class EntityBuilder:
         prop_obj = self.proxy.schema.get(prop)
         if prop_obj is None:
             raise ValueError(f"{self.proxy.schema.name} has no property {prop!r}")
-        cleaned = prop_obj.type.clean(value, fuzzy=fuzzy, format=date_format, proxy=self.proxy)
+        if prop_obj.type == registry.entity and LIST_KEY.match(value):
+            # Our stable list keys ("ofac:12312") contain a colon, which FtM's entity-id cleaning refuses.
+            cleaned: str | None = value
+        else:
+            cleaned = prop_obj.type.clean(value, fuzzy=fuzzy, format=date_format, proxy=self.proxy)
         if cleaned is None:
             self.rejected.append((prop, value))
             return None
