@@ -53,11 +53,18 @@ def screen(
 
 
 def screen_name(
-    name: str, *, store: Store | None = None, threshold: float | None = None, **evidence: str
+    name: str,
+    *,
+    store: Store | None = None,
+    threshold: float | None = None,
+    schema: str | None = None,
+    birth_date: str | None = None,
+    nationality: str | None = None,
+    imo: str | None = None,
 ) -> list[Match]:
     """Screen one name: `screen_name("김정은")`, `screen_name("JI SONG 6", schema="Vessel", imo="8898984")`."""
     from accomplice import services
 
     index = services.screening_index(store or open_store())
-    record = services.ScreeningRecord("1", name, **evidence)
+    record = services.ScreeningRecord("1", name, schema, birth_date, nationality, imo)
     return services.screen_record(index, record, threshold=threshold)

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from accomplice.errors import InputError, NotFoundError
-from accomplice.lists.model import ImportReport, ListDiff, ListInfo, ProgressFn, StatementView, VersionInfo
 from accomplice.batch.inputs import IDENTIFIER_COLUMNS, read_rows
 from accomplice.batch.local import map_ordered
+from accomplice.errors import InputError, NotFoundError
+from accomplice.lists.model import ImportReport, ListDiff, ListInfo, ProgressFn, StatementView, VersionInfo
 from accomplice.matching import CandidateIndex, Match, QueryEntity, Screener, indexed_entity, query_entity
 from accomplice.matching.decisions import (
     JUDGEMENTS,
@@ -27,6 +27,7 @@ from accomplice.matching.decisions import (
     latest_decisions,
     query_fingerprint,
 )
+from accomplice.matching.resolve import cluster_entities
 from accomplice.sources import get_format
 from accomplice.store import EntityRow, Store
 from accomplice.store.store import ENTITY_ID_PROP
@@ -383,15 +384,23 @@ def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -
     generation = store.generation()
     index = CandidateIndex()
     total = store.count_current_entities(TARGET_SCHEMAS)
+    indexed = []
     for done, (row, props) in enumerate(store.iter_current_properties(TARGET_SCHEMAS), start=1):
-        index.add(indexed_entity(row.key, row.schema, row.caption, props, row.lists))
+        indexed.append(indexed_entity(row.key, row.schema, row.caption, props, row.lists))
         if progress and done % 2_000 == 0:
             progress("indexing names", done, total)
+    for entity, keys in zip(indexed, cluster_entities(indexed), strict=True):
+        entity.keys = keys
+        index.add(entity)
     index.freeze()
     if progress:
         progress("indexing names", total, total)
     return ScreeningIndex(
-        Screener(index), generation, len(index), time.perf_counter() - started, latest_decisions(store.decisions())
+        Screener(index),
+        generation,
+        len(index),
+        time.perf_counter() - started,
+        latest_decisions(store.decisions()),
     )
 
 
@@ -407,7 +416,11 @@ def _countries(values: Sequence[str]) -> list[str]:
             part = part.strip()
             if not part:
                 continue
-            code = part.lower() if _COUNTRY_CODE.match(part.lower()) else registry.country.clean(part, fuzzy=True)
+            code = (
+                part.lower()
+                if _COUNTRY_CODE.match(part.lower())
+                else registry.country.clean(part, fuzzy=True)
+            )
             if code:
                 codes.append(code)
     return codes
@@ -496,10 +509,10 @@ def screen_record(
     if not index.decisions:
         return matches
     fingerprint = record.fingerprint
-    decided = {key for (fp, key), d in index.decisions.items() if fp == fingerprint and d.judgement == "match"}
-    extra = [
-        index.screener.match_of(query, key) for key in decided if key not in {m.key for m in matches}
-    ]
+    decided = {
+        key for (fp, key), d in index.decisions.items() if fp == fingerprint and d.judgement == "match"
+    }
+    extra = [index.screener.match_of(query, key) for key in decided if key not in {m.key for m in matches}]
     keys = {m.key for m in matches} | decided
     return apply_decisions(
         matches,
@@ -510,9 +523,17 @@ def screen_record(
     )[:limit]
 
 
-def screen_name(index: ScreeningIndex, name: str, **evidence: str) -> list[Match]:
-    """Screen a single name (keyword evidence: schema, birth_date, nationality, imo)."""
-    return screen_record(index, ScreeningRecord(id="1", name=name, **evidence))
+def screen_name(
+    index: ScreeningIndex,
+    name: str,
+    *,
+    schema: str | None = None,
+    birth_date: str | None = None,
+    nationality: str | None = None,
+    imo: str | None = None,
+) -> list[Match]:
+    """Screen a single name, with whatever evidence is known."""
+    return screen_record(index, ScreeningRecord("1", name, schema, birth_date, nationality, imo))
 
 
 def screen_records(
@@ -528,7 +549,9 @@ def screen_records(
     def one(record: ScreeningRecord) -> ScreeningResult:
         if not record.name.strip():
             return ScreeningResult(record.id, record.name, (), "empty name")
-        return ScreeningResult(record.id, record.name, tuple(screen_record(index, record, threshold=threshold, limit=limit)))
+        return ScreeningResult(
+            record.id, record.name, tuple(screen_record(index, record, threshold=threshold, limit=limit))
+        )
 
     yield from map_ordered(one, records, workers=workers)
 
@@ -556,7 +579,18 @@ def result_json(result: ScreeningResult) -> dict[str, object]:
     return payload
 
 
-CSV_RESULT_COLUMNS = ("id", "name", "matches", "key", "keys", "score", "schema", "caption", "lists", "explanation")
+CSV_RESULT_COLUMNS = (
+    "id",
+    "name",
+    "matches",
+    "key",
+    "keys",
+    "score",
+    "schema",
+    "caption",
+    "lists",
+    "explanation",
+)
 
 
 def result_csv_row(result: ScreeningResult) -> list[str]:
@@ -608,7 +642,8 @@ def screen_file(
         writer.writerow(CSV_RESULT_COLUMNS)
     hits = 0
     for done, result in enumerate(
-        screen_records(index, (r for _, r in rows), threshold=threshold, limit=limit, workers=workers), start=1
+        screen_records(index, (r for _, r in rows), threshold=threshold, limit=limit, workers=workers),
+        start=1,
     ):
         hits += bool(result.matches)
         if writer is not None:

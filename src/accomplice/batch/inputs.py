@@ -25,10 +25,27 @@ InputRow = dict[str, str]
 REQUIRED = ("id", "name")
 OPTIONAL = ("schema", "birth_date", "nationality", "imo")
 # Extra columns read as identifiers of that kind (see matching.build.IDENTIFIER_PROPS).
-IDENTIFIER_COLUMNS = ("passport", "bic", "swift", "lei", "registration", "tax", "inn", "ogrn", "mmsi", "id_number")
+IDENTIFIER_COLUMNS = (
+    "passport",
+    "bic",
+    "swift",
+    "lei",
+    "registration",
+    "tax",
+    "inn",
+    "ogrn",
+    "mmsi",
+    "id_number",
+)
 # Header aliases screening teams commonly use.
-ALIASES = {"full_name": "name", "dob": "birth_date", "date_of_birth": "birth_date", "country": "nationality",
-           "imo_number": "imo", "type": "schema"}
+ALIASES = {
+    "full_name": "name",
+    "dob": "birth_date",
+    "date_of_birth": "birth_date",
+    "country": "nationality",
+    "imo_number": "imo",
+    "type": "schema",
+}
 ENCODINGS = ("utf-8", "cp1252")
 
 
@@ -74,7 +91,9 @@ def _csv_rows(path: str, text: str) -> Iterator[tuple[int, InputRow]]:
         if not values or all(not v.strip() for v in values):
             continue
         if len(values) > len(columns):
-            raise InputError(path, f"{len(values)} fields but the header has {len(columns)}", line=reader.line_num)
+            raise InputError(
+                path, f"{len(values)} fields but the header has {len(columns)}", line=reader.line_num
+            )
         yield reader.line_num, _clean(dict(zip(columns, values, strict=False)))
 
 
@@ -88,7 +107,9 @@ def _jsonl_rows(path: str, text: str) -> Iterator[tuple[int, InputRow]]:
             raise InputError(path, f"invalid JSON: {exc.msg}", line=number) from None
         if not isinstance(data, dict):
             raise InputError(path, "each line must be a JSON object", line=number)
-        row = _clean({_normalise_header(str(k)): v for k, v in data.items() if not isinstance(v, (dict, list))})
+        row = _clean(
+            {_normalise_header(str(k)): v for k, v in data.items() if not isinstance(v, (dict, list))}
+        )
         _check_columns(path, list(row))
         yield number, row
 
@@ -116,7 +137,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, InputRow]]:
     book.close()
 
 
-def read_rows(source: str | Path, *, fmt: str | None = None, stdin: IO[bytes] | None = None) -> Iterator[tuple[int, InputRow]]:
+def read_rows(
+    source: str | Path, *, fmt: str | None = None, stdin: IO[bytes] | None = None
+) -> Iterator[tuple[int, InputRow]]:
     """Yield (line number, row) from a CSV, XLSX or JSONL file, or from standard input for `-`."""
     name = str(source)
     suffix = Path(name).suffix.lower().lstrip(".")

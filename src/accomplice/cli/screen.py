@@ -18,25 +18,51 @@ def _print_matches(name: str, results: list[services.Match]) -> None:  # type: i
     if not results:
         out_console.print(f"no match for {name!r} at the threshold")
         return
-    table = Table("score", "key", "schema", "name", "lists", "why", show_lines=True, title=f"Screening {name!r}")
+    table = Table(
+        "score", "key", "schema", "name", "lists", "why", show_lines=True, title=f"Screening {name!r}"
+    )
     for m in results:
-        table.add_row(f"{m.score:.2f}", "\n".join(m.keys), m.schema, m.caption, ", ".join(m.lists),
-                      "\n".join(m.explanation))
+        table.add_row(
+            f"{m.score:.2f}",
+            "\n".join(m.keys),
+            m.schema,
+            m.caption,
+            ", ".join(m.lists),
+            "\n".join(m.explanation),
+        )
     out_console.print(table)
 
 
 def screen(
-    source: Annotated[str | None, typer.Argument(help="CSV, XLSX or JSONL file with id,name columns; - for stdin.")] = None,
-    output: Annotated[str, typer.Option("--output", "-o", help="Result file, or - for standard output.")] = "-",
-    threshold: Annotated[float | None, typer.Option("--threshold", "-t", min=0.0, max=1.0,
-                                                    help="Score at which a result is reported.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl (every match, explained) or csv (best match).")] = "jsonl",
+    source: Annotated[
+        str | None, typer.Argument(help="CSV, XLSX or JSONL file with id,name columns; - for stdin.")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Result file, or - for standard output.")
+    ] = "-",
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", "-t", min=0.0, max=1.0, help="Score at which a result is reported."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (every match, explained) or csv (best match).")
+    ] = "jsonl",
     limit: Annotated[int, typer.Option("--limit", min=1, help="Matches kept per row.")] = 10,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes (default: all cores).")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Screen this one name and print a table.")] = None,
-    schema: Annotated[str | None, typer.Option("--schema", help="With --name: Person, Organization, Vessel...")] = None,
-    birth_date: Annotated[str | None, typer.Option("--birth-date", help="With --name: date of birth.")] = None,
-    nationality: Annotated[str | None, typer.Option("--nationality", help="With --name: nationality.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Processes (default: all cores).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Screen this one name and print a table.")
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="With --name: Person, Organization, Vessel...")
+    ] = None,
+    birth_date: Annotated[
+        str | None, typer.Option("--birth-date", help="With --name: date of birth.")
+    ] = None,
+    nationality: Annotated[
+        str | None, typer.Option("--nationality", help="With --name: nationality.")
+    ] = None,
     imo: Annotated[str | None, typer.Option("--imo", help="With --name: IMO number.")] = None,
 ) -> None:
     """Screen names in any script against every loaded list; JSONL lines keep the input order.
@@ -60,14 +86,30 @@ def screen(
         raise typer.BadParameter("give an input file (or - for stdin), or --name", param_hint="SOURCE")
     with progress_reporter(err_console) as progress:
         if output == "-":
-            report = services.screen_file(store, source, sys.stdout, fmt=fmt, threshold=threshold, limit=limit,
-                                          workers=workers, progress=progress)
+            report = services.screen_file(
+                store,
+                source,
+                sys.stdout,
+                fmt=fmt,
+                threshold=threshold,
+                limit=limit,
+                workers=workers,
+                progress=progress,
+            )
         else:
             target = Path(output)
             partial = target.with_name(target.name + ".partial")
             with partial.open("w", encoding="utf-8", newline="") as handle:
-                report = services.screen_file(store, source, handle, fmt=fmt, threshold=threshold, limit=limit,
-                                              workers=workers, progress=progress)
+                report = services.screen_file(
+                    store,
+                    source,
+                    handle,
+                    fmt=fmt,
+                    threshold=threshold,
+                    limit=limit,
+                    workers=workers,
+                    progress=progress,
+                )
             partial.replace(target)
     err_console.print(
         f"screened {report.rows:,} rows in {report.seconds:.1f}s ({report.rows / max(report.seconds, 1e-9):,.0f}/s); "

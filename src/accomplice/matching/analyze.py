@@ -6,7 +6,8 @@ gets from its scripts and its context (a Han name of a North Korean is read as K
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice, product
@@ -101,12 +102,46 @@ def _chinese_readings(text: str, person: bool) -> list[SyllableReading]:
     return readings
 
 
+# Words of a Latin name as romanizations see them: apostrophes kept (Wade–Giles p' is not p).
+_RAW_WORDS = re.compile(r"[^\w'’ʼ]+")
+WORD_CACHE_SIZE = 300_000
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _pinyin_word(word: str) -> tuple[tuple[str, ...], ...]:
+    keys = latin_pinyin_keys(word)
+    return tuple(keys[0]) if len(keys) == 1 else ()
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _cantonese_word(word: str) -> tuple[tuple[str, ...], ...]:
+    keys = latin_cantonese_keys(word)
+    return tuple(keys[0]) if len(keys) == 1 else ()
+
+
+def _per_word(text: str, reader: Callable[[str], tuple[tuple[str, ...], ...]]) -> list[list[tuple[str, ...]]]:
+    """Segmentations of each word, or nothing when one word cannot be read (names are read whole)."""
+    per_word = []
+    for word in _RAW_WORDS.split(text):
+        if not word:
+            continue
+        alternatives = reader(word)
+        if not alternatives:
+            return []
+        per_word.append(list(alternatives))
+    return per_word
+
+
 def _syllable_readings(text: str, scripts: frozenset[str], hint: NameHint) -> tuple[SyllableReading, ...]:
     person = hint.kind == "person"
     readings: list[SyllableReading] = []
     if scripts <= {"latin"}:
-        readings += _latin_readings(text, "pinyin", latin_pinyin_keys(text), "pinyin or Wade–Giles", person)
-        readings += _latin_readings(text, "jyutping", latin_cantonese_keys(text), "Hong Kong spelling", person)
+        readings += _latin_readings(
+            text, "pinyin", _per_word(text, _pinyin_word), "pinyin or Wade–Giles", person
+        )
+        readings += _latin_readings(
+            text, "jyutping", _per_word(text, _cantonese_word), "Hong Kong spelling", person
+        )
     elif Script.HAN in scripts and scripts <= {"han"} and hint.han in ("zh", ""):
         readings += _chinese_readings(text, person)
     return tuple(readings)
@@ -123,7 +158,11 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
     if not tokens:
         return ()
     syllables = _syllable_readings(text, scripts, hint)
-    return (NameForms(text=text, scripts=scripts, tokens=tokens, tokens_via=via, syllables=syllables, weak=hint.weak),)
+    return (
+        NameForms(
+            text=text, scripts=scripts, tokens=tokens, tokens_via=via, syllables=syllables, weak=hint.weak
+        ),
+    )
 
 
 def readings_of(forms: Iterable[NameForms], system: str) -> list[SyllableReading]:

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from accomplice.matching.analyze import NameHint, analyze_name
 from accomplice.matching.decisions import entity_fingerprint
 from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity
-from accomplice.matching.scorer import _kind
+from accomplice.matching.resolve import un_references
+from accomplice.matching.scorer import schema_kind
 
 __all__ = [
     "COUNTRY_PROPS",
@@ -21,9 +22,22 @@ __all__ = [
 ]
 
 # FtM properties that hold a name of the entity, and whether a match on it is weak evidence.
-NAME_PROPS: dict[str, bool] = {"name": False, "alias": False, "previousName": False, "abbreviation": True,
-                               "weakAlias": True}
-COUNTRY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "flag", "birthCountry", "mainCountry")
+NAME_PROPS: dict[str, bool] = {
+    "name": False,
+    "alias": False,
+    "previousName": False,
+    "abbreviation": True,
+    "weakAlias": True,
+}
+COUNTRY_PROPS = (
+    "nationality",
+    "citizenship",
+    "country",
+    "jurisdiction",
+    "flag",
+    "birthCountry",
+    "mainCountry",
+)
 # FtM identifier properties and the kind under which equal values count as the same identifier.
 IDENTIFIER_PROPS: dict[str, str] = {
     "imoNumber": "imo",
@@ -41,6 +55,8 @@ IDENTIFIER_PROPS: dict[str, str] = {
     "callSign": "callsign",
 }
 BIRTH_PROPS = ("birthDate", "incorporationDate", "buildDate")
+# Free-text properties where lists cite each other ("UN Ref KPi.066").
+REFERENCE_PROPS = ("notes", "summary", "description", "programId", "program")
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 # Identifiers this short are list noise ("1", "0"), not evidence.
 MIN_IDENTIFIER_LENGTH = 4
@@ -96,7 +112,7 @@ def indexed_entity(
         key=key,
         schema=schema,
         caption=caption,
-        names=_forms(names, _kind(schema), han_hint(countries)),
+        names=_forms(names, schema_kind(schema), han_hint(countries)),
         birth_dates=tuple(sorted({v for p in BIRTH_PROPS for v in props.get(p, ())})),
         countries=countries,
         identifiers=identifiers,
@@ -104,6 +120,7 @@ def indexed_entity(
         keys=tuple(keys) or (key,),
         programs=tuple(sorted(set(props.get("programId", ())))),
         fingerprint=entity_fingerprint(props),
+        references=un_references(v for p in REFERENCE_PROPS for v in props.get(p, ())) - {key},
     )
 
 
@@ -122,7 +139,9 @@ def query_entity(
     )
     return QueryEntity(
         id=id,
-        names=_forms(((n, False) for n in names if n and n.strip()), _kind(schema), han_hint(country_set)),
+        names=_forms(
+            ((n, False) for n in names if n and n.strip()), schema_kind(schema), han_hint(country_set)
+        ),
         schema=schema,
         birth_dates=tuple(birth_dates),
         countries=country_set,

@@ -71,7 +71,9 @@ def _decision_feature(decision: Decision, stale: bool) -> FeatureResult:
             detail,
             "decision",
         )
-    return FeatureResult("analyst_decided", "An analyst has already decided on this pair.", 0.0, detail, "decision")
+    return FeatureResult(
+        "analyst_decided", "An analyst has already decided on this pair.", 0.0, detail, "decision"
+    )
 
 
 def apply_decisions(

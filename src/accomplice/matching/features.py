@@ -82,11 +82,15 @@ def _register(registry: list[F], kind: str) -> Callable[[F], F]:
 
 
 def _result(func: Callable[..., object], score: float, detail: str) -> FeatureResult:
-    return FeatureResult(func.__name__, label_of(func), score, detail, FEATURE_KINDS.get(func.__name__, "evidence"))
+    return FeatureResult(
+        func.__name__, label_of(func), score, detail, FEATURE_KINDS.get(func.__name__, "evidence")
+    )
 
 
 def _shown(forms: NameForms) -> str:
-    return forms.text if not forms.tokens_via else f"{forms.text} ({forms.tokens_via}: {' '.join(forms.tokens)})"
+    return (
+        forms.text if not forms.tokens_via else f"{forms.text} ({forms.tokens_via}: {' '.join(forms.tokens)})"
+    )
 
 
 # --- name features ----------------------------------------------------------------------------------
@@ -182,7 +186,9 @@ def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | 
         return None
     # Machine transliteration of another script is weaker evidence than the same letters.
     factor = CROSS_SCRIPT_AGREEMENT if query.tokens_via or candidate.tokens_via else 1.0
-    via = "; ".join(f"{f.text} {f.tokens_via} as {' '.join(f.tokens)}" for f in (query, candidate) if f.tokens_via)
+    via = "; ".join(
+        f"{f.text} {f.tokens_via} as {' '.join(f.tokens)}" for f in (query, candidate) if f.tokens_via
+    )
     via = f" ({via})" if via else ""
     compact = compact_similarity(query.tokens, candidate.tokens)
     if compact > alignment.score:
@@ -271,7 +277,11 @@ def birth_date_conflicts(query: QueryEntity, candidate: IndexedEntity) -> Featur
     if found is None or found[0] != "conflict":
         return None
     listed = ", ".join(sorted(candidate.birth_dates)[:3])
-    return _result(birth_date_conflicts, -BIRTH_DATE_CONFLICT_PENALTY, f"{', '.join(query.birth_dates)} vs listed {listed}")
+    return _result(
+        birth_date_conflicts,
+        -BIRTH_DATE_CONFLICT_PENALTY,
+        f"{', '.join(query.birth_dates)} vs listed {listed}",
+    )
 
 
 @_register(EVIDENCE_FEATURES, "evidence")

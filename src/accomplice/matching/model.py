@@ -120,6 +120,7 @@ class IndexedEntity:
     keys: tuple[str, ...] = ()  # every list key of the same real-world entity
     programs: tuple[str, ...] = ()
     fingerprint: str = ""  # hash of the entity's values, to tell whether a decision is still current
+    references: frozenset[str] = frozenset()  # keys this entity says it is (UK/EU cite "UN Ref KPi.066")
 
 
 @dataclass(frozen=True, slots=True)

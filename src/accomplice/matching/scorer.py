@@ -14,7 +14,14 @@ from accomplice.matching.features import (
 )
 from accomplice.matching.model import FeatureResult, IndexedEntity, NameForms, QueryEntity
 
-__all__ = ["DEFAULT_THRESHOLD", "ScoredCandidate", "schemas_compatible", "score_candidate", "score_names"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "ScoredCandidate",
+    "schema_kind",
+    "schemas_compatible",
+    "score_candidate",
+    "score_names",
+]
 
 # Calibrated on the development sets (docs/benchmarks.md): the score at which a result is an alert.
 DEFAULT_THRESHOLD = 0.80
@@ -26,7 +33,7 @@ VEHICLES = {"Vessel", "Airplane", "Vehicle"}
 BROAD = {"LegalEntity", "Thing", ""}
 
 
-def _kind(schema: str | None) -> str:
+def schema_kind(schema: str | None) -> str:
     if not schema or schema in BROAD:
         return "any"
     if schema == PERSON:
@@ -40,7 +47,7 @@ def _kind(schema: str | None) -> str:
 
 def schemas_compatible(query: str | None, candidate: str) -> bool:
     """A person cannot match an organisation or a vessel; broad schemas match anything."""
-    q, c = _kind(query), _kind(candidate)
+    q, c = schema_kind(query), schema_kind(candidate)
     if "any" in (q, c):
         # A LegalEntity query may be a person or an organisation, never a ship.
         return not ({q, c} & {"vehicle"} and {q, c} & {"person", "organisation"})
@@ -70,7 +77,9 @@ def score_names(query: NameForms, candidate: NameForms) -> FeatureResult | None:
             detail = f"{capped.detail}; otherwise {best.name} {best.score:.2f}"
             best = FeatureResult(capped.name, capped.label, capped.score, detail, "cap")
     if candidate.weak or query.weak:
-        best = FeatureResult(best.name, best.label, best.score * WEAK_ALIAS_FACTOR, best.detail + " (weak alias)", best.kind)
+        best = FeatureResult(
+            best.name, best.label, best.score * WEAK_ALIAS_FACTOR, best.detail + " (weak alias)", best.kind
+        )
     return best
 
 

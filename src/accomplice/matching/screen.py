@@ -40,9 +40,7 @@ class Screener:
             return None
         return _match(score_candidate(query, entity))
 
-    def screen(
-        self, query: QueryEntity, *, threshold: float | None = None, limit: int = 10
-    ) -> list[Match]:
+    def screen(self, query: QueryEntity, *, threshold: float | None = None, limit: int = 10) -> list[Match]:
         cutoff = self.threshold if threshold is None else threshold
         matches = []
         for candidate in self.index.candidates(query, CANDIDATES_SCORED):
@@ -50,4 +48,12 @@ class Screener:
             if scored.score >= cutoff:
                 matches.append(_match(scored))
         matches.sort(key=lambda m: (-m.score, m.key))
-        return matches[:limit]
+        # One result per real-world entity: the best-scoring member of each cluster speaks for it.
+        seen: set[str] = set()
+        unique = []
+        for match in matches:
+            cluster = match.keys[0] if match.keys else match.key
+            if cluster not in seen:
+                seen.add(cluster)
+                unique.append(match)
+        return unique[:limit]

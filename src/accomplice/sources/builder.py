@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from followthemoney import model
-from followthemoney.types import registry
 from followthemoney.proxy import EntityProxy
+from followthemoney.types import registry
 
 from accomplice.lists.model import COMPONENT_MAIN, EntityRecord, Value
 

@@ -39,9 +39,9 @@ from accomplice.lists.model import (
     VersionInfo,
     statement_hash,
 )
+from accomplice.matching.decisions import Decision
 from accomplice.store import migrate
 from accomplice.store.engine import make_engine
-from accomplice.matching.decisions import Decision
 from accomplice.store.schema import decisions, entities, entity_lists, list_versions, source_lists, statements
 
 __all__ = ["ENTITY_ID_PROP", "EntityRow", "Store", "open_store"]
@@ -653,7 +653,9 @@ class Store:
             }
             memberships: dict[str, set[str]] = defaultdict(set)
             for m in conn.execute(
-                select(entity_lists.c.entity_key, entity_lists.c.list_name).where(entity_lists.c.is_current.is_(True))
+                select(entity_lists.c.entity_key, entity_lists.c.list_name).where(
+                    entity_lists.c.is_current.is_(True)
+                )
             ):
                 memberships[m.entity_key].add(m.list_name)
             query = (
@@ -676,7 +678,9 @@ class Store:
 
     @staticmethod
     def _entity_row(row: Any, memberships: dict[str, set[str]]) -> EntityRow:
-        return EntityRow(row.key, row.schema, row.caption, bool(row.is_current), tuple(sorted(memberships[row.key])))
+        return EntityRow(
+            row.key, row.schema, row.caption, bool(row.is_current), tuple(sorted(memberships[row.key]))
+        )
 
     def generation(self) -> str:
         """Changes whenever any list gets a new version: lets caches (the screening index) know to rebuild."""

@@ -1,0 +1,104 @@
+"""Which listed entities are the same real-world entity across lists (OFAC, UN, EU, UK...).
+
+A screening result should say "this is KOREA DAESONG BANK: ofac:12312, un:KPe.xxx, uk:11035" once, not
+three times. Entities are joined only on evidence that does not come from fuzzy name matching:
+- an explicit reference (the UK and EU lists cite the UN reference number, "UN Ref KPi.066");
+- the same strong identifier (IMO number, SWIFT/BIC, LEI, Chinese USCC, Russian OGRN/INN);
+- the same name, letter for letter, and the same date of birth (people) or country (others), on lists of
+  different publishers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from accomplice.matching.model import IndexedEntity
+from accomplice.matching.scorer import schema_kind
+from accomplice.names.normalize import fold
+
+__all__ = ["LIST_PRIORITY", "cluster_entities", "un_references"]
+
+# Identifiers that name one entity worldwide. Passport and registration numbers are not in the list:
+# they repeat across countries and are often partial.
+STRONG_IDENTIFIERS = frozenset({"imo", "bic", "lei", "uscc", "ogrn", "inn"})
+# Which list's key leads a cluster: the UN list is the common source of the DPRK designations.
+LIST_PRIORITY = ("un", "ofac", "ofac_cons", "eu_prk", "uk")
+_UN_REF = re.compile(
+    r"\bUN\s*Ref(?:erence)?\.?\s*(?:No\.?)?\s*:?\s*([A-Z]{2}[ie])\s*\.\s*(\d{3})\b", re.IGNORECASE
+)
+
+
+def un_references(texts: Iterable[str]) -> frozenset[str]:
+    """UN list keys cited in free text: 'UN Ref.KPI.067' -> 'un:KPi.067'."""
+    found = set()
+    for text in texts:
+        for prefix, number in _UN_REF.findall(text):
+            found.add(f"un:{prefix[:2].upper()}{prefix[2].lower()}.{number}")
+    return frozenset(found)
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _list_rank(entity: IndexedEntity) -> tuple[int, str]:
+    ranks = [LIST_PRIORITY.index(name) for name in entity.lists if name in LIST_PRIORITY]
+    return (min(ranks) if ranks else len(LIST_PRIORITY), entity.key)
+
+
+def _publisher(entity: IndexedEntity) -> str:
+    first = entity.lists[0] if entity.lists else entity.key.partition(":")[0]
+    return first.split("_")[0]
+
+
+def cluster_entities(entities: Sequence[IndexedEntity]) -> list[tuple[str, ...]]:
+    """For each entity (same order), the keys of its cluster, the leading key first."""
+    sets = _UnionFind(len(entities))
+    position = {e.key: i for i, e in enumerate(entities)}
+    by_identifier: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    by_name: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, entity in enumerate(entities):
+        for reference in entity.references:
+            if reference in position:
+                sets.union(i, position[reference])
+        for kind, value in entity.identifiers:
+            if kind in STRONG_IDENTIFIERS:
+                by_identifier[(schema_kind(entity.schema), kind, value)].append(i)
+        kind_of = schema_kind(entity.schema)
+        evidence = entity.birth_dates if kind_of == "person" else tuple(sorted(entity.countries))
+        if evidence:
+            for forms in entity.names[:1]:
+                for item in evidence:
+                    by_name[(kind_of, fold(forms.text), item)].append(i)
+    for members in by_identifier.values():
+        for other in members[1:]:
+            sets.union(members[0], other)
+    for members in by_name.values():
+        publishers = {_publisher(entities[i]) for i in members}
+        if len(publishers) > 1:
+            for other in members[1:]:
+                sets.union(members[0], other)
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(entities)):
+        clusters[sets.find(i)].append(i)
+    keys: list[tuple[str, ...]] = [()] * len(entities)
+    for members in clusters.values():
+        ordered = sorted((entities[i] for i in members), key=_list_rank)
+        cluster_keys = tuple(e.key for e in ordered)
+        for i in members:
+            keys[i] = cluster_keys
+    return keys
