@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AccompliceError", "InputError", "NotFoundError", "OfflineError"]
+__all__ = ["AccompliceError", "DownloadError", "InputError", "NotFoundError", "OfflineError"]
 
 
 class AccompliceError(Exception):
@@ -30,3 +30,10 @@ class NotFoundError(AccompliceError):
 
 class OfflineError(AccompliceError):
     """A download was asked for and the network (or the official server) cannot be reached."""
+
+
+class DownloadError(AccompliceError):
+    """A server was reached but the download failed: an error status, a truncated or malformed file.
+
+    Nothing is cached from a failed download; the previous cached copy, if any, stays in place.
+    """

@@ -20,6 +20,8 @@ class Settings:
     data_dir: Path
     db_url: str
     cache_dir: Path
+    # Replaces scheme and host of every official download URL (tests, mirrors); None means the official.
+    download_base_url: str | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -45,4 +47,10 @@ def get_settings() -> Settings:
     data_dir = Path(os.environ.get("ACCOMPLICE_DATA_DIR", DEFAULT_DATA_DIR)).expanduser().resolve()
     db_url = os.environ.get("ACCOMPLICE_DB_URL") or f"sqlite:///{data_dir / DB_FILENAME}"
     cache_dir = Path(os.environ.get("ACCOMPLICE_CACHE_DIR", str(data_dir / "downloads"))).expanduser()
-    return Settings(shared_dir=_resolve_shared(), data_dir=data_dir, db_url=db_url, cache_dir=cache_dir)
+    return Settings(
+        shared_dir=_resolve_shared(),
+        data_dir=data_dir,
+        db_url=db_url,
+        cache_dir=cache_dir,
+        download_base_url=os.environ.get("ACCOMPLICE_DOWNLOAD_BASE_URL") or None,
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from accomplice import services
@@ -48,6 +49,10 @@ def _print_report(report: ImportReport) -> None:
         err_console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
 
 
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
+
+
 def _load(
     fmt: str,
     path: Path | None,
@@ -58,14 +63,16 @@ def _load(
     download: bool = False,
     mapping: Path | None = None,
 ) -> None:
+    if download and path is not None:
+        raise AccompliceError(f"give either a file or folder ({path}) or --download, not both")
     store = get_store()
-    if download:
-        from accomplice.sources.download import download_source
-
-        path = download_source(fmt, get_settings().cache_dir, progress=None)
-    if path is None:
-        raise AccompliceError("give a file or folder to load, or --download")
     with progress_reporter(err_console) as progress:
+        if download:
+            from accomplice.sources.download import download_source
+
+            path = download_source(fmt, get_settings().cache_dir, progress=progress, warn=_warn)
+        if path is None:
+            raise AccompliceError("give a file or folder to load, or --download")
         report = services.load_list(
             store,
             fmt,
@@ -180,7 +187,9 @@ def load_all(
 
         if not download:
             err_console.print(f"{settings.raw_dir} not found; downloading the official lists instead")
-        for fmt, path in download_all(settings.cache_dir):
+        with progress_reporter(err_console) as progress:
+            downloaded = download_all(settings.cache_dir, progress=progress, warn=_warn)
+        for fmt, path in downloaded:
             _load(fmt, path)
         return
     with progress_reporter(err_console) as progress:
