@@ -137,14 +137,16 @@ def load_shared(
         raise NotFoundError(
             f"{raw_dir}: shared data folder not found (set ACCOMPLICE_SHARED or use --download)"
         )
-    from accomplice.sources.mapping import shipped_mapping
-
     reports = []
     for item in catalogue:
         path = raw_dir / item.path
         if not path.exists():
             continue
-        mapping = shipped_mapping(item.mapping) if item.mapping else None
+        mapping = None
+        if item.mapping:
+            from accomplice.sources.mapping import shipped_mapping
+
+            mapping = shipped_mapping(item.mapping)
         reports.append(
             load_list(
                 store,

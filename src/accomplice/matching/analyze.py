@@ -15,6 +15,7 @@ from itertools import islice, product
 from rigour.text import ascii_text
 
 from accomplice.matching.model import NameForms, SyllableReading
+from accomplice.names import korean
 from accomplice.names.cantonese import han_cantonese_keys, latin_cantonese_keys
 from accomplice.names.chinese import han_pinyin, latin_pinyin_keys, split_chinese_name
 from accomplice.names.normalize import fold
@@ -56,6 +57,8 @@ def _bounded_product(per_word: Sequence[Sequence[tuple[str, ...]]]) -> list[tupl
     return list(islice(product(*per_word), MAX_READINGS))
 
 
+# Korean readings of a Hanja name kept: the surname reading and the initial-sound variants.
+MAX_HANJA_READINGS = 4
 # East Asian personal names: a surname of one syllable (rarely two) and a given name of one or two.
 MAX_GIVEN_NAME_SYLLABLES = 2
 MAX_SURNAME_SYLLABLES = 2
@@ -76,7 +79,7 @@ def _latin_readings(
     text: str, system: str, per_word: list[list[tuple[str, ...]]], via: str, person: bool
 ) -> list[SyllableReading]:
     return [
-        SyllableReading(system, words, via, confident=person and _shaped_like_east_asian_name(words))
+        SyllableReading(system, words, via, confident=person and _shaped_like_east_asian_name(words), romanized=True)
         for words in _bounded_product(per_word)
     ]
 
@@ -119,6 +122,85 @@ def _cantonese_word(word: str) -> tuple[tuple[str, ...], ...]:
     return tuple(keys[0]) if len(keys) == 1 else ()
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _korean_word(word: str) -> tuple[tuple[str, ...], ...]:
+    keys = korean.latin_keys(word)
+    if len(keys) != 1:
+        return ()
+    return tuple(_folded(k) for k in keys[0])
+
+
+def _folded(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """North and South spellings agree: 리/이, 룡/용 (the initial-sound rule, folded on both sides)."""
+    return tuple(korean.fold_initial_sound(k) for k in keys)
+
+
+@lru_cache(maxsize=1)
+def korean_surname_spellings() -> frozenset[str]:
+    """Every romanized spelling of every Korean surname in our table (standard and common ones)."""
+    from accomplice.names.korean_surnames import surnames
+
+    spellings = set()
+    for hangul in surnames():
+        info = korean.surname_info(hangul)
+        if info is None:
+            continue
+        for value in (info.rr, info.mr, info.dprk, *info.others):
+            if value:
+                spellings.add(fold(value).replace(" ", ""))
+        for north in info.north:
+            spellings.add(fold(korean.romanize_dprk(north)).replace(" ", ""))
+    return frozenset(spellings)
+
+
+def _korean_surname_word(word: str) -> bool:
+    return fold(word).replace(" ", "") in korean_surname_spellings()
+
+
+def _latin_korean_readings(text: str, person: bool) -> list[SyllableReading]:
+    per_word = _per_word(text, _korean_word)
+    if not per_word:
+        return []
+    words = [w for w in _RAW_WORDS.split(text) if w]
+    surname_at_end = _korean_surname_word(words[0]) or _korean_surname_word(words[-1])
+    return [
+        SyllableReading(
+            "korean",
+            reading,
+            "romanized Korean",
+            confident=person and surname_at_end and _shaped_like_east_asian_name(reading),
+            romanized=True,
+        )
+        for reading in _bounded_product(per_word)
+    ]
+
+
+def _hangul_readings(text: str, person: bool, via: str) -> list[SyllableReading]:
+    words = text.split()
+    if person and len(words) == 1 and len(words[0]) >= 2:
+        words = [w for w in korean.split_korean_name(words[0]) if w]
+    keyed = tuple(_folded(tuple(k for part in korean.hangul_keys(w) for k in part)) for w in words)
+    if not keyed or any(not w for w in keyed):
+        return []
+    return [SyllableReading("korean", keyed, via, confident=person)]
+
+
+def _cyrillic_korean_readings(text: str, person: bool) -> list[SyllableReading]:
+    per_word = [[_folded(k) for k in alternatives] for alternatives in korean.cyrillic_keys(text)]
+    if not per_word or any(not alternatives for alternatives in per_word):
+        return []
+    return [
+        SyllableReading(
+            "korean",
+            reading,
+            "Korean name in Cyrillic",
+            confident=person and _shaped_like_east_asian_name(reading),
+            romanized=True,
+        )
+        for reading in _bounded_product(per_word)
+    ]
+
+
 def _per_word(text: str, reader: Callable[[str], tuple[tuple[str, ...], ...]]) -> list[list[tuple[str, ...]]]:
     """Segmentations of each word, or nothing when one word cannot be read (names are read whole)."""
     per_word = []
@@ -133,17 +215,25 @@ def _per_word(text: str, reader: Callable[[str], tuple[tuple[str, ...], ...]]) -
 
 
 def _syllable_readings(text: str, scripts: frozenset[str], hint: NameHint) -> tuple[SyllableReading, ...]:
-    person = hint.kind == "person"
+    # Without a schema a name may be a person's: read it as one (companies rarely have the shape).
+    person = hint.kind in ("person", "any")
     readings: list[SyllableReading] = []
     if scripts <= {"latin"}:
-        readings += _latin_readings(
-            text, "pinyin", _per_word(text, _pinyin_word), "pinyin or Wade–Giles", person
-        )
+        readings += _latin_korean_readings(text, person)
+        readings += _latin_readings(text, "pinyin", _per_word(text, _pinyin_word), "pinyin or Wade–Giles", person)
         readings += _latin_readings(
             text, "jyutping", _per_word(text, _cantonese_word), "Hong Kong spelling", person
         )
-    elif Script.HAN in scripts and scripts <= {"han"} and hint.han in ("zh", ""):
-        readings += _chinese_readings(text, person)
+    elif scripts <= {"hangul"}:
+        readings += _hangul_readings(text, person, "Hangul")
+    elif scripts <= {"cyrillic"}:
+        readings += _cyrillic_korean_readings(text, person)
+    elif Script.HAN in scripts and scripts <= {"han"}:
+        if hint.han in ("ko", ""):
+            for reading in korean.hanja_to_hangul(text, person=person)[:MAX_HANJA_READINGS]:
+                readings += _hangul_readings(reading, person, f"Hanja {text} read as {reading}")
+        if hint.han in ("zh", ""):
+            readings += _chinese_readings(text, person)
     return tuple(readings)
 
 

@@ -14,6 +14,7 @@ from typing import TypeVar
 from accomplice.matching.compare import align_tokens, compact_similarity, compare_syllables
 from accomplice.matching.model import (
     FeatureResult,
+    SyllableReading,
     IndexedEntity,
     NameForms,
     QueryEntity,
@@ -108,8 +109,13 @@ def name_letters_equal(query: NameForms, candidate: NameForms) -> FeatureResult 
     return _result(name_letters_equal, 1.0, f"{query.text} = {candidate.text}")
 
 
+def _evidential(forms: NameForms) -> tuple[SyllableReading, ...]:
+    """Readings that can speak for a name: from its own script, or romanized and shaped like a name."""
+    return tuple(r for r in forms.syllables if r.confident or not r.romanized)
+
+
 def _syllable_detail(query: NameForms, candidate: NameForms, system: str) -> tuple[str, int] | None:
-    agreement = compare_syllables(query.syllables, candidate.syllables, system)
+    agreement = compare_syllables(_evidential(query), _evidential(candidate), system)
     if agreement is None:
         return None
     q, c = agreement.query, agreement.candidate

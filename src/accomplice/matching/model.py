@@ -29,6 +29,9 @@ class SyllableReading:
     # True when the name surely is a name of that language (written in its script, or shaped like one:
     # a surname word and a given name of one or two syllables). Only confident readings may veto.
     confident: bool = False
+    # True when read from Latin or Cyrillic letters (any Latin word may happen to segment into syllables);
+    # False when read from the language's own script (Hangul, Hanja, Chinese characters).
+    romanized: bool = False
 
     @property
     def flat(self) -> tuple[str, ...]:
