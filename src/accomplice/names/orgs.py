@@ -33,6 +33,7 @@ from importlib.resources import files
 from accomplice.names.cyrillic import ICAO_9303, skeleton_word, transliterate
 
 __all__ = [
+    "WEAK_FAMILIES",
     "BusinessWord",
     "LegalForm",
     "NameToken",
@@ -42,6 +43,7 @@ __all__ = [
     "business_word_table",
     "default_romanizer",
     "legal_form_table",
+    "legal_forms_compatible",
     "parse_org_name",
     "parse_vessel_name",
     "vessel_name_variants",
@@ -559,7 +561,10 @@ def _match_aliases(items: list[_Item]) -> None:
 
 
 def _drop_inner_short_forms(items: list[_Item]) -> None:
-    """A short legal abbreviation counts only at an edge of the name or beside another legal form."""
+    """A short legal abbreviation counts only at an edge of the name or beside another legal form.
+
+    United Shipbuilding Corporation JSC "35th Shipyard": JSC follows Corporation, so it counts.
+    """
     heads = [it for it in items if not it.covered]
 
     def is_legal(it: _Item) -> bool:
@@ -574,7 +579,8 @@ def _drop_inner_short_forms(items: list[_Item]) -> None:
             before = [h for h in heads[:idx] if h.key not in _STOPWORDS]
             after = [h for h in heads[idx + 1 :] if h.key not in _STOPWORDS]
             at_edge = all(is_legal(h) for h in before) or all(is_legal(h) for h in after)
-            if not at_edge:
+            beside = (before and is_legal(before[-1])) or (after and is_legal(after[0]))
+            if not (at_edge or beside):
                 it.entry = None
                 changed = True
 
@@ -623,6 +629,30 @@ def _parse_org_name(text: str, romanize: Romanizer | None) -> OrgName:
             continue
         brand.append(NameToken(it.text, it.script, _latin_of(it.text, it.script, romanize)))
     return OrgName(text, tuple(legal), tuple(words), tuple(brand))
+
+
+# A bare "company" or "corporation" is weak evidence: it is often part of the name (United Shipbuilding
+# Corporation = Объединенная судостроительная корпорация, an АО) or a translator's choice (PRC lists write
+# 公司 for Inc., Ltd. and GmbH alike), so it is compatible with any other form.
+WEAK_FAMILIES = frozenset({"COMPANY", "CORP"})
+
+
+# "Limited" (Ltd, Co., Ltd.) is the English of a PRC 有限公司 (an LLC) and equally of a Japanese 株式会社 or a
+# Korean 주식회사 (joint-stock companies: Samsung Electronics Co., Ltd. = 삼성전자 주식회사).
+_COMPATIBLE_FAMILIES = frozenset({frozenset({"LIMITED", "LLC"}), frozenset({"LIMITED", "JSC"})})
+
+
+def legal_forms_compatible(one: OrgName, other: OrgName) -> bool:
+    """True unless both names carry a legal form and no strong family of one fits a family of the other.
+
+    ООО and LLC agree; АО and JSC agree; Co., Ltd. fits both; an LLC and a JSC of one brand may be two
+    firms and do not.
+    """
+    a = one.legal_families - WEAK_FAMILIES
+    b = other.legal_families - WEAK_FAMILIES
+    if not a or not b or a & b:
+        return True
+    return any(frozenset({x, y}) in _COMPATIBLE_FAMILIES for x in a for y in b)
 
 
 # ---------------------------------------------------------------------------------------------------
