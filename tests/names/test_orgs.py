@@ -45,6 +45,8 @@ EU_BRAND_AGREEMENT_FLOOR = 0.65
 # PRC counter-sanctions list: the Chinese names are translations (洛克希德·马丁 for Lockheed Martin), so
 # brands do not agree; business words should, where the Chinese name has any.
 CN_WORD_AGREEMENT_FLOOR = 0.75
+# DPRK vessels (EU Reg. 2017/1509, 75 names with former names) whose key is also an OFAC vessel's, measured.
+OFAC_EU_SHARED_VESSELS_FLOOR = 48
 # They write 公司 (a bare company) for Inc., Ltd. and GmbH alike, which is compatible with any form.
 CN_LEGAL_COMPATIBLE_FLOOR = 0.95
 
@@ -464,6 +466,41 @@ def test_dprk_vessels_of_the_eu_list_keep_their_hull_numbers(raw_dir: Path) -> N
     assert len(names) > 60
     keys = {v.key for name in names for v in vessel_name_variants(name)}
     assert {"jisong 6", "jisong 8", "namsan 8", "billions 18", "chonmyong 1", "hapjanggang 6"} <= keys
+
+
+def test_ho_ship_marker_is_dropped_in_hangul_and_latin(korean_dprk: orgs.Romanizer) -> None:
+    assert parse_vessel_name("JANG JA SAN CHONG NYON HO").key == "jangjasanchongnyon"
+    assert parse_vessel_name("장자산청년호").tokens[0].text == "장자산청년"
+    assert parse_vessel_name("MU HO").key == "muho"  # two words: Ho may be the name
+
+
+def _eu_dprk_vessel_keys(raw_dir: Path) -> set[str]:
+    path = raw_dir / "eu" / "eu_journal_consolidated_32017R1509.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        names = [r["name"] for r in csv.DictReader(handle) if r["schema"] == "Vessel"]
+    return {v.key for name in names for v in vessel_name_variants(name)}
+
+
+def test_vessels_named_in_un_1718_remarks_are_eu_listed_vessels(raw_dir: Path) -> None:
+    path = raw_dir / "un" / "un_consolidated_2026-02-27.xml"
+    root = ElementTree.parse(path).getroot()
+    named: set[str] = set()
+    for entity in root.iter("ENTITY"):
+        if not (entity.findtext("REFERENCE_NUMBER") or "").startswith("KPe"):
+            continue
+        text = " ".join(entity.itertext())
+        for match in re.finditer(r"vessels? ([A-Z][A-Z0-9\-]+(?: [A-Z0-9][A-Z0-9\-]*){0,4})", text):
+            named.add(match.group(1))
+    assert {"HAP JANG GANG 6", "JI SONG 8", "HUA FU"} <= named
+    eu = _eu_dprk_vessel_keys(raw_dir)
+    assert {parse_vessel_name(n).key for n in named} <= eu
+
+
+def test_ofac_and_eu_dprk_vessel_lists_meet_on_the_vessel_key(raw_dir: Path) -> None:
+    ofac = {parse_vessel_name(r[1]).key for r in _ofac_rows(raw_dir) if r[2].strip() == "vessel"}
+    shared = _eu_dprk_vessel_keys(raw_dir) & ofac
+    assert len(shared) >= OFAC_EU_SHARED_VESSELS_FLOOR, sorted(shared)
+    assert {"jisong 6", "jisong 8", "hapjanggang 6", "jangjasanchongnyon"} <= shared
 
 
 def test_every_ofac_vessel_name_parses_to_a_name(raw_dir: Path) -> None:

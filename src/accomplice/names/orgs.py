@@ -667,6 +667,8 @@ _VESSEL_PREFIX = re.compile(
 # Number markers: No. 6, NO 6, #6, 6호 (Korean), 6號/6号 (Chinese), Nº 6.
 _NUMBER_BEFORE = re.compile(r"(?:\bno\b\.?|\bnr\b\.?|№|nº|#)\s*(?=\d)", re.IGNORECASE)
 _NUMBER_AFTER = re.compile(r"(\d+)\s*(?:호|號|号)")
+_MIN_PIECES_BEFORE_HO = 2
+_MIN_HANGUL_WITH_HO = 3
 _BRACKETED_PART = re.compile(r"\(([^()]*)\)")
 _ROMAN = re.compile(r"^(?:x{0,2})(?:ix|iv|v?i{0,3})$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
@@ -698,6 +700,17 @@ def parse_vessel_name(text: str, *, romanize: Romanizer | None = None) -> Vessel
     prepared = _NUMBER_AFTER.sub(r" \1 ", prepared)
     prepared = _NUMBER_BEFORE.sub(" ", prepared)
     pieces = _pieces(prepared)
+    # DPRK ships are named "… Ho" (호, the ship marker) with or without a number: Jang Ja San Chong Nyon Ho
+    # (장자산청년호). A trailing Latin "ho" after at least two name words, or 호 ending a Hangul run of three
+    # syllables or more, is that marker; a two-word name such as Mu Ho keeps it.
+    if len(pieces) >= _MIN_PIECES_BEFORE_HO + 1 and pieces[-1].key == "ho":
+        pieces = pieces[:-1]
+    pieces = [
+        _Piece(p.text[:-1], p.script, p.key[:-1])
+        if p.script == HANGUL and len(p.text) >= _MIN_HANGUL_WITH_HO and p.text.endswith("호")
+        else p
+        for p in pieces
+    ]
     number: int | None = None
     # The hull number is the last number of the name (NAM SAN 8, BILLIONS NO. 18), Arabic or Roman.
     if pieces and pieces[-1].script == DIGITS:
