@@ -82,7 +82,9 @@ class BusinessWord:
 class NameToken:
     """One distinctive piece of a name: the text as written, its script and a lower-case Latin reading.
 
-    ``latin`` is ``None`` for a Han or Hangul piece the romanizer could not read.
+    ``script`` is one of "latin", "cyrillic", "han", "hangul", "kana", "digits", "other". ``latin`` is
+    ASCII without spaces (Cyrillic through the ICAO passport scheme), or ``None`` for a Han, Hangul or other
+    piece the romanizer could not read.
     """
 
     text: str
