@@ -34,13 +34,20 @@ def bench_store(name: str, catalogue: Sequence[services.SharedListFile]) -> Stor
     OUT.mkdir(exist_ok=True)
     digest = hashlib.sha256(json.dumps([c.path for c in catalogue]).encode()).hexdigest()[:12]
     path = OUT / f"{name}-{digest}.db"
-    fresh = not path.exists()
-    store = open_store(f"sqlite:///{path}")
-    if fresh:
+    if not path.exists():
+        # Build beside the final name and rename on success, so a failed build never looks complete.
+        building = path.with_suffix(".building")
+        for leftover in OUT.glob(building.name + "*"):
+            leftover.unlink()
         started = time.perf_counter()
+        store = open_store(f"sqlite:///{building}")
         services.load_shared(store, RAW, catalogue=catalogue)
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
+        building.rename(path)
         print(f"built {path.name} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    return store
+    return open_store(f"sqlite:///{path}")
 
 
 def un_only() -> list[services.SharedListFile]:

@@ -1,4 +1,7 @@
-"""Readers for the shared Korean name resources (real files; a missing file fails the test loudly)."""
+"""Fixtures for the name modules: real name resources from the shared folder, read once per session.
+
+A missing resource fails the test loudly; nothing is skipped.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,19 @@ from typing import Any
 
 import pytest
 
+SCHEMES_DIR = ("names", "russian_translit_schemes")
+RIGOUR_PERSONS = ("names", "cross_script_equivalents", "rigour_1.5.0_persons.txt")
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"required shared resource is missing: {path}")
+    return path
+
 
 @pytest.fixture(scope="session")
 def korean_dir(raw_dir: Path) -> Path:
-    path = raw_dir / "names" / "korean"
-    if not path.is_dir():
-        pytest.fail(f"Korean name resources not found at {path}")
-    return path
+    return _require(raw_dir / "names" / "korean")
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +47,37 @@ def comprehensive(korean_dir: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def names_1000(korean_dir: Path) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = json.loads(
-        (korean_dir / "korean_names_1000.json").read_text(encoding="utf-8")
-    )
+    records: list[dict[str, Any]] = json.loads((korean_dir / "korean_names_1000.json").read_text(encoding="utf-8"))
     return records
+
+
+@pytest.fixture(scope="session")
+def scheme_files(raw_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every iuliia scheme file, by scheme name."""
+    folder = _require(raw_dir.joinpath(*SCHEMES_DIR))
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        pytest.fail(f"no scheme files in {folder}")
+    out: dict[str, dict[str, Any]] = {}
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out[data["name"]] = data
+    return out
+
+
+@pytest.fixture(scope="session")
+def rigour_groups(raw_dir: Path) -> list[list[str]]:
+    """The equivalence groups of rigour's persons.txt ("a, b, c => Qid"), each a list of spellings."""
+    path = _require(raw_dir.joinpath(*RIGOUR_PERSONS))
+    groups: list[list[str]] = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            names, sep, _qid = line.rpartition("=>")
+            if not sep:
+                continue
+            forms = [form.strip() for form in names.split(",") if form.strip()]
+            if forms:
+                groups.append(forms)
+    if len(groups) < 100_000:
+        pytest.fail(f"{path}: only {len(groups)} groups read; the file looks truncated")
+    return groups
