@@ -14,11 +14,13 @@ from itertools import islice, product
 
 from rigour.text import ascii_text
 
-from accomplice.matching.model import NameForms, SyllableReading
+from accomplice.matching.model import NameForms, OrgForm, SyllableReading, VesselForm
 from accomplice.names import korean
 from accomplice.names.cantonese import han_cantonese_keys, latin_cantonese_keys
 from accomplice.names.chinese import han_pinyin, latin_pinyin_keys, split_chinese_name
+from accomplice.names.cyrillic import russian_skeleton_tokens
 from accomplice.names.normalize import fold
+from accomplice.names.orgs import default_romanizer, parse_org_name, parse_vessel_name
 from accomplice.names.scripts import Script
 from accomplice.names.scripts import scripts_of as _scripts_of
 
@@ -79,7 +81,9 @@ def _latin_readings(
     text: str, system: str, per_word: list[list[tuple[str, ...]]], via: str, person: bool
 ) -> list[SyllableReading]:
     return [
-        SyllableReading(system, words, via, confident=person and _shaped_like_east_asian_name(words), romanized=True)
+        SyllableReading(
+            system, words, via, confident=person and _shaped_like_east_asian_name(words), romanized=True
+        )
         for words in _bounded_product(per_word)
     ]
 
@@ -215,12 +219,15 @@ def _per_word(text: str, reader: Callable[[str], tuple[tuple[str, ...], ...]]) -
 
 
 def _syllable_readings(text: str, scripts: frozenset[str], hint: NameHint) -> tuple[SyllableReading, ...]:
+    """Syllable readings of a name in Korean, pinyin and Cantonese, as far as the script allows."""
     # Without a schema a name may be a person's: read it as one (companies rarely have the shape).
     person = hint.kind in ("person", "any")
     readings: list[SyllableReading] = []
     if scripts <= {"latin"}:
         readings += _latin_korean_readings(text, person)
-        readings += _latin_readings(text, "pinyin", _per_word(text, _pinyin_word), "pinyin or Wade–Giles", person)
+        readings += _latin_readings(
+            text, "pinyin", _per_word(text, _pinyin_word), "pinyin or Wade–Giles", person
+        )
         readings += _latin_readings(
             text, "jyutping", _per_word(text, _cantonese_word), "Hong Kong spelling", person
         )
@@ -237,6 +244,73 @@ def _syllable_readings(text: str, scripts: frozenset[str], hint: NameHint) -> tu
     return tuple(readings)
 
 
+def _romanizer(han: str) -> Callable[[str], str | None]:
+    """Latin reading of a non-Latin segment of a firm's or ship's name (Hangul, Hanja or Chinese)."""
+
+    def romanize(segment: str) -> str | None:
+        segment_scripts = scripts_of(segment)
+        if "hangul" in segment_scripts:
+            return fold(korean.romanize_dprk(segment, name=False)).replace(" ", "")
+        if "han" in segment_scripts and han == "ko":
+            readings = korean.hanja_to_hangul(segment, person=False)
+            if readings:
+                return fold(korean.romanize_dprk(readings[0], name=False)).replace(" ", "")
+        return default_romanizer(segment)
+
+    return romanize
+
+
+def _part_readings(text: str, hint: NameHint) -> tuple[SyllableReading, ...]:
+    """Syllable readings of a brand or a ship's name (no surname shape to check)."""
+    if not text.strip():
+        return ()
+    return _syllable_readings(text, scripts_of(text), NameHint("organisation", hint.han))
+
+
+def _org_form(text: str, hint: NameHint) -> OrgForm | None:
+    parsed = parse_org_name(text, romanize=_romanizer(hint.han))
+    if hint.kind == "any" and not parsed.legal_forms and not parsed.words:
+        return None  # nothing says this is a firm: read it as a person's name only
+    distinctive = tuple(f for t in parsed.brand_tokens if (f := fold(t).replace(" ", "")))
+    brand_text = " ".join(token.text for token in parsed.brand)
+    return OrgForm(
+        distinctive=distinctive,
+        syllables=_part_readings(brand_text, hint),
+        skeleton=russian_skeleton_tokens(brand_text) if brand_text else (),
+        words=frozenset(parsed.word_tokens),
+        legal_forms=frozenset(parsed.legal_codes),
+        legal_families=parsed.legal_families,
+        native=any(token.script != "latin" for token in parsed.brand),
+    )
+
+
+# A hull number in the name ("JI SONG 6", "지성 6호"): without a schema, a name with one may be a ship.
+_HAS_NUMBER = re.compile(r"\d")
+# Hull numbers and their markers, removed before reading a ship's name as syllables.
+_NUMBER_OR_MARKER = re.compile(r"\d+\s*(?:호|號|号)?|\b(?:no|nr)\b\.?|[#№]", re.IGNORECASE)
+
+
+def _vessel_form(text: str, hint: NameHint) -> VesselForm | None:
+    if hint.kind == "any" and not _HAS_NUMBER.search(text):
+        return None
+    parsed = parse_vessel_name(text, romanize=_romanizer(hint.han))
+    tokens = tuple(f for t in parsed.name_tokens if (f := fold(t).replace(" ", "")))
+    if not tokens:
+        return None
+    name_part = " ".join(_NUMBER_OR_MARKER.sub(" ", text).split())
+    return VesselForm(
+        tokens, _part_readings(name_part, hint), parsed.number, native=not scripts_of(text) <= {"latin"}
+    )
+
+
+def _skeleton(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
+    if scripts <= {"latin"}:
+        return russian_skeleton_tokens(text), None
+    if scripts <= {"cyrillic"}:
+        return russian_skeleton_tokens(text), "transliterated from Cyrillic (BGN/PCGN, GOST 7.79, ICAO 9303)"
+    return (), None
+
+
 @lru_cache(maxsize=ANALYSIS_CACHE_SIZE)
 def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...]:
     """All the ways to read `text`: usually one NameForms, several when the script is ambiguous."""
@@ -247,12 +321,21 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
     tokens, via = _latin_tokens(text, scripts)
     if not tokens:
         return ()
-    syllables = _syllable_readings(text, scripts, hint)
-    return (
-        NameForms(
-            text=text, scripts=scripts, tokens=tokens, tokens_via=via, syllables=syllables, weak=hint.weak
-        ),
+    as_person = hint.kind in ("person", "any")
+    skeleton, skeleton_via = _skeleton(text, scripts) if as_person else ((), None)
+    forms = NameForms(
+        text=text,
+        scripts=scripts,
+        tokens=tokens,
+        tokens_via=via,
+        syllables=_syllable_readings(text, scripts, hint) if as_person else (),
+        skeleton=skeleton,
+        skeleton_via=skeleton_via,
+        org=_org_form(text, hint) if hint.kind in ("organisation", "any") else None,
+        vessel=_vessel_form(text, hint) if hint.kind in ("vehicle", "any") else None,
+        weak=hint.weak,
     )
+    return (forms,)
 
 
 def readings_of(forms: Iterable[NameForms], system: str) -> list[SyllableReading]:

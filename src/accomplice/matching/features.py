@@ -14,11 +14,13 @@ from typing import TypeVar
 from accomplice.matching.compare import align_tokens, compact_similarity, compare_syllables
 from accomplice.matching.model import (
     FeatureResult,
-    SyllableReading,
     IndexedEntity,
     NameForms,
+    OrgForm,
     QueryEntity,
+    SyllableReading,
 )
+from accomplice.names.orgs import families_compatible
 
 __all__ = [
     "CAP_FEATURES",
@@ -45,6 +47,20 @@ CROSS_SCRIPT_AGREEMENT = 0.92
 KOREAN_ONE_SYLLABLE_CAP = 0.55
 # A weak alias (a nickname, a generic word) alone must not raise an alert.
 WEAK_ALIAS_FACTOR = 0.8
+# Firms: the distinctive part (brand, place) carries most of the identity; business words (bank,
+# trading) and legal forms only confirm or separate firms that share a brand.
+ORG_BRAND_WEIGHT = 0.8
+# Agreement credited when one name states no business words at all: neither support nor conflict.
+ORG_WORDS_UNSTATED = 0.75
+# Brands less alike than this are different firms whatever their generic words share.
+ORG_BRAND_MIN_SIMILARITY = 0.5
+ORG_BRAND_CAP = 0.6
+# Incompatible legal forms: possibly related firms, not the same one; below the alert threshold.
+LEGAL_FORM_CAP = 0.7
+# Same ship name in the same script, number markers aside.
+VESSEL_NAME_AGREEMENT = 0.95
+# Sister ships (JI SONG 6 and JI SONG 8) share a name and differ in hull number.
+VESSEL_NUMBER_CAP = 0.5
 # Dates of birth: agreement to the day is strong support; a year alone is weaker; no agreement at all
 # while both sides give dates is a conflict — but lists carry wrong and alternative dates, so it lowers
 # rather than vetoes.
@@ -209,6 +225,93 @@ def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | 
     return _result(name_words_close, alignment.score * factor, f"{pairs}{extra}{via}")
 
 
+def _brand_similarity(query: OrgForm, candidate: OrgForm) -> tuple[float, str] | None:
+    """How alike two brands are, and how we know: same letters, same syllables, same skeleton, or close.
+
+    Agreement through a reading (syllables, transliteration) counts as cross-script agreement.
+    """
+    if not query.distinctive or not candidate.distinctive:
+        return None
+    if query.key == candidate.key:
+        return 1.0, f"{' '.join(query.distinctive)} = {' '.join(candidate.distinctive)}"
+    reading = _brand_reading(query, candidate)
+    if reading is not None:
+        return (1.0 if query.native or candidate.native else CROSS_SCRIPT_AGREEMENT), reading
+    alignment = align_tokens(query.distinctive, candidate.distinctive)
+    compact = compact_similarity(query.distinctive, candidate.distinctive)
+    score = max(alignment.score if alignment else 0.0, compact)
+    return score, f"{' '.join(query.distinctive)} ≈ {' '.join(candidate.distinctive)}"
+
+
+def _brand_reading(query: OrgForm, candidate: OrgForm) -> str | None:
+    for system in ("korean", "pinyin", "jyutping"):
+        agreement = compare_syllables(query.syllables, candidate.syllables, system)
+        if agreement is not None and agreement.mismatches == 0:
+            keys = "·".join(agreement.query.flat)
+            return (
+                1.0,
+                f"{' '.join(query.distinctive)} = {' '.join(candidate.distinctive)} read as {system} [{keys}]",
+            )
+    if query.skeleton and candidate.skeleton and query.skeleton == candidate.skeleton:
+        return 1.0, f"{' '.join(query.distinctive)} = {' '.join(candidate.distinctive)} (transliteration)"
+    alignment = align_tokens(query.distinctive, candidate.distinctive)
+    compact = compact_similarity(query.distinctive, candidate.distinctive)
+    score = max(alignment.score if alignment else 0.0, compact)
+    return score, f"{' '.join(query.distinctive)} ≈ {' '.join(candidate.distinctive)}"
+
+
+def _words_agreement(query: OrgForm, candidate: OrgForm) -> tuple[float, str]:
+    if not query.words or not candidate.words:
+        # One side names no business: nothing agrees or conflicts ("ООО Гудзон" vs "GUDZON SHIPPING").
+        return ORG_WORDS_UNSTATED, ""
+    common = query.words & candidate.words
+    return len(common) / len(query.words | candidate.words), (
+        f"; business words {', '.join(sorted(query.words))} vs {', '.join(sorted(candidate.words))}"
+    )
+
+
+@_register(NAME_FEATURES, "name")
+def org_names_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The firms' distinctive names agree, and their business words and legal forms are equivalent."""
+    if query.org is None or candidate.org is None:
+        return None
+    brand = _brand_similarity(query.org, candidate.org)
+    if brand is None:
+        return None
+    brand_score, brand_detail = brand
+    words_score, words_detail = _words_agreement(query.org, candidate.org)
+    score = ORG_BRAND_WEIGHT * brand_score + (1 - ORG_BRAND_WEIGHT) * words_score
+    if query.org.native or candidate.org.native:
+        score *= CROSS_SCRIPT_AGREEMENT
+    forms = ""
+    if query.org.legal_forms or candidate.org.legal_forms:
+        forms = f"; legal forms {'/'.join(sorted(query.org.legal_forms)) or '-'} vs "
+        forms += "/".join(sorted(candidate.org.legal_forms)) or "-"
+    return _result(
+        org_names_agree, score, f"{query.text} ~ {candidate.text}: {brand_detail}{words_detail}{forms}"
+    )
+
+
+@_register(NAME_FEATURES, "name")
+def vessel_names_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The ships' names agree once prefixes (M/V), number markers (No., 호) and spacing are set aside."""
+    if query.vessel is None or candidate.vessel is None:
+        return None
+    q, c = query.vessel, candidate.vessel
+    if q.number != c.number:
+        return None  # vessel_number_differs says why
+    if q.key == c.key:
+        how = f"{' '.join(q.tokens)} = {' '.join(c.tokens)}"
+    else:
+        agreement = compare_syllables(q.syllables, c.syllables, "korean")
+        if agreement is None or agreement.mismatches:
+            return None
+        how = f"{' '.join(q.tokens)} = {' '.join(c.tokens)} read as Korean [{'·'.join(agreement.query.flat)}]"
+    number = f" No. {q.number}" if q.number is not None else ""
+    score = CROSS_SCRIPT_AGREEMENT if (q.native or c.native) else VESSEL_NAME_AGREEMENT
+    return _result(vessel_names_agree, score, f"{query.text} ~ {candidate.text}: {how}{number}")
+
+
 # --- caps ---------------------------------------------------------------------------------------------
 
 
@@ -242,6 +345,42 @@ def chinese_given_name_differs(query: NameForms, candidate: NameForms) -> Featur
         if detail is not None:
             return _result(chinese_given_name_differs, KOREAN_ONE_SYLLABLE_CAP, detail)
     return None
+
+
+@_register(CAP_FEATURES, "cap")
+def vessel_number_differs(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The ships' names agree but their hull numbers differ: sister ships, not the same ship."""
+    if query.vessel is None or candidate.vessel is None:
+        return None
+    q, c = query.vessel, candidate.vessel
+    if (q.number is None and c.number is None) or q.number == c.number:
+        return None
+    detail = (
+        f"No. {q.number if q.number is not None else '-'} vs No. {c.number if c.number is not None else '-'}"
+    )
+    return _result(vessel_number_differs, VESSEL_NUMBER_CAP, detail)
+
+
+@_register(CAP_FEATURES, "cap")
+def legal_forms_conflict(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The firms' legal forms cannot be the same firm's (an LLC and a joint-stock company of one name)."""
+    if query.org is None or candidate.org is None:
+        return None
+    if families_compatible(query.org.legal_families, candidate.org.legal_families):
+        return None
+    detail = f"{'/'.join(sorted(query.org.legal_forms))} vs {'/'.join(sorted(candidate.org.legal_forms))}"
+    return _result(legal_forms_conflict, LEGAL_FORM_CAP, detail)
+
+
+@_register(CAP_FEATURES, "cap")
+def org_brand_differs(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The firms share only generic words: their distinctive names differ."""
+    if query.org is None or candidate.org is None:
+        return None
+    brand = _brand_similarity(query.org, candidate.org)
+    if brand is None or brand[0] >= ORG_BRAND_MIN_SIMILARITY:
+        return None
+    return _result(org_brand_differs, ORG_BRAND_CAP, brand[1])
 
 
 # --- evidence features --------------------------------------------------------------------------------

@@ -9,13 +9,14 @@ weighted by how rare each key is (inverse document frequency), and only the best
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity
+from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity, SyllableReading
 
 __all__ = ["Candidate", "CandidateIndex", "name_keys"]
 
@@ -43,6 +44,18 @@ def _skeleton(word: str) -> str:
     return "".join(out)
 
 
+def _syllable_keys(readings: Iterable[SyllableReading]) -> set[str]:
+    keys = set()
+    for reading in readings:
+        flat = reading.flat
+        system = reading.system[0]
+        if len(flat) >= 2:
+            keys.add(f"Y:{system}:{' '.join(sorted(flat))}")
+        for a, b in itertools.pairwise(flat):
+            keys.add(f"y:{system}:{a} {b}")
+    return keys
+
+
 def name_keys(forms: NameForms) -> set[str]:
     keys: set[str] = set()
     for token in forms.tokens:
@@ -52,23 +65,21 @@ def name_keys(forms: NameForms) -> set[str]:
             skeleton = _skeleton(token)
             if len(skeleton) >= 2:
                 keys.add(f"s:{skeleton}")
-    for reading in forms.syllables:
-        flat = reading.flat
-        system = reading.system[0]
-        if len(flat) >= 2:
-            keys.add(f"Y:{system}:{' '.join(sorted(flat))}")
-        for a, b in zip(flat, flat[1:], strict=False):
-            keys.add(f"y:{system}:{a} {b}")
+    keys |= _syllable_keys(forms.syllables)
     for token in forms.skeleton:
         if len(token) >= MIN_WORD_KEY_LENGTH:
             keys.add(f"r:{token}")
     if forms.org is not None:
-        for token in forms.org.distinctive:
+        org = forms.org
+        if org.key:
+            keys.add(f"w:{org.key}")
+        for token in org.distinctive:
             if len(token) >= MIN_WORD_KEY_LENGTH:
                 keys.add(f"w:{token}")
+        keys |= _syllable_keys(org.syllables)
     if forms.vessel is not None:
-        for token in forms.vessel.tokens:
-            keys.add(f"w:{token}")
+        keys.add(f"w:{forms.vessel.key}")
+        keys |= _syllable_keys(forms.vessel.syllables)
     return keys
 
 

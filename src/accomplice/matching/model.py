@@ -42,19 +42,31 @@ class SyllableReading:
 class OrgForm:
     """An organisation name split into what distinguishes it and what any firm could be called."""
 
-    distinctive: tuple[str, ...]  # folded Latin tokens of the brand/place part
-    distinctive_syllables: tuple[SyllableReading, ...]  # the same part read as syllables, when non-Latin
+    distinctive: tuple[str, ...]  # Latin tokens of the brand/place part ("dandong", "hongxiang")
+    syllables: tuple[SyllableReading, ...]  # the brand read as syllables (Korean, pinyin), when it can be
+    skeleton: tuple[str, ...]  # the brand's scheme-invariant Russian skeleton
     words: frozenset[str]  # business words as canonical English tokens (trading, bank, shipping...)
     legal_forms: frozenset[str]  # canonical legal-form codes (LLC, JSC, CO_LTD...)
-    via: str
+    legal_families: frozenset[str]  # their families, for compatibility across translations
+    native: bool  # the brand was written in another script than Latin
+
+    @property
+    def key(self) -> str:
+        return "".join(self.distinctive)
 
 
 @dataclass(frozen=True, slots=True)
 class VesselForm:
+    """A ship's name without prefixes (M/V) and number markers (No., 호): name tokens and hull number."""
+
     tokens: tuple[str, ...]
     syllables: tuple[SyllableReading, ...]
-    number: str | None
-    via: str
+    number: int | None
+    native: bool
+
+    @property
+    def key(self) -> str:
+        return "".join(self.tokens)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ __all__ = [
     "business_word_table",
     "default_romanizer",
     "legal_form_table",
+    "families_compatible",
     "legal_forms_compatible",
     "parse_org_name",
     "parse_vessel_name",
@@ -644,17 +645,22 @@ WEAK_FAMILIES = frozenset({"COMPANY", "CORP"})
 _COMPATIBLE_FAMILIES = frozenset({frozenset({"LIMITED", "LLC"}), frozenset({"LIMITED", "JSC"})})
 
 
-def legal_forms_compatible(one: OrgName, other: OrgName) -> bool:
-    """True unless both names carry a legal form and no strong family of one fits a family of the other.
+def families_compatible(one: frozenset[str], other: frozenset[str]) -> bool:
+    """True unless both sides carry a legal form and no strong family of one fits a family of the other.
 
     ООО and LLC agree; АО and JSC agree; Co., Ltd. fits both; an LLC and a JSC of one brand may be two
     firms and do not.
     """
-    a = one.legal_families - WEAK_FAMILIES
-    b = other.legal_families - WEAK_FAMILIES
+    a = one - WEAK_FAMILIES
+    b = other - WEAK_FAMILIES
     if not a or not b or a & b:
         return True
     return any(frozenset({x, y}) in _COMPATIBLE_FAMILIES for x in a for y in b)
+
+
+def legal_forms_compatible(one: OrgName, other: OrgName) -> bool:
+    """Whether two parsed names' legal forms can belong to the same firm (see `families_compatible`)."""
+    return families_compatible(one.legal_families, other.legal_families)
 
 
 # ---------------------------------------------------------------------------------------------------
