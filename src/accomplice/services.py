@@ -59,13 +59,22 @@ def load_list(
     data_date: str | None = None,
     mapping: Path | None = None,
     progress: ProgressFn | None = None,
+    skip_known: bool = False,
 ) -> ImportReport:
-    """Parse `path` with the named format and store it as a new version (or do nothing if unchanged)."""
+    """Parse `path` with the named format and store it as a new version (or do nothing if unchanged).
+
+    With `skip_known`, files already stored as any version of the list (not only the latest) are skipped:
+    loading a catalogue of old and new versions again must not append the old one as newest.
+    """
     fmt = get_format(format_name, mapping=mapping)
     plan = fmt.plan(path, list_name=list_name)
     if store.latest_checksum(plan.spec.name) == plan.checksum:
         latest = store.version(plan.spec.name)
         return ImportReport(plan.spec.name, latest, True, 0, 0, 0, latest.warnings, 0.0)
+    if skip_known:
+        for known in store.versions(plan.spec.name):
+            if known.checksum == plan.checksum:
+                return ImportReport(plan.spec.name, known, True, 0, 0, 0, known.warnings, 0.0)
     parsed = fmt.parse(plan, progress)
     if not parsed.records:
         raise InputError(str(path), f"holds no {format_name} entities")
@@ -156,6 +165,7 @@ def load_shared(
                 data_date=item.data_date,
                 mapping=mapping,
                 progress=progress,
+                skip_known=True,
             )
         )
     return reports

@@ -47,7 +47,9 @@ def comprehensive(korean_dir: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def names_1000(korean_dir: Path) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = json.loads((korean_dir / "korean_names_1000.json").read_text(encoding="utf-8"))
+    records: list[dict[str, Any]] = json.loads(
+        (korean_dir / "korean_names_1000.json").read_text(encoding="utf-8")
+    )
     return records
 
 

@@ -244,20 +244,15 @@ def _brand_similarity(query: OrgForm, candidate: OrgForm) -> tuple[float, str] |
 
 
 def _brand_reading(query: OrgForm, candidate: OrgForm) -> str | None:
+    """Evidence that two differently written brands are read alike (syllables or transliteration)."""
+    shown = f"{' '.join(query.distinctive)} = {' '.join(candidate.distinctive)}"
     for system in ("korean", "pinyin", "jyutping"):
         agreement = compare_syllables(query.syllables, candidate.syllables, system)
         if agreement is not None and agreement.mismatches == 0:
-            keys = "·".join(agreement.query.flat)
-            return (
-                1.0,
-                f"{' '.join(query.distinctive)} = {' '.join(candidate.distinctive)} read as {system} [{keys}]",
-            )
+            return f"{shown} read as {system} [{'·'.join(agreement.query.flat)}]"
     if query.skeleton and candidate.skeleton and query.skeleton == candidate.skeleton:
-        return 1.0, f"{' '.join(query.distinctive)} = {' '.join(candidate.distinctive)} (transliteration)"
-    alignment = align_tokens(query.distinctive, candidate.distinctive)
-    compact = compact_similarity(query.distinctive, candidate.distinctive)
-    score = max(alignment.score if alignment else 0.0, compact)
-    return score, f"{' '.join(query.distinctive)} ≈ {' '.join(candidate.distinctive)}"
+        return f"{shown} (transliteration)"
+    return None
 
 
 def _words_agreement(query: OrgForm, candidate: OrgForm) -> tuple[float, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
@@ -14,6 +15,22 @@ __all__ = ["LIST_KEY", "EntityBuilder"]
 
 # A stable list key: a lower-case list prefix, a colon and the list's own id (ofac:12312, un:KPi.066).
 LIST_KEY = re.compile(r"^[a-z][a-z0-9_]*:[\w.\-:]+$")
+
+# Store keys carry a list prefix ("uk:13349", "eu:32017R1509:XIII.A:1"), which FtM's entity type rejects
+# (it allows only [0-9a-zA-Z.-]); references are checked for this looser shape instead.
+REFERENCE_KEY = re.compile(r"^\S{1,1024}$")
+
+# Cleaning depends only on the value for every type but phone numbers (parsed with the entity's countries)
+# and references (which refuse the entity's own id). Lists repeat the same countries, dates and programs
+# thousands of times (the UK list once per alias row), and a fuzzy country lookup costs milliseconds.
+CONTEXT_TYPES = frozenset({"phone", "entity"})
+CLEAN_CACHE_SIZE = 200_000
+
+
+@lru_cache(maxsize=CLEAN_CACHE_SIZE)
+def _clean_pure(type_name: str, value: str, fuzzy: bool, fmt: str | None) -> str | None:
+    cleaned = registry.get(type_name).clean(value, fuzzy=fuzzy, format=fmt)
+    return None if cleaned is None else str(cleaned)
 
 
 class EntityBuilder:
@@ -54,11 +71,14 @@ class EntityBuilder:
         prop_obj = self.proxy.schema.get(prop)
         if prop_obj is None:
             raise ValueError(f"{self.proxy.schema.name} has no property {prop!r}")
+        cleaned: str | None
         if prop_obj.type == registry.entity and LIST_KEY.match(value):
             # Our stable list keys ("ofac:12312") contain a colon, which FtM's entity-id cleaning refuses.
-            cleaned: str | None = value
-        else:
+            cleaned = value
+        elif prop_obj.type.name in CONTEXT_TYPES:
             cleaned = prop_obj.type.clean(value, fuzzy=fuzzy, format=date_format, proxy=self.proxy)
+        else:
+            cleaned = _clean_pure(prop_obj.type.name, value, fuzzy, date_format)
         if cleaned is None:
             self.rejected.append((prop, value))
             return None
@@ -69,6 +89,26 @@ class EntityBuilder:
             self.values.append(Value(prop, cleaned, component, lang, original))
             self.proxy.unsafe_add(prop_obj, cleaned, cleaned=True)
         return str(cleaned)
+
+    def add_reference(self, prop: str, key: str | None, *, component: str = COMPONENT_MAIN) -> str | None:
+        """Add a reference to another entity by its store key; None (and rejected) if not a key."""
+        if key is None or not key.strip():
+            return None
+        key = key.strip()
+        prop_obj = self.proxy.schema.get(prop)
+        if prop_obj is None:
+            raise ValueError(f"{self.proxy.schema.name} has no property {prop!r}")
+        if prop_obj.type != registry.entity:
+            raise ValueError(f"{self.proxy.schema.name}:{prop} is not a reference")
+        if not REFERENCE_KEY.match(key) or key == self.key:
+            self.rejected.append((prop, key))
+            return None
+        marker = (component, prop, key)
+        if marker not in self._seen:
+            self._seen.add(marker)
+            self.values.append(Value(prop, key, component))
+            self.proxy.unsafe_add(prop_obj, key, cleaned=True)
+        return key
 
     def set_schema(self, schema: str) -> None:
         """Narrow or widen the schema (e.g. an OFAC entity that turns out to own a vessel IMO)."""
