@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice, product
 
+from rigour.names import NameTypeTag, analyze_names
 from rigour.text import ascii_text
 
 from accomplice.matching.model import NameForms, OrgForm, SyllableReading, VesselForm
@@ -111,6 +112,8 @@ def _chinese_readings(text: str, person: bool) -> list[SyllableReading]:
 
 # Words of a Latin name as romanizations see them: apostrophes kept (Wade–Giles p' is not p).
 _RAW_WORDS = re.compile(r"[^\w'’ʼ]+")
+# The same, keeping hyphens inside words, so that a hyphenated given name can be read both ways.
+_WORDS = re.compile(r"[^\w'’ʼ-]+|(?<!\w)-|-(?!\w)")
 WORD_CACHE_SIZE = 300_000
 
 
@@ -165,7 +168,7 @@ def _latin_korean_readings(text: str, person: bool) -> list[SyllableReading]:
     per_word = _per_word(text, _korean_word)
     if not per_word:
         return []
-    words = [w for w in _RAW_WORDS.split(text) if w]
+    words = [w for w in _WORDS.split(text) if w]
     surname_at_end = _korean_surname_word(words[0]) or _korean_surname_word(words[-1])
     return [
         SyllableReading(
@@ -206,15 +209,25 @@ def _cyrillic_korean_readings(text: str, person: bool) -> list[SyllableReading]:
 
 
 def _per_word(text: str, reader: Callable[[str], tuple[tuple[str, ...], ...]]) -> list[list[tuple[str, ...]]]:
-    """Segmentations of each word, or nothing when one word cannot be read (names are read whole)."""
+    """Segmentations of each word, or nothing when one word cannot be read (names are read whole).
+
+    Hyphens inside a word are read both as syllable breaks and as nothing, since writers place them
+    inconsistently ("Chŏn-gwŏn" for Chŏng-wŏn).
+    """
     per_word = []
-    for word in _RAW_WORDS.split(text):
+    for word in _WORDS.split(text):
         if not word:
             continue
-        alternatives = reader(word)
+        pieces = [p for p in word.split("-") if p]
+        alternatives: list[tuple[str, ...]] = []
+        split = [reader(p) for p in pieces]
+        if all(split):
+            alternatives += [tuple(k for part in combo for k in part) for combo in islice(product(*split), MAX_READINGS)]
+        if len(pieces) > 1:
+            alternatives += [a for a in reader("".join(pieces)) if a not in alternatives]
         if not alternatives:
             return []
-        per_word.append(list(alternatives))
+        per_word.append(alternatives)
     return per_word
 
 
@@ -303,6 +316,16 @@ def _vessel_form(text: str, hint: NameHint) -> VesselForm | None:
     )
 
 
+def _known(text: str) -> tuple[object | None, frozenset[str]]:
+    """The name as rigour analyses it, with the name groups (Wikidata) of its words, if it has any."""
+    names = analyze_names(NameTypeTag.PER, [text], phonetics=False, numerics=False)
+    if len(names) != 1:
+        return None, frozenset()
+    name = next(iter(names))
+    groups = frozenset(str(span.symbol.id) for span in name.spans)
+    return (name, groups) if groups else (None, frozenset())
+
+
 def _skeleton(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
     if scripts <= {"latin"}:
         return russian_skeleton_tokens(text), None
@@ -323,6 +346,7 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
         return ()
     as_person = hint.kind in ("person", "any")
     skeleton, skeleton_via = _skeleton(text, scripts) if as_person else ((), None)
+    known, groups = _known(text) if as_person else (None, frozenset())
     forms = NameForms(
         text=text,
         scripts=scripts,
@@ -333,6 +357,8 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
         skeleton_via=skeleton_via,
         org=_org_form(text, hint) if hint.kind in ("organisation", "any") else None,
         vessel=_vessel_form(text, hint) if hint.kind in ("vehicle", "any") else None,
+        known=known,
+        groups=groups,
         weak=hint.weak,
     )
     return (forms,)

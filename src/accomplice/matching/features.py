@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from accomplice.matching.compare import align_tokens, compact_similarity, compare_syllables
+from rigour.names.symbol import pair_symbols
+
+from accomplice.matching.compare import (
+    QUERY_COVERAGE_WEIGHT,
+    align_tokens,
+    compact_similarity,
+    compare_syllables,
+)
 from accomplice.matching.model import (
     FeatureResult,
     IndexedEntity,
@@ -42,6 +49,9 @@ EVIDENCE_FEATURES: list[EvidenceFeature] = []
 # different names can share keys. It sits above the default threshold, but a conflicting date of birth
 # brings it below.
 CROSS_SCRIPT_AGREEMENT = 0.92
+# Name parts that Wikidata's name lists (through rigour) put in one group: curated, but a group may
+# hold homonyms, so a little below agreement by reading.
+KNOWN_EQUIVALENT_AGREEMENT = 0.9
 # Korean given names are two syllables: one syllable apart is usually another person (Kim Jong Il vs
 # Kim Jong Un), so a one-syllable difference caps the name score well below the alert threshold.
 KOREAN_ONE_SYLLABLE_CAP = 0.55
@@ -125,13 +135,23 @@ def name_letters_equal(query: NameForms, candidate: NameForms) -> FeatureResult 
     return _result(name_letters_equal, 1.0, f"{query.text} = {candidate.text}")
 
 
-def _evidential(forms: NameForms) -> tuple[SyllableReading, ...]:
-    """Readings that can speak for a name: from its own script, or romanized and shaped like a name."""
-    return tuple(r for r in forms.syllables if r.confident or not r.romanized)
+def _evidential(query: NameForms, candidate: NameForms) -> tuple[tuple[SyllableReading, ...], ...]:
+    """Readings that can speak for a pair of names.
+
+    Any Latin word may happen to split into syllables ("Mohammed" = mo·ham·met), so two romanized
+    readings agree as evidence only when both are shaped like East Asian names. When one side is written
+    in the language's own script (Hangul, Hanja, Chinese characters), it is surely such a name, and a
+    romanization that agrees with it syllable for syllable is evidence whatever its shape.
+    """
+    native_q = any(not r.romanized for r in query.syllables)
+    native_c = any(not r.romanized for r in candidate.syllables)
+    q = tuple(r for r in query.syllables if not r.romanized or r.confident or native_c)
+    c = tuple(r for r in candidate.syllables if not r.romanized or r.confident or native_q)
+    return q, c
 
 
 def _syllable_detail(query: NameForms, candidate: NameForms, system: str) -> tuple[str, int] | None:
-    agreement = compare_syllables(_evidential(query), _evidential(candidate), system)
+    agreement = compare_syllables(*_evidential(query, candidate), system)
     if agreement is None:
         return None
     q, c = agreement.query, agreement.candidate
@@ -198,6 +218,32 @@ def cyrillic_transliterations_agree(query: NameForms, candidate: NameForms) -> F
     via = query.skeleton_via or candidate.skeleton_via
     detail = f"{query.text} = {candidate.text} ({via}: {' '.join(query.skeleton)} ≈ {' '.join(candidate.skeleton)})"
     return _result(cyrillic_transliterations_agree, score, detail)
+
+
+@_register(NAME_FEATURES, "name")
+def name_parts_known_equivalent(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Word for word, the names are the same names in Wikidata's name lists (블라디미르 = Vladimir)."""
+    if query.known is None or candidate.known is None or not (query.groups & candidate.groups):
+        return None
+    if query.scripts == candidate.scripts == {"latin"}:
+        return None  # spelling variants of Latin names are name_words_close's to judge
+    q_parts, c_parts = len(query.known.parts), len(candidate.known.parts)  # type: ignore[attr-defined]
+    best = 0.0
+    shown: list[str] = []
+    for edges in pair_symbols(query.known, candidate.known):
+        q_used = {p.index for e in edges for p in e.qps}
+        c_used = {p.index for e in edges for p in e.rps}
+        share = QUERY_COVERAGE_WEIGHT * len(q_used) / q_parts + (1 - QUERY_COVERAGE_WEIGHT) * len(c_used) / c_parts
+        if share > best:
+            best = share
+            shown = [
+                f"{' '.join(p.form for p in e.qps)} = {' '.join(p.form for p in e.rps)} ({e.symbol.id})"
+                for e in edges
+            ]
+    if not shown:
+        return None
+    detail = f"{query.text} ~ {candidate.text}: {', '.join(shown)}"
+    return _result(name_parts_known_equivalent, KNOWN_EQUIVALENT_AGREEMENT * best, detail)
 
 
 @_register(NAME_FEATURES, "name")

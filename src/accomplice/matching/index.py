@@ -30,7 +30,7 @@ MIN_SKELETON_WORD_LENGTH = 4
 MAX_KEY_SHARE = 0.05
 # Keys of different kinds are not equally telling: an identifier almost decides, a syllable bigram is
 # specific to one romanized name, a word skeleton only says "spelt alike".
-KEY_KIND_WEIGHTS = {"i": 4.0, "y": 1.5, "Y": 2.5, "w": 1.0, "s": 0.6, "r": 1.0}
+KEY_KIND_WEIGHTS = {"i": 4.0, "y": 1.5, "Y": 2.5, "w": 1.0, "s": 0.6, "r": 1.0, "q": 0.5}
 
 
 def _skeleton(word: str) -> str:
@@ -66,6 +66,7 @@ def name_keys(forms: NameForms) -> set[str]:
             if len(skeleton) >= 2:
                 keys.add(f"s:{skeleton}")
     keys |= _syllable_keys(forms.syllables)
+    keys.update(f"q:{group}" for group in forms.groups)
     for token in forms.skeleton:
         if len(token) >= MIN_WORD_KEY_LENGTH:
             keys.add(f"r:{token}")

@@ -82,6 +82,10 @@ class NameForms:
     skeleton_via: str | None = None
     org: OrgForm | None = None
     vessel: VesselForm | None = None
+    # The name as rigour analyses it (a rigour.names.Name), when rigour knows name groups (Wikidata) for
+    # some of its words: 블라디미르 and Vladimir share one. `groups` are those groups' ids.
+    known: object | None = None
+    groups: frozenset[str] = frozenset()
     weak: bool = False  # a weak alias (short nickname, generic name): never enough on its own
 
     @property
