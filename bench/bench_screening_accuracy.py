@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import sys
 import time
@@ -144,11 +145,38 @@ def un_fixture(args: argparse.Namespace, out: list[str]) -> None:
     out.append("\nExamples of accomplice false alarms: " + "; ".join(alarm_examples))
 
 
+def korean_full_name_pairs(limit: int) -> dict[str, list[tuple[str, str, bool]]]:
+    """Whole Korean names in Hangul vs their romanization: DPRK-style McCune–Reischauer (1,350 names) and
+    South Korean conventional spellings (918 names). Negatives pair a name with another row's romanization.
+    Few of these people are in Wikidata, so no matcher can look them up."""
+    korean = RAW / "names" / "korean"
+    mr = [tuple(line.split("\t")) for line in require(korean / "mcr_person_names_hangul_to_mr.tsv")
+          .read_text(encoding="utf-8").splitlines() if "\t" in line]
+    conventional = [(r["fullNameHangul"], r["fullNameRomanized"]) for r in
+                    json.loads(require(korean / "korean_names_1000.json").read_text(encoding="utf-8"))]
+    sets = {}
+    for label, rows in (("hangul, DPRK-style MR names", mr), ("hangul, South Korean conventional", conventional)):
+        rng = random.Random(f"{SEED}:{label}")
+        rows = list(rows)
+        rng.shuffle(rows)
+        rows = rows[:limit]
+        pairs = [(h, latin, True) for h, latin in rows]
+        for h, latin in rows:
+            for _ in range(3):
+                other = rng.choice(rows)[1]
+                if other != latin:
+                    pairs.append((h, other, False))
+        sets[label] = pairs
+    return sets
+
+
 def cross_script(args: argparse.Namespace, out: list[str]) -> None:
     table = Table(["script vs Latin", "pairs", "acc. precision", "acc. recall", "acc. F1", "l-v2 precision",
                    "l-v2 recall", "l-v2 F1"])
-    for script in ("hangul", "han", "kana", "cyrillic"):
-        pairs = cross_script_pairs(script, args.pairs)
+    sets = {f"{script} (rigour groups)": cross_script_pairs(script, args.pairs)
+            for script in ("hangul", "han", "kana", "cyrillic")}
+    sets.update(korean_full_name_pairs(args.pairs))
+    for script, pairs in sets.items():
         ours, theirs = Counts(), Counts()
         for a, b, same in pairs:
             ours.add(pair_score(a, b) >= DEFAULT_THRESHOLD, same)
