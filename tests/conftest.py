@@ -65,3 +65,26 @@ def store(store_url: str) -> Iterator[Store]:
     opened = open_store(store_url)
     yield opened
     opened.close()
+
+
+# The lists the screening tests search: the coherent OFAC set, the UN list, the EU DPRK regime and the UK
+# list — the DPRK designations of four publishers.
+SCREENING_LISTS = (
+    ("ofac", "ofac/2023-12-28", None),
+    ("un", "un/un_consolidated_2026-02-27.xml", None),
+    ("eu", "eu/eu_journal_consolidated_32017R1509.csv", None),
+    ("uk", "uk/hmt_conlist_2018-04-13.csv", None),
+)
+
+
+@pytest.fixture(scope="session")
+def screening_store(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Iterator[Store]:
+    """A SQLite store holding the DPRK lists of OFAC, UN, EU and UK, built once per test process."""
+    from accomplice import services
+
+    path = tmp_path_factory.mktemp("screening") / "lists.db"
+    store = open_store(f"sqlite:///{path}")
+    for fmt, relative, list_name in SCREENING_LISTS:
+        services.load_list(store, fmt, raw_dir / relative, list_name=list_name)
+    yield store
+    store.close()

@@ -129,9 +129,15 @@ def _cantonese_word(word: str) -> tuple[tuple[str, ...], ...]:
     return tuple(keys[0]) if len(keys) == 1 else ()
 
 
+# In romanized Korean an apostrophe marks aspiration (ch'), stands in for a breve (o' = ŏ) or splits
+# syllables; lists place it loosely ("MY'ONG", "Kyo'ng"). The syllable keys merge aspirated and plain
+# consonants and ŏ/o, so apostrophes carry nothing the keys keep: drop them before reading.
+_APOSTROPHES = str.maketrans("", "", "'’ʼ‘`´")
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def _korean_word(word: str) -> tuple[tuple[str, ...], ...]:
-    keys = korean.latin_keys(word)
+    keys = korean.latin_keys(word.translate(_APOSTROPHES))
     if len(keys) != 1:
         return ()
     return tuple(_folded(k) for k in keys[0])

@@ -20,6 +20,8 @@ WORD_MIN_SIMILARITY = 0.6
 QUERY_COVERAGE_WEIGHT = 0.7
 # Edits allowed between two names compared as one string: a typo or two, not a different word.
 COMPACT_MAX_EDITS = 2
+# A number in a name (a hull number, "No. 2 branch") decides as much as a word: JI SONG 6 is not JI SONG 8.
+NUMBER_WEIGHT = 4.0
 # Single letters (initials) carry little weight but still count.
 MIN_WORD_WEIGHT = 1.0
 
@@ -33,6 +35,8 @@ class TokenAlignment:
 
 
 def _weight(token: str) -> float:
+    if token.isdigit():
+        return NUMBER_WEIGHT
     return max(MIN_WORD_WEIGHT, float(len(token)))
 
 

@@ -65,6 +65,14 @@ ORG_WORDS_UNSTATED = 0.75
 # Brands less alike than this are different firms whatever their generic words share.
 ORG_BRAND_MIN_SIMILARITY = 0.5
 ORG_BRAND_CAP = 0.6
+# Business words that say where or how big a firm is, not what it does: they cannot conflict.
+GENERIC_ORG_WORDS = frozenset(
+    {"korea", "china", "russia", "hongkong", "macau", "general", "global", "international", "group", "union",
+     "association", "enterprise", "branch", "center", "corporation_kr", "development", "commercial", "economic",
+     "management", "services", "holding", "capital", "department", "bureau", "committee"}
+)
+# Two firms of one brand in different businesses (a bank, a trading company) are related at most.
+ORG_BUSINESS_CAP = 0.7
 # Incompatible legal forms: possibly related firms, not the same one; below the alert threshold.
 LEGAL_FORM_CAP = 0.7
 # Same ship name in the same script, number markers aside.
@@ -249,6 +257,8 @@ def name_parts_known_equivalent(query: NameForms, candidate: NameForms) -> Featu
 @_register(NAME_FEATURES, "name")
 def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """The names' words match with small spelling differences, in any order."""
+    if query.org is not None and candidate.org is not None:
+        return None  # firms: org_names_agree weighs the brand above generic words like "bank"
     alignment = align_tokens(query.tokens, candidate.tokens)
     if alignment is None:
         return None
@@ -411,6 +421,18 @@ def legal_forms_conflict(query: NameForms, candidate: NameForms) -> FeatureResul
         return None
     detail = f"{'/'.join(sorted(query.org.legal_forms))} vs {'/'.join(sorted(candidate.org.legal_forms))}"
     return _result(legal_forms_conflict, LEGAL_FORM_CAP, detail)
+
+
+@_register(CAP_FEATURES, "cap")
+def org_business_differs(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """The firms are in different lines of business (a bank and a trading company), whatever their brand."""
+    if query.org is None or candidate.org is None:
+        return None
+    q = query.org.words - GENERIC_ORG_WORDS
+    c = candidate.org.words - GENERIC_ORG_WORDS
+    if not q or not c or q & c:
+        return None
+    return _result(org_business_differs, ORG_BUSINESS_CAP, f"{', '.join(sorted(q))} vs {', '.join(sorted(c))}")
 
 
 @_register(CAP_FEATURES, "cap")

@@ -120,8 +120,7 @@ class CandidateIndex:
             raise RuntimeError("index is frozen")
         position = len(self.entities)
         self.entities.append(entity)
-        for key in entity.keys or (entity.key,):
-            self._by_key.setdefault(key, position)
+        self._by_key[entity.key] = position
         for key in entity_keys(entity.names, entity.identifiers):
             self._building[key].append(position)
 

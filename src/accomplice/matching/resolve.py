@@ -4,8 +4,8 @@ A screening result should say "this is KOREA DAESONG BANK: ofac:12312, un:KPe.xx
 three times. Entities are joined only on evidence that does not come from fuzzy name matching:
 - an explicit reference (the UK and EU lists cite the UN reference number, "UN Ref KPi.066");
 - the same strong identifier (IMO number, SWIFT/BIC, LEI, Chinese USCC, Russian OGRN/INN);
-- the same name, letter for letter, and the same date of birth (people) or country (others), on lists of
-  different publishers.
+- the same name, letter for letter, on lists of different publishers: for people only with the same
+  date of birth; for firms and ships unless their countries differ.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from accomplice.matching.model import IndexedEntity
-from accomplice.matching.scorer import schema_kind
+from accomplice.matching.scorer import schema_kind, score_names
 from accomplice.names.normalize import fold
 
 __all__ = ["LIST_PRIORITY", "cluster_entities", "un_references"]
@@ -31,10 +31,16 @@ _UN_REF = re.compile(
 
 
 def un_references(texts: Iterable[str]) -> frozenset[str]:
-    """UN list keys cited in free text: 'UN Ref.KPI.067' -> 'un:KPi.067'."""
+    """The UN list key an entity cites as its own: 'UN Ref.KPI.067' -> 'un:KPi.067'.
+
+    Only the first reference of each text counts: lists give the entity's own reference first and may go
+    on to cite related entries ("owned by ... (KPe.035)"), which are other entities.
+    """
     found = set()
     for text in texts:
-        for prefix, number in _UN_REF.findall(text):
+        match = _UN_REF.search(text)
+        if match:
+            prefix, number = match.groups()
             found.add(f"un:{prefix[:2].upper()}{prefix[2].lower()}.{number}")
     return frozenset(found)
 
@@ -65,6 +71,21 @@ def _publisher(entity: IndexedEntity) -> str:
     return first.split("_")[0]
 
 
+# Lists cite each other's reference numbers, but not always correctly: the 2018 UK list gives
+# KOREA DAESONG BANK the UN number of DAEDONG CREDIT BANK. A cited entity joins only if one of its names
+# also matches one of the citing entity's names this well: as well as two spellings of one name do.
+REFERENCE_NAME_AGREEMENT = 0.9
+
+
+def _names_agree(a: IndexedEntity, b: IndexedEntity) -> bool:
+    for q in a.names:
+        for c in b.names:
+            result = score_names(q, c)
+            if result is not None and result.score >= REFERENCE_NAME_AGREEMENT:
+                return True
+    return False
+
+
 def cluster_entities(entities: Sequence[IndexedEntity]) -> list[tuple[str, ...]]:
     """For each entity (same order), the keys of its cluster, the leading key first."""
     sets = _UnionFind(len(entities))
@@ -73,25 +94,33 @@ def cluster_entities(entities: Sequence[IndexedEntity]) -> list[tuple[str, ...]]
     by_name: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, entity in enumerate(entities):
         for reference in entity.references:
-            if reference in position:
+            if reference in position and _names_agree(entity, entities[position[reference]]):
                 sets.union(i, position[reference])
         for kind, value in entity.identifiers:
             if kind in STRONG_IDENTIFIERS:
-                by_identifier[(schema_kind(entity.schema), kind, value)].append(i)
-        kind_of = schema_kind(entity.schema)
-        evidence = entity.birth_dates if kind_of == "person" else tuple(sorted(entity.countries))
-        if evidence:
-            for forms in entity.names[:1]:
-                for item in evidence:
-                    by_name[(kind_of, fold(forms.text), item)].append(i)
+                by_identifier[(schema_kind(entity.schema).replace("any", "organisation"), kind, value)].append(i)
+        # A LegalEntity on a list that types people as Person is a firm or a body.
+        kind_of = schema_kind(entity.schema).replace("any", "organisation")
+        for forms in entity.names[:1]:
+            if kind_of == "person":
+                # Namesakes abound among people: the same name joins only with the same date of birth.
+                for date in entity.birth_dates:
+                    by_name[(kind_of, fold(forms.text), date)].append(i)
+            else:
+                by_name[(kind_of, fold(forms.text), "")].append(i)
     for members in by_identifier.values():
         for other in members[1:]:
             sets.union(members[0], other)
     for members in by_name.values():
         publishers = {_publisher(entities[i]) for i in members}
-        if len(publishers) > 1:
-            for other in members[1:]:
-                sets.union(members[0], other)
+        if len(publishers) < 2:
+            continue
+        for other in members[1:]:
+            a, b = entities[members[0]], entities[other]
+            # Two firms of one name in different countries are different firms.
+            if a.countries and b.countries and not a.countries & b.countries:
+                continue
+            sets.union(members[0], other)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(entities)):
         clusters[sets.find(i)].append(i)

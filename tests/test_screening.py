@@ -1,0 +1,168 @@
+"""Screening against real lists: golden cases, the CLI contract, the library call, decisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import accomplice
+from accomplice import services
+from accomplice.store import Store
+
+CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases" / "screening.yaml").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def index(screening_store: Store) -> services.ScreeningIndex:
+    return services.screening_index(screening_store)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_golden_screening_case(index: services.ScreeningIndex, case: dict[str, Any]) -> None:
+    record = services.ScreeningRecord("1", case["name"], case.get("schema"), imo=case.get("imo"))
+    matches = services.screen_record(index, record)
+    if not case["expect"]:
+        assert matches == [], f"{case['reason']}: {[(m.key, m.score, m.explanation) for m in matches]}"
+        return
+    assert matches, f"nothing found — {case['reason']}"
+    assert set(case["expect"]) & set(matches[0].keys), (
+        f"{case['reason']}: best was {matches[0].keys} {matches[0].caption} {matches[0].explanation}"
+    )
+    assert matches[0].explanation and all(line.strip() for line in matches[0].explanation)
+
+
+def test_one_result_per_real_world_entity_lists_every_key(index: services.ScreeningIndex) -> None:
+    matches = services.screen_record(index, services.ScreeningRecord("1", "CHON MYONG 1", "Vessel"))
+    keys = [set(m.keys) for m in matches]
+    assert any({"ofac:23736", "uk:13623"} <= k for k in keys) or any(len(k) > 1 for k in keys)
+    clusters = [m.keys[0] for m in matches]
+    assert len(clusters) == len(set(clusters))
+
+
+def _accomplice() -> str:
+    found = shutil.which("accomplice", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.fail("the accomplice console script is not installed next to this Python")
+    return found
+
+
+DONE_WHEN = [
+    ("1", "김정은", "ofac:20157"),
+    ("2", "金正恩", "ofac:20157"),
+    ("3", "Ким Чен Ын", "ofac:20157"),
+    ("4", "Gim Jeong-eun", "ofac:20157"),
+    ("5", "丹东鸿祥实业发展有限公司", "ofac:20564"),
+    ("6", "ООО Гудзон", "ofac:24451"),
+    ("7", "지성 6호", "ofac:23738"),
+    ("8", "Kim Jong Il", None),
+]
+
+
+def test_cli_screen_writes_one_json_line_per_row_in_input_order(screening_store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "names.csv"
+    source.write_text("id,name\n" + "".join(f"{i},{n}\n" for i, n, _ in DONE_WHEN), encoding="utf-8")
+    output = tmp_path / "hits.jsonl"
+    result = subprocess.run(
+        [_accomplice(), "--db", screening_store.engine.url.render_as_string(hide_password=False), "screen",
+         str(source), "--output", str(output), "--workers", "2"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == [i for i, _, _ in DONE_WHEN]
+    for line, (_, name, expected) in zip(lines, DONE_WHEN, strict=True):
+        if expected is None:
+            assert line["matches"] == [], name
+            continue
+        best = line["matches"][0]
+        assert expected in best["keys"], (name, best)
+        assert set(best) >= {"key", "keys", "score", "schema", "caption", "explanation"}
+        assert 0 <= best["score"] <= 1 and best["explanation"]
+
+
+def test_cli_screen_csv_flattens_the_best_match(screening_store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "names.jsonl"
+    source.write_text('{"id": "a", "name": "KOREA DAESONG BANK"}\n{"id": "b", "name": "Nobody Atall"}\n', "utf-8")
+    result = subprocess.run(
+        [_accomplice(), "--db", screening_store.engine.url.render_as_string(hide_password=False), "screen",
+         str(source), "--format", "csv", "--workers", "1"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert rows[0].startswith("id,name,matches,key")
+    assert rows[1].startswith("a,KOREA DAESONG BANK,1,ofac:12312")
+    assert rows[2].startswith("b,Nobody Atall,0,")
+
+
+def test_cli_screen_reports_a_file_without_a_name_column(screening_store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text("id,fullname\n1,Kim\n", encoding="utf-8")
+    result = subprocess.run(
+        [_accomplice(), "--db", screening_store.engine.url.render_as_string(hide_password=False), "screen",
+         str(source)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "bad.csv:1: missing column(s) name" in result.stderr
+
+
+def test_library_screen_returns_results_in_input_order(screening_store: Store) -> None:
+    results = accomplice.screen(
+        [{"id": "x", "name": "김정은"}, {"id": "y", "name": "Patricia Lucas Wheeler"}], store=screening_store
+    )
+    assert [r.id for r in results] == ["x", "y"]
+    assert "ofac:20157" in results[0].matches[0].keys
+    assert results[1].matches == ()
+    assert "ofac:23738" in accomplice.screen_name("지성 6호", store=screening_store)[0].keys
+
+
+def test_public_api_is_curated_and_sorted() -> None:
+    assert accomplice.__all__ == sorted(accomplice.__all__)
+    for name in accomplice.__all__:
+        assert hasattr(accomplice, name), name
+
+
+def test_decisions_override_scores_and_are_remembered(screening_store: Store) -> None:
+    index = services.screening_index(screening_store)
+    record = services.ScreeningRecord("1", "KIM Jong Un", "Person")
+    assert services.screen_record(index, record)[0].key == "ofac:20157"
+    services.decide(screening_store, name="KIM Jong Un", schema="Person", entity_key="ofac:20157",
+                    judgement="no-match", user="analyst1", reason="our customer is born 1990", index=index)
+    assert "ofac:20157" not in {k for m in services.screen_record(index, record) for k in m.keys}
+    # a fresh index (another process, a restart) reads the decision from the store
+    fresh = services.build_screening_index(screening_store)
+    assert "ofac:20157" not in {k for m in services.screen_record(fresh, record) for k in m.keys}
+    # decisions are append-only: a later decision wins, the earlier one stays on record
+    services.decide(screening_store, name="KIM Jong Un", schema="Person", entity_key="ofac:20157",
+                    judgement="match", user="analyst2", reason="second look", index=index)
+    best = services.screen_record(index, record)[0]
+    assert best.key == "ofac:20157" and best.score == 1.0 and best.decision == "match"
+    assert "analyst2" in best.explanation[0]
+    assert [d.judgement for d in screening_store.decisions(entity_key="ofac:20157")] == ["no-match", "match"]
+
+
+def test_confirmed_match_below_the_threshold_is_brought_back(screening_store: Store) -> None:
+    index = services.screening_index(screening_store)
+    record = services.ScreeningRecord("1", "Kim J U", "Person")
+    assert "ofac:20157" not in {m.key for m in services.screen_record(index, record)}
+    services.decide(screening_store, name="Kim J U", schema="Person", entity_key="ofac:20157",
+                    judgement="match", user="analyst", index=index)
+    assert services.screen_record(index, record)[0].key == "ofac:20157"
+
+
+def test_decision_needs_a_known_judgement_and_an_analyst(screening_store: Store) -> None:
+    with pytest.raises(accomplice.InputError):
+        services.decide(screening_store, name="x", entity_key="ofac:20157", judgement="maybe", user="a")
+    with pytest.raises(accomplice.InputError):
+        services.decide(screening_store, name="x", entity_key="ofac:20157", judgement="match", user=" ")
+    with pytest.raises(accomplice.NotFoundError):
+        services.decide(screening_store, name="x", entity_key="ofac:0", judgement="match", user="a")
