@@ -92,13 +92,19 @@ def csv_rows(path: Path, text: str, *, delimiter: str = ",") -> Iterator[tuple[i
             line=text[: text.index("\x00")].count("\n") + 1,
         )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # Lines are those where a record starts: a quoted field may span lines, and an unbalanced quote is
+    # only noticed lines later (or at the end of the file), far from the row that has it.
+    start = 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(str(path), f"malformed CSV: {exc}", line=reader.line_num) from None
+            raise InputError(
+                str(path), f"malformed CSV in the row starting here (unbalanced quote?): {exc}", line=start
+            ) from None
+        line, start = start, reader.line_num + 1
         if not row or all(not field.strip() for field in row):
             continue
-        yield reader.line_num, row
+        yield line, row
