@@ -16,7 +16,10 @@ __all__ = ["app", "err_console", "get_store", "main", "out_console"]
 
 app = typer.Typer(
     name="accomplice",
-    help="Screen, trace and document North Korea's enablers against the real sanctions lists.",
+    help=(
+        "Screen, trace and document North Korea's enablers against the real sanctions lists.\n\n"
+        "Example: accomplice --db sqlite:///accomplice.db load all"
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",

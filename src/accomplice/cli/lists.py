@@ -13,7 +13,8 @@ from accomplice.cli.app import get_store, out_console
 from accomplice.lists.model import EntityChange, ListDiff
 
 app = typer.Typer(
-    help="Lists, their versions and counts; diffs between versions.", invoke_without_command=True
+    help="Lists, their versions and counts; diffs between versions.\n\nExample: accomplice lists --json",
+    invoke_without_command=True,
 )
 
 

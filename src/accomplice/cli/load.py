@@ -17,7 +17,11 @@ from accomplice.lists.model import ImportReport
 from accomplice.settings import get_settings
 
 app = typer.Typer(
-    help="Import a sanctions list as a new version (identical files are a fast no-op).", no_args_is_help=True
+    help=(
+        "Import a sanctions list as a new version (identical files are a fast no-op).\n\n"
+        "Example: accomplice load ofac ../shared/data/raw/ofac/2023-12-28 --date 2023-12-28"
+    ),
+    no_args_is_help=True,
 )
 
 PathArg = Annotated[Path | None, typer.Argument(help="File or folder to load; omit with --download.")]

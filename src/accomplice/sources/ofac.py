@@ -1,24 +1,28 @@
 """OFAC legacy CSV set: sdn.csv (or cons_prim.csv) + add.csv + alt.csv + sdn_comments.csv.
 
-The files are latin-1 (Windows-1252 in practice), have no header, write nulls as `-0- `, end with a DOS
-0x1A byte, and spread one entry's remarks over sdn.csv and the comments file. Aliases come as `a.k.a.`
-in older files and `aka` in newer ones. Rows of add/alt/comments whose entry is not in the primary file
-(orphans) are reported in the import's warnings, not fatal.
+OFAC documents the files as latin-1 (those we hold are plain ASCII; they are read as UTF-8, Windows-1252
+or latin-1, whichever fits). They have no header, write nulls as `-0- `, end with a DOS 0x1A byte, and
+spread one entry's remarks over sdn.csv (cut at 1,000 characters, often mid-word) and the comments file
+(the rest). Alias types are `aka`/`fka`/`nka` in the files we hold and `a.k.a.`/`f.k.a.`/`n.k.a.` in
+OFAC's documentation and in remarks; both are read. Rows of add/alt/comments whose entry is not in the
+primary file (orphans) are reported in the import's warnings, not fatal. The layout of each file is fixed
+(OFAC's `dat_spec.txt`), so a row with another number of columns is an error, not a guess.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from accomplice.errors import InputError
 from accomplice.lists.model import EntityRecord, ListSpec, ProgressFn
-from accomplice.sources.base import InputFile, Parsed, Plan, make_plan
+from accomplice.sources.base import InputFile, Parsed, Plan, make_plan, paused_gc
 from accomplice.sources.builder import EntityBuilder
 from accomplice.sources.files import csv_rows, decode, read_bytes
-from accomplice.sources.ofac_remarks import Clause, parse_remarks
+from accomplice.sources.ofac_remarks import Clause, parse_remarks, phone_forms
 
 __all__ = ["OFAC_CONSOLIDATED", "OFAC_SDN", "OfacCsv", "ofac_key"]
 
@@ -54,6 +58,17 @@ CONS_FILES = {
     "comments": "cons_comments.csv",
 }
 ROLE_COMPONENT = {"primary": "main", "comments": "main", "add": COMPONENT_ADDRESSES, "alt": COMPONENT_ALIASES}
+# Columns of each file (OFAC dat_spec.txt): ent_num, SDN_Name, SDN_Type, Program, Title, Call_Sign,
+# Vess_type, Tonnage, GRT, Vess_flag, Vess_owner, Remarks | ent_num, Add_num, Address, City/State/Province/
+# Postal Code, Country, Add_remarks | ent_num, alt_num, alt_type, alt_name, alt_remarks | ent_num, Remarks.
+COLUMNS = {"primary": 12, "add": 6, "alt": 5, "comments": 2}
+# OFAC's entity numbers are below 100,000 today; ten digits leave room and keep a corrupt file from making
+# keys of arbitrary length.
+MAX_ENT_NUM_DIGITS = 10
+ENT_NUM = re.compile(rf"^[0-9]{{1,{MAX_ENT_NUM_DIGITS}}}$")
+# sdn.csv cuts a remark at this many characters, wherever it falls (mid-word: "WHOIS HACKIN" + "G TEAM"),
+# and sdn_comments.csv holds the rest. Only a remark cut exactly here is continued without a separator.
+REMARKS_FIELD_CHARS = 1000
 
 SCHEMAS = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane"}
 # OFAC entries without a type are organisations of every kind; Organization carries imoNumber and swiftBic.
@@ -66,8 +81,9 @@ ALT_TYPES = {
     "fka": "previousName",
     "f.k.a.": "previousName",
 }
-PRIMARY_COLUMNS = 12
-ORPHAN_EXAMPLES = 5
+# How many offending rows a warning names before it says "and N more".
+EXAMPLES = 5
+_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def ofac_key(ent_num: str) -> str:
@@ -81,16 +97,52 @@ def _null(value: str) -> str | None:
 
 def _name_key(name: str) -> str:
     """Names as 'Linked To:' writes them and as the entry writes them differ in punctuation only."""
-    return " ".join(re.sub(r"[^\w]+", " ", name.upper()).split())
+    return " ".join(_NOT_WORD.sub(" ", name.upper()).split())
+
+
+def _examples(items: list[str]) -> str:
+    shown = ", ".join(items[:EXAMPLES])
+    return shown + (f" and {len(items) - EXAMPLES} more" if len(items) > EXAMPLES else "")
 
 
 @dataclass
 class _Entry:
     ent_num: str
     line: int
+    row: list[str]
     builder: EntityBuilder
-    remarks: list[str] = field(default_factory=list)
+    remark: str | None = None  # as written, with its trailing space: the comments file may continue it
+    overflow: list[tuple[int, str]] = field(default_factory=list)  # (line in the comments file, text)
     vessel_owner: str | None = None
+    programs: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Names:
+    """Every entry's names for resolving 'Linked To', vessel owners and aircraft operators by name."""
+
+    primary: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    other: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    programs: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def resolve(self, name: str, own: str) -> tuple[str | None, list[str]]:
+        """The one entry called `name` (its primary name first, then its aliases), or the candidates.
+
+        Two entries may share a name ("MINISTRY OF STATE SECURITY" is listed under DPRK3 and under
+        CAATSA - RUSSIA); the one sharing a sanctions program with the entry that names it is meant.
+        """
+        key = _name_key(name)
+        for index in (self.primary, self.other):
+            found = index.get(key, set()) - {own}
+            if len(found) == 1:
+                return next(iter(found)), []
+            if found:
+                mine = self.programs.get(own, frozenset())
+                shared = {t for t in found if self.programs.get(t, frozenset()) & mine}
+                if len(shared) == 1:
+                    return next(iter(shared)), []
+                return None, sorted(found, key=int)
+        return None, []
 
 
 class OfacCsv:
@@ -119,6 +171,10 @@ class OfacCsv:
         return Plan(plan.spec, tuple(inputs), plan.files, plan.checksum)
 
     def parse(self, plan: Plan, progress: ProgressFn | None = None) -> Parsed:
+        with paused_gc():
+            return self._parse(plan, progress)
+
+    def _parse(self, plan: Plan, progress: ProgressFn | None) -> Parsed:
         by_role = self._roles(plan)
         warnings: list[str] = []
         entries = self._primary(by_role["primary"], warnings)
@@ -130,10 +186,8 @@ class OfacCsv:
             self._aliases(by_role["alt"], entries, warnings)
         if "add" in by_role:
             self._addresses(by_role["add"], entries, warnings)
-        records = []
         relations = self._finish(entries, warnings)
-        for entry in entries.values():
-            records.append(entry.builder.record())
+        records = [entry.builder.record() for entry in entries.values()]
         records.extend(relations)
         return Parsed(records, warnings)
 
@@ -149,46 +203,56 @@ class OfacCsv:
         return roles
 
     @staticmethod
-    def _rows(path: Path, min_columns: int) -> list[tuple[int, list[str]]]:
+    def _rows(path: Path, role: str) -> Iterator[tuple[int, str, list[str]]]:
+        """(line, entity number, fields) of every row, or an InputError naming the first bad line."""
         text = decode(path, read_bytes(path), ENCODINGS)
-        rows = []
+        start = text.lstrip("\ufeff \t\r\n")
+        if start.startswith("<"):
+            line = text[: len(text) - len(start)].count("\n") + 1
+            raise InputError(str(path), "is XML, not an OFAC legacy CSV file", line)
+        columns = COLUMNS[role]
+        found = False
         for line, row in csv_rows(path, text):
-            if len(row) < min_columns:
+            if len(row) != columns:
                 raise InputError(
                     str(path),
-                    f"expected {min_columns} columns, found {len(row)}; not an OFAC CSV file?",
+                    f"expected {columns} columns, found {len(row)}; not an OFAC {path.name} row",
                     line,
                 )
-            if not row[0].strip().isdigit():
+            ent_num = row[0].strip()
+            if not ENT_NUM.match(ent_num):
                 raise InputError(str(path), f"entry number {row[0][:40]!r} is not a number", line)
-            rows.append((line, row))
-        if not rows:
+            found = True
+            yield line, str(int(ent_num)), row
+        if not found:
             raise InputError(str(path), "holds no OFAC rows")
-        return rows
 
     def _primary(self, path: Path, warnings: list[str]) -> dict[str, _Entry]:
         entries: dict[str, _Entry] = {}
-        for line, row in self._rows(path, PRIMARY_COLUMNS):
-            ent_num = row[0].strip()
+        repeated: list[str] = []
+        unknown_types: list[str] = []
+        for line, ent_num, row in self._rows(path, "primary"):
             if ent_num in entries:
-                # The 2023-12-28 sdn.csv repeats a few vessel rows verbatim; keep the first.
-                warnings.append(
-                    f"{path.name}:{line}: entry {ent_num} repeated (first at line {entries[ent_num].line})"
-                )
+                first = entries[ent_num]
+                same = "verbatim" if row == first.row else "with other values"
+                repeated.append(f"{ent_num} at line {line} ({same}; first at line {first.line})")
                 continue
             name = _null(row[1])
             if name is None:
                 raise InputError(str(path), f"entry {ent_num} has no name", line)
             sdn_type = (_null(row[2]) or "").lower()
+            if sdn_type and sdn_type not in SCHEMAS:
+                unknown_types.append(f"{sdn_type[:30]!r} (line {line})")
             builder = EntityBuilder(ofac_key(ent_num), SCHEMAS.get(sdn_type, DEFAULT_SCHEMA))
             builder.caption = name
             builder.add("name", name)
             if builder.schema == "Person" and "," in name:
-                last, _, first = name.partition(",")
+                last, _, first_name = name.partition(",")
                 builder.add("lastName", last)
-                builder.add("firstName", first)
-            for program in (_null(row[3]) or "").split("] ["):
-                builder.add("programId", program.strip("[] "))
+                builder.add("firstName", first_name)
+            programs = [p.strip("[] ") for p in (_null(row[3]) or "").split("] [")]
+            for program in programs:
+                builder.add("programId", program)
             title = _null(row[4])
             if title:
                 builder.add("position" if builder.has("position") else "notes", title)
@@ -198,123 +262,177 @@ class OfacCsv:
                 builder.add("tonnage", _null(row[7]))
                 builder.add("grossRegisteredTonnage", _null(row[8]))
                 builder.add("flag", _null(row[9]), fuzzy=True)
-            entry = _Entry(ent_num, line, builder, vessel_owner=_null(row[10]))
-            remarks = _null(row[11])
-            if remarks:
-                entry.remarks.append(remarks)
-            entries[ent_num] = entry
+            entries[ent_num] = _Entry(
+                ent_num,
+                line,
+                row,
+                builder,
+                remark=row[11] if _null(row[11]) else None,
+                vessel_owner=_null(row[10]),
+                programs=frozenset(p for p in programs if p),
+            )
+        if repeated:
+            warnings.append(
+                f"{path.name}: {len(repeated)} entry numbers repeated, first row kept: {_examples(repeated)}"
+            )
+        if unknown_types:
+            warnings.append(
+                f"{path.name}: unknown SDN types read as {DEFAULT_SCHEMA}: {_examples(unknown_types)}"
+            )
         return entries
 
     def _comments(self, path: Path, entries: dict[str, _Entry], warnings: list[str]) -> None:
-        orphans = []
-        for line, row in self._rows(path, 2):
-            entry = entries.get(row[0].strip())
-            text = _null(row[1])
+        orphans: list[tuple[str, int]] = []
+        for line, ent_num, row in self._rows(path, "comments"):
+            entry = entries.get(ent_num)
             if entry is None:
-                orphans.append(f"{row[0].strip()} (line {line})")
-            elif text:
-                entry.remarks.append(text)
+                orphans.append((ent_num, line))
+            elif _null(row[1]):
+                entry.overflow.append((line, row[1]))
         self._report_orphans(path, "remark", orphans, warnings)
 
     def _aliases(self, path: Path, entries: dict[str, _Entry], warnings: list[str]) -> None:
-        orphans, unknown = [], []
-        for line, row in self._rows(path, 4):
-            entry = entries.get(row[0].strip())
+        orphans: list[tuple[str, int]] = []
+        unknown: list[str] = []
+        for line, ent_num, row in self._rows(path, "alt"):
+            entry = entries.get(ent_num)
             if entry is None:
-                orphans.append(f"{row[0].strip()} (line {line})")
+                orphans.append((ent_num, line))
                 continue
             alt_type = (_null(row[2]) or "aka").lower()
             prop = ALT_TYPES.get(alt_type)
             if prop is None:
-                unknown.append(f"{alt_type!r} (line {line})")
+                unknown.append(f"{alt_type[:30]!r} (line {line})")
                 prop = "alias"
-            remark = (_null(row[4]) if len(row) > 4 else None) or ""
-            if "weak" in remark.lower():
+            if "weak" in (_null(row[4]) or "").lower():
                 prop = "weakAlias"
             entry.builder.add(prop, _null(row[3]), component=COMPONENT_ALIASES)
         self._report_orphans(path, "alias", orphans, warnings)
         if unknown:
-            warnings.append(
-                f"{path.name}: unknown alias types read as aliases: {', '.join(unknown[:ORPHAN_EXAMPLES])}"
-            )
+            warnings.append(f"{path.name}: unknown alias types read as aliases: {_examples(unknown)}")
 
     def _addresses(self, path: Path, entries: dict[str, _Entry], warnings: list[str]) -> None:
-        orphans = []
-        for line, row in self._rows(path, 5):
-            entry = entries.get(row[0].strip())
+        orphans: list[tuple[str, int]] = []
+        for line, ent_num, row in self._rows(path, "add"):
+            entry = entries.get(ent_num)
             if entry is None:
-                orphans.append(f"{row[0].strip()} (line {line})")
+                orphans.append((ent_num, line))
                 continue
             parts = [p for p in (_null(c) for c in row[2:5]) if p]
             if parts:
                 entry.builder.add("address", ", ".join(parts), component=COMPONENT_ADDRESSES)
-            country = _null(row[4])
-            if country:
-                entry.builder.add("country", country, component=COMPONENT_ADDRESSES, fuzzy=True)
+            entry.builder.add("country", _null(row[4]), component=COMPONENT_ADDRESSES, fuzzy=True)
+            remark = _null(row[5])
+            if remark:
+                entry.builder.add("notes", f"Address: {remark}", component=COMPONENT_ADDRESSES)
         self._report_orphans(path, "address", orphans, warnings)
 
     @staticmethod
-    def _report_orphans(path: Path, what: str, orphans: list[str], warnings: list[str]) -> None:
-        if orphans:
-            shown = ", ".join(orphans[:ORPHAN_EXAMPLES])
-            more = f" and {len(orphans) - ORPHAN_EXAMPLES} more" if len(orphans) > ORPHAN_EXAMPLES else ""
-            warnings.append(
-                f"{path.name}: {len(orphans)} {what} rows name entries absent from the primary file, "
-                "skipped: "
-                f"{shown}{more}"
-            )
+    def _report_orphans(path: Path, what: str, orphans: list[tuple[str, int]], warnings: list[str]) -> None:
+        """One warning per file: how many rows and entries had no parent, and the first line of each."""
+        if not orphans:
+            return
+        first: dict[str, int] = {}
+        for ent_num, line in orphans:
+            first.setdefault(ent_num, line)
+        examples = [f"{ent_num} (line {line})" for ent_num, line in first.items()]
+        warnings.append(
+            f"{path.name}: {len(orphans)} {what} rows of {len(first)} entries absent from the primary file, "
+            f"skipped: {_examples(examples)}"
+        )
+
+    @staticmethod
+    def _remarks(entry: _Entry, misfits: list[str]) -> str:
+        """The whole remark: sdn.csv's part and its continuation in the comments file."""
+        text = entry.remark or ""
+        for line, extra in entry.overflow:
+            if len(text) >= REMARKS_FIELD_CHARS:
+                text += extra
+            else:
+                # The comments file continues a longer remark than this sdn.csv holds (files of different
+                # dates): keep the text, but as a clause of its own rather than glued to the last word.
+                misfits.append(f"{entry.ent_num} (line {line})")
+                text = f"{text.rstrip()}; {extra.lstrip()}" if text.strip() else extra
+        return text.strip()
 
     def _finish(self, entries: dict[str, _Entry], warnings: list[str]) -> list[EntityRecord]:
-        """Apply remarks now that every file is read, and resolve 'Linked To' and vessel owners by name."""
-        by_name: dict[str, set[str]] = defaultdict(set)
+        """Apply remarks now that every file is read; resolve 'Linked To', owners and operators by name."""
+        names = _Names()
         parsed: dict[str, list[Clause]] = {}
+        misfits: list[str] = []
         for entry in entries.values():
-            remarks = " ".join(entry.remarks)
+            remarks = self._remarks(entry, misfits)
+            clauses = parse_remarks(remarks) if remarks else []
+            parsed[entry.ent_num] = clauses
             if remarks:
                 entry.builder.add("notes", remarks)
-            parsed[entry.ent_num] = parse_remarks(remarks) if remarks else []
-            for clause in parsed[entry.ent_num]:
+            for clause in clauses:
                 if clause.prop in ("alias", "previousName"):
                     entry.builder.add(clause.prop, clause.value)
+            names.programs[entry.ent_num] = entry.programs
             for value in entry.builder.values:
-                if value.prop in ("name", "alias", "previousName"):
-                    by_name[_name_key(value.value)].add(entry.ent_num)
+                if value.prop == "name":
+                    names.primary[_name_key(value.value)].add(entry.ent_num)
+                elif value.prop in ("alias", "previousName"):
+                    names.other[_name_key(value.value)].add(entry.ent_num)
+        if misfits:
+            warnings.append(
+                f"{len(misfits)} remark continuations follow a remark shorter than {REMARKS_FIELD_CHARS:,} "
+                f"characters (comments file of another date?); kept as separate clauses: {_examples(misfits)}"
+            )
         relations: list[EntityRecord] = []
-        unresolved: list[str] = []
+        links: set[str] = set()
+        unmatched: list[str] = []
+        ambiguous: list[str] = []
+
+        def resolve(name: str, own: str) -> str | None:
+            target, candidates = names.resolve(name, own)
+            if target is None:
+                if candidates:
+                    ambiguous.append(f"{name} ({' or '.join(ofac_key(c) for c in candidates)})")
+                else:
+                    unmatched.append(name)
+            return target
+
         for entry in entries.values():
             builder = entry.builder
             for clause in parsed[entry.ent_num]:
                 if clause.prop == "linkedTo":
-                    target = self._resolve(by_name, clause.value, entry.ent_num)
-                    if target is None:
-                        unresolved.append(clause.value)
+                    target = resolve(clause.value, entry.ent_num)
+                    key = f"ofac:{entry.ent_num}-linked-{target}"
+                    if target is None or key in links:
                         continue
-                    link = EntityBuilder(f"ofac:{entry.ent_num}-linked-{target}", "UnknownLink")
+                    links.add(key)
+                    link = EntityBuilder(key, "UnknownLink")
                     link.add("subject", builder.key)
                     link.add("object", ofac_key(target))
                     link.add("role", "Linked To")
                     link.caption = "Linked To"
                     relations.append(link.record())
-                elif clause.prop not in ("alias", "previousName", "operatorName"):
+                elif clause.prop == "operatorName":
+                    if builder.has("operator"):
+                        target = resolve(clause.value, entry.ent_num)
+                        if target is not None:
+                            builder.add("operator", ofac_key(target))
+                elif clause.prop not in ("alias", "previousName"):
                     self._apply(builder, clause)
             if entry.vessel_owner and builder.has("owner"):
-                target = self._resolve(by_name, entry.vessel_owner, entry.ent_num)
+                target = resolve(entry.vessel_owner, entry.ent_num)
                 if target is not None:
                     builder.add("owner", ofac_key(target))
                 else:
                     builder.add("notes", f"Vessel owner: {entry.vessel_owner}")
-        if unresolved:
-            examples = "; ".join(sorted(set(unresolved))[:ORPHAN_EXAMPLES])
+        if unmatched:
             warnings.append(
-                f"{len(unresolved)} 'Linked To' names match no single entry of this list "
-                f"(kept in notes): {examples}"
+                f"{len(unmatched)} names in 'Linked To', vessel owners or aircraft operators match no entry "
+                f"of this list (kept in notes): {_examples(sorted(set(unmatched)))}"
+            )
+        if ambiguous:
+            warnings.append(
+                f"{len(ambiguous)} names in 'Linked To', vessel owners or aircraft operators match several "
+                f"entries and were not linked (kept in notes): {_examples(sorted(set(ambiguous)))}"
             )
         return relations
-
-    @staticmethod
-    def _resolve(by_name: dict[str, set[str]], name: str, own: str) -> str | None:
-        targets = by_name.get(_name_key(name), set()) - {own}
-        return next(iter(targets)) if len(targets) == 1 else None
 
     @staticmethod
     def _apply(builder: EntityBuilder, clause: Clause) -> None:
@@ -324,11 +442,16 @@ class OfacCsv:
         if prop == "passportNumber" and not builder.has(prop):
             prop = "idNumber"
         if not builder.has(prop):
-            # An identifier OFAC gives for an entry whose schema lacks that field (a vessel's taxNumber):
+            # An identifier OFAC gives for an entry whose schema lacks that field (a person's IMO number):
             # keep it as a registration number rather than lose it.
             prop = "registrationNumber" if builder.has("registrationNumber") else "notes"
-        fuzzy = prop in ("nationality", "citizenship", "country", "pastFlags", "gender")
-        if prop == "phone" and builder.add(prop, clause.value) is None:
-            builder.add(prop, "+" + clause.value.lstrip("+"))
+        if prop == "phone":
+            # Try OFAC's spellings until FtM accepts one; if none does, the value as written is rejected.
+            for form in phone_forms(clause.value):
+                if builder.clean(prop, form) is not None:
+                    builder.add(prop, form)
+                    return
+            builder.add(prop, clause.value)
             return
+        fuzzy = prop in ("nationality", "citizenship", "country", "pastFlags", "gender")
         builder.add(prop, clause.value, fuzzy=fuzzy)
