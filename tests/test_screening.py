@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -96,10 +98,11 @@ def test_cli_screen_csv_flattens_the_best_match(screening_store: Store, tmp_path
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stderr
-    rows = result.stdout.splitlines()
-    assert rows[0].startswith("id,name,matches,key")
-    assert rows[1].startswith("a,KOREA DAESONG BANK,1,ofac:12312")
-    assert rows[2].startswith("b,Nobody Atall,0,")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == list(services.CSV_RESULT_COLUMNS)
+    assert rows[0]["id"] == "a" and "ofac:12312" in rows[0]["keys"].split(";")
+    assert float(rows[0]["score"]) == 1.0 and rows[0]["explanation"]
+    assert (rows[1]["id"], rows[1]["matches"], rows[1]["key"]) == ("b", "0", "")
 
 
 def test_cli_screen_reports_a_file_without_a_name_column(screening_store: Store, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice, product
 
-from rigour.names import NameTypeTag, analyze_names
+from rigour.names import Name, NameTypeTag, analyze_names
 from rigour.text import ascii_text
 
 from accomplice.matching.model import NameForms, OrgForm, SyllableReading, VesselForm
@@ -322,7 +322,7 @@ def _vessel_form(text: str, hint: NameHint) -> VesselForm | None:
     )
 
 
-def _known(text: str) -> tuple[object | None, frozenset[str]]:
+def _known(text: str) -> tuple[Name | None, frozenset[str]]:
     """The name as rigour analyses it, with the name groups (Wikidata) of its words, if it has any."""
     names = analyze_names(NameTypeTag.PER, [text], phonetics=False, numerics=False)
     if len(names) != 1:

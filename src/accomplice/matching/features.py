@@ -143,7 +143,9 @@ def name_letters_equal(query: NameForms, candidate: NameForms) -> FeatureResult 
     return _result(name_letters_equal, 1.0, f"{query.text} = {candidate.text}")
 
 
-def _evidential(query: NameForms, candidate: NameForms) -> tuple[tuple[SyllableReading, ...], ...]:
+def _evidential(
+    query: NameForms, candidate: NameForms
+) -> tuple[tuple[SyllableReading, ...], tuple[SyllableReading, ...]]:
     """Readings that can speak for a pair of names.
 
     Any Latin word may happen to split into syllables ("Mohammed" = mo·ham·met), so two romanized
@@ -235,7 +237,7 @@ def name_parts_known_equivalent(query: NameForms, candidate: NameForms) -> Featu
         return None
     if query.scripts == candidate.scripts == {"latin"}:
         return None  # spelling variants of Latin names are name_words_close's to judge
-    q_parts, c_parts = len(query.known.parts), len(candidate.known.parts)  # type: ignore[attr-defined]
+    q_parts, c_parts = len(query.known.parts), len(candidate.known.parts)
     best = 0.0
     shown: list[str] = []
     for edges in pair_symbols(query.known, candidate.known):
@@ -245,7 +247,8 @@ def name_parts_known_equivalent(query: NameForms, candidate: NameForms) -> Featu
         if share > best:
             best = share
             shown = [
-                f"{' '.join(p.form for p in e.qps)} = {' '.join(p.form for p in e.rps)} ({e.symbol.id})"
+                f"{' '.join(p.form for p in e.qps)} = {' '.join(p.form for p in e.rps)}"
+                + (f" ({e.symbol.id})" if e.symbol is not None else "")
                 for e in edges
             ]
     if not shown:

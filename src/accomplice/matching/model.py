@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rigour.names import Name
+
 __all__ = [
     "FeatureResult",
     "IndexedEntity",
@@ -84,7 +86,7 @@ class NameForms:
     vessel: VesselForm | None = None
     # The name as rigour analyses it (a rigour.names.Name), when rigour knows name groups (Wikidata) for
     # some of its words: 블라디미르 and Vladimir share one. `groups` are those groups' ids.
-    known: object | None = None
+    known: Name | None = None
     groups: frozenset[str] = frozenset()
     weak: bool = False  # a weak alias (short nickname, generic name): never enough on its own
 

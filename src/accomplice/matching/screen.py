@@ -47,7 +47,8 @@ class Screener:
             scored = score_candidate(query, candidate.entity)
             if scored.score >= cutoff:
                 matches.append(_match(scored))
-        matches.sort(key=lambda m: (-m.score, m.key))
+        # Best first; among equals, the member that leads its cluster (the UN entry before the others).
+        matches.sort(key=lambda m: (-m.score, m.keys.index(m.key) if m.key in m.keys else 0, m.key))
         # One result per real-world entity: the best-scoring member of each cluster speaks for it.
         seen: set[str] = set()
         unique = []
