@@ -33,8 +33,12 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import LOGIC_V2_THRESHOLD, logic_v2, logic_v2_score, make_proxy, proxy_of  # noqa: E402
-from common import (  # noqa: E402
+from accomplice import services
+from accomplice.matching import DEFAULT_THRESHOLD, indexed_entity, query_entity, score_candidate
+from accomplice.matching.screen import CANDIDATES_SCORED
+from accomplice.names.normalize import fold
+from baseline import LOGIC_V2_THRESHOLD, logic_v2, logic_v2_score, make_proxy, proxy_of
+from common import (
     RAW,
     SEED,
     Counts,
@@ -47,11 +51,6 @@ from common import (  # noqa: E402
     script_of,
     un_only,
 )
-
-from accomplice import services  # noqa: E402
-from accomplice.matching import DEFAULT_THRESHOLD, indexed_entity, query_entity, score_candidate  # noqa: E402
-from accomplice.matching.screen import CANDIDATES_SCORED  # noqa: E402
-from accomplice.names.normalize import fold  # noqa: E402
 
 BRUTE_FORCE_EXTRA = 10
 
@@ -80,7 +79,9 @@ def expected_keys(index: services.ScreeningIndex, rows: list) -> dict[int, str]:
 
 def to_query(row):  # type: ignore[no-untyped-def]
     return services.to_query(
-        services.ScreeningRecord(str(row.row), row.name, "Person", row.birth_date or None, row.nationality or None)
+        services.ScreeningRecord(
+            str(row.row), row.name, "Person", row.birth_date or None, row.nationality or None
+        )
     )
 
 
@@ -106,8 +107,14 @@ def un_fixture(args: argparse.Namespace, out: list[str]) -> None:
 
     def logic_hits(row):  # type: ignore[no-untyped-def]
         query = to_query(row)
-        proxy = make_proxy("Person", [row.name], birth_dates=list(query.birth_dates), countries=sorted(query.countries))
-        return {e.key for e in logic_candidates(query, row) if logic_v2_score(proxy, proxy_of(e)) >= LOGIC_V2_THRESHOLD}
+        proxy = make_proxy(
+            "Person", [row.name], birth_dates=list(query.birth_dates), countries=sorted(query.countries)
+        )
+        return {
+            e.key
+            for e in logic_candidates(query, row)
+            if logic_v2_score(proxy, proxy_of(e)) >= LOGIC_V2_THRESHOLD
+        }
 
     table = Table(["set", "rows", "accomplice recall", "logic-v2 recall"])
     for label, rows in (("UN persons, clean", clean), ("UN persons, treated", treated)):
@@ -124,8 +131,10 @@ def un_fixture(args: argparse.Namespace, out: list[str]) -> None:
         theirs_seconds = time.perf_counter() - started
         table.add(label, len(rows), ours / len(rows), theirs / len(rows))
         print(f"{label}: ours {ours_seconds:.1f}s, logic-v2 {theirs_seconds:.1f}s", file=sys.stderr)
-    out.append(f"Expected UN entity resolved for {len(truth)} of {len(clean)} fixture rows "
-               "(the rest have names that are not unique in the UN list).\n")
+    out.append(
+        f"Expected UN entity resolved for {len(truth)} of {len(clean)} fixture rows "
+        "(the rest have names that are not unique in the UN list).\n"
+    )
     out.append(table.markdown())
 
     alarms = 0
@@ -140,7 +149,9 @@ def un_fixture(args: argparse.Namespace, out: list[str]) -> None:
     sample = rng.sample(negatives, min(args.logic_v2_negatives, len(negatives)))
     their_alarms = sum(1 for row in sample if logic_hits(row))
     alarms_table = Table(["negatives", "accomplice false alarms", "rate", "logic-v2 sample", "logic-v2 rate"])
-    alarms_table.add(len(negatives), alarms, alarms / len(negatives), len(sample), their_alarms / max(1, len(sample)))
+    alarms_table.add(
+        len(negatives), alarms, alarms / len(negatives), len(sample), their_alarms / max(1, len(sample))
+    )
     out.append("\n" + alarms_table.markdown())
     out.append("\nExamples of accomplice false alarms: " + "; ".join(alarm_examples))
 
@@ -150,12 +161,22 @@ def korean_full_name_pairs(limit: int) -> dict[str, list[tuple[str, str, bool]]]
     South Korean conventional spellings (918 names). Negatives pair a name with another row's romanization.
     Few of these people are in Wikidata, so no matcher can look them up."""
     korean = RAW / "names" / "korean"
-    mr = [tuple(line.split("\t")) for line in require(korean / "mcr_person_names_hangul_to_mr.tsv")
-          .read_text(encoding="utf-8").splitlines() if "\t" in line]
-    conventional = [(r["fullNameHangul"], r["fullNameRomanized"]) for r in
-                    json.loads(require(korean / "korean_names_1000.json").read_text(encoding="utf-8"))]
+    mr = [
+        tuple(line.split("\t"))
+        for line in require(korean / "mcr_person_names_hangul_to_mr.tsv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if "\t" in line
+    ]
+    conventional = [
+        (r["fullNameHangul"], r["fullNameRomanized"])
+        for r in json.loads(require(korean / "korean_names_1000.json").read_text(encoding="utf-8"))
+    ]
     sets = {}
-    for label, rows in (("hangul, DPRK-style MR names", mr), ("hangul, South Korean conventional", conventional)):
+    for label, rows in (
+        ("hangul, DPRK-style MR names", mr),
+        ("hangul, South Korean conventional", conventional),
+    ):
         rng = random.Random(f"{SEED}:{label}")
         rows = list(rows)
         rng.shuffle(rows)
@@ -171,17 +192,41 @@ def korean_full_name_pairs(limit: int) -> dict[str, list[tuple[str, str, bool]]]
 
 
 def cross_script(args: argparse.Namespace, out: list[str]) -> None:
-    table = Table(["script vs Latin", "pairs", "acc. precision", "acc. recall", "acc. F1", "l-v2 precision",
-                   "l-v2 recall", "l-v2 F1"])
-    sets = {f"{script} (rigour groups)": cross_script_pairs(script, args.pairs)
-            for script in ("hangul", "han", "kana", "cyrillic")}
+    table = Table(
+        [
+            "script vs Latin",
+            "pairs",
+            "acc. precision",
+            "acc. recall",
+            "acc. F1",
+            "l-v2 precision",
+            "l-v2 recall",
+            "l-v2 F1",
+        ]
+    )
+    sets = {
+        f"{script} (rigour groups)": cross_script_pairs(script, args.pairs)
+        for script in ("hangul", "han", "kana", "cyrillic")
+    }
     sets.update(korean_full_name_pairs(args.pairs))
     for script, pairs in sets.items():
         ours, theirs = Counts(), Counts()
         for a, b, same in pairs:
             ours.add(pair_score(a, b) >= DEFAULT_THRESHOLD, same)
-            theirs.add(logic_v2_score(make_proxy("Person", [a]), make_proxy("Person", [b])) >= LOGIC_V2_THRESHOLD, same)
-        table.add(script, len(pairs), ours.precision, ours.recall, ours.f1, theirs.precision, theirs.recall, theirs.f1)
+            theirs.add(
+                logic_v2_score(make_proxy("Person", [a]), make_proxy("Person", [b])) >= LOGIC_V2_THRESHOLD,
+                same,
+            )
+        table.add(
+            script,
+            len(pairs),
+            ours.precision,
+            ours.recall,
+            ours.f1,
+            theirs.precision,
+            theirs.recall,
+            theirs.f1,
+        )
     out.append(table.markdown())
 
 
@@ -201,7 +246,10 @@ def watchman(out: list[str]) -> None:
             total += 1
             table.add(query, expected, script_of(query), round(ours, 3), round(theirs, 3))
     out.append(table.markdown())
-    out.append(f"\nFound at each matcher's threshold: accomplice {ours_hits}/{total}, logic-v2 {theirs_hits}/{total}.")
+    out.append(
+        f"\nFound at each matcher's threshold: accomplice {ours_hits}/{total}, "
+        f"logic-v2 {theirs_hits}/{total}."
+    )
 
 
 def ofac_sls(out: list[str]) -> None:
@@ -210,7 +258,12 @@ def ofac_sls(out: list[str]) -> None:
         rows = list(csv.DictReader(handle))
     ours = [pair_score(r["query_name"], r["result_name"], "LegalEntity") for r in rows]
     official = [float(r["ofac_score"]) / 100 for r in rows]
-    theirs = [logic_v2_score(make_proxy("LegalEntity", [r["query_name"]]), make_proxy("LegalEntity", [r["result_name"]])) for r in rows]
+    theirs = [
+        logic_v2_score(
+            make_proxy("LegalEntity", [r["query_name"]]), make_proxy("LegalEntity", [r["result_name"]])
+        )
+        for r in rows
+    ]
 
     def spearman(x: list[float], y: list[float]) -> float:
         def ranks(v: list[float]) -> list[float]:
@@ -235,10 +288,21 @@ def ofac_sls(out: list[str]) -> None:
 
     # OFAC's tool lists everything above its slider; 0.9 is the setting screening teams commonly use.
     official_hits = [s >= 0.9 for s in official]
-    agree_ours = sum(a == (b >= DEFAULT_THRESHOLD) for a, b in zip(official_hits, ours, strict=True)) / len(rows)
-    agree_theirs = sum(a == (b >= LOGIC_V2_THRESHOLD) for a, b in zip(official_hits, theirs, strict=True)) / len(rows)
-    table = Table(["pairs", "Spearman vs OFAC (accomplice)", "Spearman vs OFAC (logic-v2)",
-                   "agreement at OFAC 90 (accomplice)", "agreement at OFAC 90 (logic-v2)"])
+    agree_ours = sum(a == (b >= DEFAULT_THRESHOLD) for a, b in zip(official_hits, ours, strict=True)) / len(
+        rows
+    )
+    agree_theirs = sum(
+        a == (b >= LOGIC_V2_THRESHOLD) for a, b in zip(official_hits, theirs, strict=True)
+    ) / len(rows)
+    table = Table(
+        [
+            "pairs",
+            "Spearman vs OFAC (accomplice)",
+            "Spearman vs OFAC (logic-v2)",
+            "agreement at OFAC 90 (accomplice)",
+            "agreement at OFAC 90 (logic-v2)",
+        ]
+    )
     table.add(len(rows), spearman(ours, official), spearman(theirs, official), agree_ours, agree_theirs)
     out.append(table.markdown())
 
@@ -270,14 +334,20 @@ def cross_list_schema(schema: str, out: list[str]) -> None:
     ours, theirs = Counts(), Counts()
     for a, b, same in pairs:
         ours.add(pair_score(a, b, schema) >= DEFAULT_THRESHOLD, same)
-        theirs.add(logic_v2_score(make_proxy(schema, [a]), make_proxy(schema, [b])) >= LOGIC_V2_THRESHOLD, same)
+        theirs.add(
+            logic_v2_score(make_proxy(schema, [a]), make_proxy(schema, [b])) >= LOGIC_V2_THRESHOLD, same
+        )
     table = Table(["schema", "pairs", "acc. P", "acc. R", "acc. F1", "l-v2 P", "l-v2 R", "l-v2 F1"])
-    table.add(schema, len(pairs), ours.precision, ours.recall, ours.f1, theirs.precision, theirs.recall, theirs.f1)
+    table.add(
+        schema, len(pairs), ours.precision, ours.recall, ours.f1, theirs.precision, theirs.recall, theirs.f1
+    )
     out.append(table.markdown())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--negatives", type=int, default=50_000)
     parser.add_argument("--logic-v2-negatives", type=int, default=2_000)
     parser.add_argument("--pairs", type=int, default=500, help="positive pairs per script")

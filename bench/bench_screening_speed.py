@@ -27,12 +27,11 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import LOGIC_V2_THRESHOLD, logic_v2, logic_v2_score, make_proxy, proxy_of  # noqa: E402
-from common import SEED, Table, all_lists, bench_store, percentile, read_fixture  # noqa: E402
-
-from accomplice import services  # noqa: E402
-from accomplice.matching import CandidateIndex, Screener, indexed_entity  # noqa: E402
-from accomplice.matching.screen import CANDIDATES_SCORED  # noqa: E402
+from accomplice import services
+from accomplice.matching import CandidateIndex, Screener, indexed_entity
+from accomplice.matching.screen import CANDIDATES_SCORED
+from baseline import LOGIC_V2_THRESHOLD, logic_v2, logic_v2_score, make_proxy, proxy_of
+from common import SEED, Table, all_lists, bench_store, percentile, read_fixture
 
 BRUTE_FORCE_EXTRA = 10
 
@@ -52,7 +51,9 @@ def records(limit: int) -> list[services.ScreeningRecord]:
     out = []
     for i, row in enumerate(itertools.islice(itertools.cycle(rows), limit)):
         out.append(
-            services.ScreeningRecord(str(i), row.name, "Person", row.birth_date or None, row.nationality or None)
+            services.ScreeningRecord(
+                str(i), row.name, "Person", row.birth_date or None, row.nationality or None
+            )
         )
     return out
 
@@ -86,12 +87,16 @@ def synthetic_index(index: services.ScreeningIndex, size: int) -> tuple[Candidat
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--names", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--latency-sample", type=int, default=2_000)
     parser.add_argument("--baseline-sample", type=int, default=300)
-    parser.add_argument("--million", action="store_true", help="also build a 1,000,000-entity synthetic index")
+    parser.add_argument(
+        "--million", action="store_true", help="also build a 1,000,000-entity synthetic index"
+    )
     args = parser.parse_args()
 
     store = bench_store("all", all_lists())
@@ -103,8 +108,14 @@ def main() -> None:
     index_mib = rss_mib() - before
     names_total = sum(len(e.names) for e in index.screener.index)
     build = Table(["index", "entities", "names", "keys", "build s", "memory MiB"])
-    build.add("all shared lists", index.entities, names_total, index.screener.index.key_count,
-              round(build_seconds, 1), round(index_mib))
+    build.add(
+        "all shared lists",
+        index.entities,
+        names_total,
+        index.screener.index.key_count,
+        round(build_seconds, 1),
+        round(index_mib),
+    )
 
     batch = records(args.names)
     started = time.perf_counter()
@@ -132,8 +143,12 @@ def main() -> None:
     started = time.perf_counter()
     for record in baseline_sample:
         query = services.to_query(record)
-        candidates = {c.entity.key: c.entity for c in index.screener.index.candidates(query, CANDIDATES_SCORED)}
-        for _, _, position in process.extract(record.name, choices, scorer=fuzz.WRatio, limit=BRUTE_FORCE_EXTRA):
+        candidates = {
+            c.entity.key: c.entity for c in index.screener.index.candidates(query, CANDIDATES_SCORED)
+        }
+        for _, _, position in process.extract(
+            record.name, choices, scorer=fuzz.WRatio, limit=BRUTE_FORCE_EXTRA
+        ):
             candidates[names[position][1].key] = names[position][1]
         proxy = make_proxy("Person", [record.name], birth_dates=list(query.birth_dates))
         _ = [logic_v2_score(proxy, proxy_of(e)) >= LOGIC_V2_THRESHOLD for e in candidates.values()]
@@ -141,13 +156,29 @@ def main() -> None:
 
     speed = Table(["matcher", "names", "names/s", "cores", "vs accomplice"])
     speed.add("accomplice (index + features)", len(batch), round(ours_rate), args.workers, "1×")
-    speed.add("brute-force rapidfuzz WRatio, best of all names", len(baseline_sample), round(brute_rate), 1,
-              f"{ours_rate / brute_rate:.0f}× slower")
-    speed.add("nomenklatura logic-v2 on the same candidates", len(baseline_sample), round(logic_rate, 1), 1,
-              f"{ours_rate / logic_rate:.0f}× slower")
+    speed.add(
+        "brute-force rapidfuzz WRatio, best of all names",
+        len(baseline_sample),
+        round(brute_rate),
+        1,
+        f"{ours_rate / brute_rate:.0f}× slower",
+    )
+    speed.add(
+        "nomenklatura logic-v2 on the same candidates",
+        len(baseline_sample),
+        round(logic_rate, 1),
+        1,
+        f"{ours_rate / logic_rate:.0f}× slower",
+    )
     latency = Table(["single name, in-process", "queries", "p50 ms", "p95 ms", "p99 ms", "max ms"])
-    latency.add("screen_record", len(latencies), round(percentile(latencies, 50), 2),
-                round(percentile(latencies, 95), 2), round(percentile(latencies, 99), 2), round(max(latencies), 1))
+    latency.add(
+        "screen_record",
+        len(latencies),
+        round(percentile(latencies, 50), 2),
+        round(percentile(latencies, 95), 2),
+        round(percentile(latencies, 99), 2),
+        round(max(latencies), 1),
+    )
 
     print(f"rows with a match: {hits:,} of {len(batch):,}\n")
     print(build.markdown() + "\n")
@@ -163,8 +194,15 @@ def main() -> None:
             screener.screen(query)
             lat.append((time.perf_counter() - t) * 1000)
         big = Table(["synthetic index", "entities", "keys", "build s", "memory MiB", "p50 ms", "p99 ms"])
-        big.add("recombined real names", len(synthetic), synthetic.key_count, round(seconds, 1), round(mib),
-                round(percentile(lat, 50), 2), round(percentile(lat, 99), 2))
+        big.add(
+            "recombined real names",
+            len(synthetic),
+            synthetic.key_count,
+            round(seconds, 1),
+            round(mib),
+            round(percentile(lat, 50), 2),
+            round(percentile(lat, 99), 2),
+        )
         print("\n" + big.markdown())
 
 

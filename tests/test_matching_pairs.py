@@ -11,7 +11,9 @@ import yaml
 from accomplice.matching import DEFAULT_THRESHOLD, indexed_entity, query_entity, score_candidate
 from accomplice.matching.features import CAP_FEATURES, EVIDENCE_FEATURES, NAME_FEATURES, label_of
 
-CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases" / "pairs.yaml").read_text("utf-8"))
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "pairs.yaml").read_text("utf-8")
+)
 
 
 def _score(case: dict[str, Any]) -> tuple[float, list[str], list[str]]:
@@ -27,14 +29,16 @@ def test_golden_pair(case: dict[str, Any]) -> None:
     score, features, explanation = _score(case)
     assert (score >= DEFAULT_THRESHOLD) is case["match"], f"{score}: {explanation} — {case['reason']}"
     if "feature" in case:
-        assert features and features[0] == case["feature"], explanation
+        assert features, explanation
+        assert features[0] == case["feature"], explanation
 
 
 def test_every_feature_explains_itself_in_one_sentence() -> None:
     for feature in (*NAME_FEATURES, *CAP_FEATURES, *EVIDENCE_FEATURES):
         label = label_of(feature)
         assert label, f"{feature.__name__} has no docstring"
-        assert label.endswith(".") and len(label) < 120, f"{feature.__name__}: {label!r}"
+        assert label.endswith("."), f"{feature.__name__}: {label!r}"
+        assert len(label) < 120, f"{feature.__name__}: {label!r}"
 
 
 def test_explanation_names_the_reading_used() -> None:
@@ -47,7 +51,9 @@ def test_explanation_names_the_reading_used() -> None:
 
 def test_date_of_birth_conflict_lowers_a_cross_script_agreement_below_the_threshold() -> None:
     query = query_entity("q", ["김정은"], schema="Person", birth_dates=["1950-01-01"])
-    candidate = indexed_entity("list:1", "Person", "KIM, Jong Un", {"name": ["KIM, Jong Un"], "birthDate": ["1984-01-08"]})
+    candidate = indexed_entity(
+        "list:1", "Person", "KIM, Jong Un", {"name": ["KIM, Jong Un"], "birthDate": ["1984-01-08"]}
+    )
     scored = score_candidate(query, candidate)
     assert scored.score < DEFAULT_THRESHOLD
     assert "birth_date_conflicts" in [f.name for f in scored.features]
@@ -55,7 +61,9 @@ def test_date_of_birth_conflict_lowers_a_cross_script_agreement_below_the_thresh
 
 def test_identical_imo_number_decides_for_a_renamed_ship() -> None:
     query = query_entity("q", ["SOME NEW NAME"], schema="Vessel", identifiers=[("imo", "IMO 8712362")])
-    candidate = indexed_entity("list:1", "Vessel", "CHON MYONG 1", {"name": ["CHON MYONG 1"], "imoNumber": ["8712362"]})
+    candidate = indexed_entity(
+        "list:1", "Vessel", "CHON MYONG 1", {"name": ["CHON MYONG 1"], "imoNumber": ["8712362"]}
+    )
     scored = score_candidate(query, candidate)
     assert scored.score >= DEFAULT_THRESHOLD
     assert "identifier_matches" in [f.name for f in scored.features]
@@ -63,5 +71,7 @@ def test_identical_imo_number_decides_for_a_renamed_ship() -> None:
 
 def test_different_imo_numbers_separate_ships_of_one_name() -> None:
     query = query_entity("q", ["CHON MYONG 1"], schema="Vessel", identifiers=[("imo", "9999999")])
-    candidate = indexed_entity("list:1", "Vessel", "CHON MYONG 1", {"name": ["CHON MYONG 1"], "imoNumber": ["8712362"]})
+    candidate = indexed_entity(
+        "list:1", "Vessel", "CHON MYONG 1", {"name": ["CHON MYONG 1"], "imoNumber": ["8712362"]}
+    )
     assert score_candidate(query, candidate).score < DEFAULT_THRESHOLD

@@ -18,7 +18,9 @@ import accomplice
 from accomplice import services
 from accomplice.store import Store
 
-CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "cases" / "screening.yaml").read_text("utf-8"))
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "screening.yaml").read_text("utf-8")
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,8 @@ def test_golden_screening_case(index: services.ScreeningIndex, case: dict[str, A
     assert set(case["expect"]) & set(matches[0].keys), (
         f"{case['reason']}: best was {matches[0].keys} {matches[0].caption} {matches[0].explanation}"
     )
-    assert matches[0].explanation and all(line.strip() for line in matches[0].explanation)
+    assert matches[0].explanation
+    assert all(line.strip() for line in matches[0].explanation)
 
 
 def test_one_result_per_real_world_entity_lists_every_key(index: services.ScreeningIndex) -> None:
@@ -67,14 +70,28 @@ DONE_WHEN = [
 ]
 
 
-def test_cli_screen_writes_one_json_line_per_row_in_input_order(screening_store: Store, tmp_path: Path) -> None:
+def test_cli_screen_writes_one_json_line_per_row_in_input_order(
+    screening_store: Store, tmp_path: Path
+) -> None:
     source = tmp_path / "names.csv"
     source.write_text("id,name\n" + "".join(f"{i},{n}\n" for i, n, _ in DONE_WHEN), encoding="utf-8")
     output = tmp_path / "hits.jsonl"
     result = subprocess.run(
-        [_accomplice(), "--db", screening_store.engine.url.render_as_string(hide_password=False), "screen",
-         str(source), "--output", str(output), "--workers", "2"],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            _accomplice(),
+            "--db",
+            screening_store.engine.url.render_as_string(hide_password=False),
+            "screen",
+            str(source),
+            "--output",
+            str(output),
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
@@ -86,22 +103,39 @@ def test_cli_screen_writes_one_json_line_per_row_in_input_order(screening_store:
         best = line["matches"][0]
         assert expected in best["keys"], (name, best)
         assert set(best) >= {"key", "keys", "score", "schema", "caption", "explanation"}
-        assert 0 <= best["score"] <= 1 and best["explanation"]
+        assert 0 <= best["score"] <= 1
+        assert best["explanation"]
 
 
 def test_cli_screen_csv_flattens_the_best_match(screening_store: Store, tmp_path: Path) -> None:
     source = tmp_path / "names.jsonl"
-    source.write_text('{"id": "a", "name": "KOREA DAESONG BANK"}\n{"id": "b", "name": "Nobody Atall"}\n', "utf-8")
+    source.write_text(
+        '{"id": "a", "name": "KOREA DAESONG BANK"}\n{"id": "b", "name": "Nobody Atall"}\n', "utf-8"
+    )
     result = subprocess.run(
-        [_accomplice(), "--db", screening_store.engine.url.render_as_string(hide_password=False), "screen",
-         str(source), "--format", "csv", "--workers", "1"],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            _accomplice(),
+            "--db",
+            screening_store.engine.url.render_as_string(hide_password=False),
+            "screen",
+            str(source),
+            "--format",
+            "csv",
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == list(services.CSV_RESULT_COLUMNS)
-    assert rows[0]["id"] == "a" and "ofac:12312" in rows[0]["keys"].split(";")
-    assert float(rows[0]["score"]) == 1.0 and rows[0]["explanation"]
+    assert rows[0]["id"] == "a"
+    assert "ofac:12312" in rows[0]["keys"].split(";")
+    assert float(rows[0]["score"]) == 1.0
+    assert rows[0]["explanation"]
     assert (rows[1]["id"], rows[1]["matches"], rows[1]["key"]) == ("b", "0", "")
 
 
@@ -109,9 +143,17 @@ def test_cli_screen_reports_a_file_without_a_name_column(screening_store: Store,
     source = tmp_path / "bad.csv"
     source.write_text("id,fullname\n1,Kim\n", encoding="utf-8")
     result = subprocess.run(
-        [_accomplice(), "--db", screening_store.engine.url.render_as_string(hide_password=False), "screen",
-         str(source)],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            _accomplice(),
+            "--db",
+            screening_store.engine.url.render_as_string(hide_password=False),
+            "screen",
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
@@ -138,17 +180,35 @@ def test_decisions_override_scores_and_are_remembered(screening_store: Store) ->
     index = services.screening_index(screening_store)
     record = services.ScreeningRecord("1", "KIM Jong Un", "Person")
     assert services.screen_record(index, record)[0].key == "ofac:20157"
-    services.decide(screening_store, name="KIM Jong Un", schema="Person", entity_key="ofac:20157",
-                    judgement="no-match", user="analyst1", reason="our customer is born 1990", index=index)
+    services.decide(
+        screening_store,
+        name="KIM Jong Un",
+        schema="Person",
+        entity_key="ofac:20157",
+        judgement="no-match",
+        user="analyst1",
+        reason="our customer is born 1990",
+        index=index,
+    )
     assert "ofac:20157" not in {k for m in services.screen_record(index, record) for k in m.keys}
     # a fresh index (another process, a restart) reads the decision from the store
     fresh = services.build_screening_index(screening_store)
     assert "ofac:20157" not in {k for m in services.screen_record(fresh, record) for k in m.keys}
     # decisions are append-only: a later decision wins, the earlier one stays on record
-    services.decide(screening_store, name="KIM Jong Un", schema="Person", entity_key="ofac:20157",
-                    judgement="match", user="analyst2", reason="second look", index=index)
+    services.decide(
+        screening_store,
+        name="KIM Jong Un",
+        schema="Person",
+        entity_key="ofac:20157",
+        judgement="match",
+        user="analyst2",
+        reason="second look",
+        index=index,
+    )
     best = services.screen_record(index, record)[0]
-    assert best.key == "ofac:20157" and best.score == 1.0 and best.decision == "match"
+    assert best.key == "ofac:20157"
+    assert best.score == 1.0
+    assert best.decision == "match"
     assert "analyst2" in best.explanation[0]
     assert [d.judgement for d in screening_store.decisions(entity_key="ofac:20157")] == ["no-match", "match"]
 
@@ -157,8 +217,15 @@ def test_confirmed_match_below_the_threshold_is_brought_back(screening_store: St
     index = services.screening_index(screening_store)
     record = services.ScreeningRecord("1", "Kim J U", "Person")
     assert "ofac:20157" not in {m.key for m in services.screen_record(index, record)}
-    services.decide(screening_store, name="Kim J U", schema="Person", entity_key="ofac:20157",
-                    judgement="match", user="analyst", index=index)
+    services.decide(
+        screening_store,
+        name="Kim J U",
+        schema="Person",
+        entity_key="ofac:20157",
+        judgement="match",
+        user="analyst",
+        index=index,
+    )
     assert services.screen_record(index, record)[0].key == "ofac:20157"
 
 

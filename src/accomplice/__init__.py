@@ -62,7 +62,7 @@ def screen_name(
     nationality: str | None = None,
     imo: str | None = None,
 ) -> list[Match]:
-    """Screen one name: `screen_name("김정은")`, `screen_name("JI SONG 6", schema="Vessel", imo="8898984")`."""
+    """Screen one name: `screen_name("김정은")` or `screen_name("JI SONG 6", schema="Vessel", imo="...")`."""
     from accomplice import services
 
     index = services.screening_index(store or open_store())

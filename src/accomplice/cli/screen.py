@@ -111,7 +111,8 @@ def screen(
                     progress=progress,
                 )
             partial.replace(target)
+    rate = report.rows / max(report.seconds, 1e-9)
     err_console.print(
-        f"screened {report.rows:,} rows in {report.seconds:.1f}s ({report.rows / max(report.seconds, 1e-9):,.0f}/s); "
+        f"screened {report.rows:,} rows in {report.seconds:.1f}s ({rate:,.0f}/s); "
         f"{report.rows_with_matches:,} with matches"
     )

@@ -228,7 +228,9 @@ def _per_word(text: str, reader: Callable[[str], tuple[tuple[str, ...], ...]]) -
         alternatives: list[tuple[str, ...]] = []
         split = [reader(p) for p in pieces]
         if all(split):
-            alternatives += [tuple(k for part in combo for k in part) for combo in islice(product(*split), MAX_READINGS)]
+            alternatives += [
+                tuple(k for part in combo for k in part) for combo in islice(product(*split), MAX_READINGS)
+            ]
         if len(pieces) > 1:
             alternatives += [a for a in reader("".join(pieces)) if a not in alternatives]
         if not alternatives:

@@ -67,9 +67,33 @@ ORG_BRAND_MIN_SIMILARITY = 0.5
 ORG_BRAND_CAP = 0.6
 # Business words that say where or how big a firm is, not what it does: they cannot conflict.
 GENERIC_ORG_WORDS = frozenset(
-    {"korea", "china", "russia", "hongkong", "macau", "general", "global", "international", "group", "union",
-     "association", "enterprise", "branch", "center", "corporation_kr", "development", "commercial", "economic",
-     "management", "services", "holding", "capital", "department", "bureau", "committee"}
+    {
+        "korea",
+        "china",
+        "russia",
+        "hongkong",
+        "macau",
+        "general",
+        "global",
+        "international",
+        "group",
+        "union",
+        "association",
+        "enterprise",
+        "branch",
+        "center",
+        "corporation_kr",
+        "development",
+        "commercial",
+        "economic",
+        "management",
+        "services",
+        "holding",
+        "capital",
+        "department",
+        "bureau",
+        "committee",
+    }
 )
 # Two firms of one brand in different businesses (a bank, a trading company) are related at most.
 ORG_BUSINESS_CAP = 0.7
@@ -136,10 +160,8 @@ def name_letters_equal(query: NameForms, candidate: NameForms) -> FeatureResult 
     """The names are written with the same letters (case, accents, punctuation and word order aside)."""
     if not query.tokens or sorted(query.tokens) != sorted(candidate.tokens):
         return None
-    if query.tokens_via or candidate.tokens_via:
-        # Equal transliterations of different scripts are evidence for the cross-script features.
-        if query.text != candidate.text:
-            return None
+    if (query.tokens_via or candidate.tokens_via) and query.text != candidate.text:
+        return None  # equal transliterations of different scripts: the cross-script features judge those
     return _result(name_letters_equal, 1.0, f"{query.text} = {candidate.text}")
 
 
@@ -226,7 +248,8 @@ def cyrillic_transliterations_agree(query: NameForms, candidate: NameForms) -> F
         return None
     score = CROSS_SCRIPT_AGREEMENT * alignment.score
     via = query.skeleton_via or candidate.skeleton_via
-    detail = f"{query.text} = {candidate.text} ({via}: {' '.join(query.skeleton)} ≈ {' '.join(candidate.skeleton)})"
+    skeletons = f"{' '.join(query.skeleton)} ≈ {' '.join(candidate.skeleton)}"
+    detail = f"{query.text} = {candidate.text} ({via}: {skeletons})"
     return _result(cyrillic_transliterations_agree, score, detail)
 
 
@@ -243,7 +266,10 @@ def name_parts_known_equivalent(query: NameForms, candidate: NameForms) -> Featu
     for edges in pair_symbols(query.known, candidate.known):
         q_used = {p.index for e in edges for p in e.qps}
         c_used = {p.index for e in edges for p in e.rps}
-        share = QUERY_COVERAGE_WEIGHT * len(q_used) / q_parts + (1 - QUERY_COVERAGE_WEIGHT) * len(c_used) / c_parts
+        share = (
+            QUERY_COVERAGE_WEIGHT * len(q_used) / q_parts
+            + (1 - QUERY_COVERAGE_WEIGHT) * len(c_used) / c_parts
+        )
         if share > best:
             best = share
             shown = [
@@ -435,7 +461,9 @@ def org_business_differs(query: NameForms, candidate: NameForms) -> FeatureResul
     c = candidate.org.words - GENERIC_ORG_WORDS
     if not q or not c or q & c:
         return None
-    return _result(org_business_differs, ORG_BUSINESS_CAP, f"{', '.join(sorted(q))} vs {', '.join(sorted(c))}")
+    return _result(
+        org_business_differs, ORG_BUSINESS_CAP, f"{', '.join(sorted(q))} vs {', '.join(sorted(c))}"
+    )
 
 
 @_register(CAP_FEATURES, "cap")

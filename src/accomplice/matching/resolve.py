@@ -98,7 +98,9 @@ def cluster_entities(entities: Sequence[IndexedEntity]) -> list[tuple[str, ...]]
                 sets.union(i, position[reference])
         for kind, value in entity.identifiers:
             if kind in STRONG_IDENTIFIERS:
-                by_identifier[(schema_kind(entity.schema).replace("any", "organisation"), kind, value)].append(i)
+                by_identifier[
+                    (schema_kind(entity.schema).replace("any", "organisation"), kind, value)
+                ].append(i)
         # A LegalEntity on a list that types people as Person is a firm or a body.
         kind_of = schema_kind(entity.schema).replace("any", "organisation")
         for forms in entity.names[:1]:
