@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -23,11 +24,10 @@ from accomplice.matching.decisions import (
     JUDGEMENTS,
     Decision,
     apply_decisions,
-    entity_fingerprint,
     latest_decisions,
     query_fingerprint,
 )
-from accomplice.matching.resolve import cluster_entities
+from accomplice.matching.resolve import cluster_entities, merge_clusters
 from accomplice.sources import get_format
 from accomplice.store import EntityRow, Store
 from accomplice.store.store import ENTITY_ID_PROP
@@ -403,6 +403,7 @@ def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -
             progress("indexing names", done, total)
     for entity, keys in zip(indexed, cluster_entities(indexed), strict=True):
         entity.keys = keys
+    for entity in merge_clusters(indexed):
         index.add(entity)
     index.freeze()
     if progress:
@@ -419,21 +420,21 @@ def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -
 _COUNTRY_CODE = re.compile(r"^[a-z]{2}$")
 
 
-def _countries(values: Sequence[str]) -> list[str]:
+@lru_cache(maxsize=4096)
+def _country_code(text: str) -> str | None:
+    """A country code for what a user typed ("kp", "North Korea", "DPRK"); cached, fuzzy lookups are slow."""
     from followthemoney.types import registry
 
+    lowered = text.lower()
+    return lowered if _COUNTRY_CODE.match(lowered) else registry.country.clean(text, fuzzy=True)
+
+
+def _countries(values: Sequence[str]) -> list[str]:
     codes = []
     for value in values:
         for part in re.split(r"[;,/|]", value):
             part = part.strip()
-            if not part:
-                continue
-            code = (
-                part.lower()
-                if _COUNTRY_CODE.match(part.lower())
-                else registry.country.clean(part, fuzzy=True)
-            )
-            if code:
+            if part and (code := _country_code(part)):
                 codes.append(code)
     return codes
 
@@ -685,13 +686,10 @@ def decide(
         raise InputError("decision", f"judgement must be one of {', '.join(JUDGEMENTS)}, not {judgement!r}")
     if not user.strip():
         raise InputError("decision", "a decision needs the name of the analyst who takes it")
-    row = store.entity(entity_key)
-    if row is None:
-        raise NotFoundError(f"no entity with key {entity_key!r}")
-    props: dict[str, list[str]] = defaultdict(list)
-    for s in store.entity_statements(entity_key, current_only=True):
-        if s.prop != ENTITY_ID_PROP and s.value not in props[s.prop]:
-            props[s.prop].append(s.value)
+    index = index or screening_index(store)
+    fingerprints = index.entity_fingerprints([entity_key])
+    if entity_key not in fingerprints:
+        raise NotFoundError(f"no listed entity with key {entity_key!r}")
     record = ScreeningRecord("decision", name, schema, birth_date, nationality)
     decision = Decision(
         query_fingerprint=record.fingerprint,
@@ -700,12 +698,13 @@ def decide(
         judgement=judgement,
         reason=reason,
         user=user,
-        entity_fingerprint=entity_fingerprint(props),
+        # The fingerprint of the entity as screening sees it (all lists' copies together), so that a
+        # change on any list asks the question again.
+        entity_fingerprint=fingerprints[entity_key],
         created_at=datetime.now(UTC),
     )
     store.add_decision(decision)
-    if index is not None:
-        index.decisions[(decision.query_fingerprint, entity_key)] = decision
+    index.decisions[(decision.query_fingerprint, entity_key)] = decision
     return decision
 
 

@@ -19,7 +19,7 @@ from accomplice.matching.model import NameForms, OrgForm, SyllableReading, Vesse
 from accomplice.names import korean
 from accomplice.names.cantonese import han_cantonese_keys, latin_cantonese_keys
 from accomplice.names.chinese import han_pinyin, latin_pinyin_keys, split_chinese_name
-from accomplice.names.cyrillic import russian_skeleton_tokens
+from accomplice.names.cyrillic import russian_skeleton_tokens, transliterate
 from accomplice.names.normalize import fold
 from accomplice.names.orgs import default_romanizer, parse_org_name, parse_vessel_name
 from accomplice.names.scripts import Script
@@ -47,11 +47,18 @@ def scripts_of(text: str) -> frozenset[str]:
 
 
 def _latin_tokens(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
-    folded = fold(text)
+    """Latin words of a name: folded as written, or transliterated by the script's own standard."""
     if scripts <= {"latin"}:
-        return tuple(folded.split()), None
-    transliterated = fold(ascii_text(text))
-    return tuple(transliterated.split()), "transliterated"
+        return tuple(fold(text).split()), None
+    if scripts <= {"hangul"}:
+        return tuple(fold(korean.romanize_dprk(text)).split()), "romanized"
+    if scripts <= {"cyrillic"}:
+        return tuple(fold(transliterate(text)).split()), "transliterated (BGN/PCGN)"
+    if scripts <= {"han"}:
+        readings = han_pinyin("".join(text.split()), person=False)
+        return tuple(r[0] for r in readings if r), "read in pinyin"
+    # Other scripts (Arabic, Hebrew, Greek, Devanagari, Thai, kana...): ICU's transliterators.
+    return tuple(fold(ascii_text(text)).split()), "transliterated"
 
 
 def _bounded_product(per_word: Sequence[Sequence[tuple[str, ...]]]) -> list[tuple[tuple[str, ...], ...]]:
@@ -355,12 +362,13 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
     as_person = hint.kind in ("person", "any")
     skeleton, skeleton_via = _skeleton(text, scripts) if as_person else ((), None)
     known, groups = _known(text) if as_person else (None, frozenset())
+    syllables = _syllable_readings(text, scripts, hint) if as_person else ()
     forms = NameForms(
         text=text,
         scripts=scripts,
         tokens=tokens,
         tokens_via=via,
-        syllables=_syllable_readings(text, scripts, hint) if as_person else (),
+        syllables=syllables,
         skeleton=skeleton,
         skeleton_via=skeleton_via,
         org=_org_form(text, hint) if hint.kind in ("organisation", "any") else None,
@@ -368,6 +376,7 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
         known=known,
         groups=groups,
         weak=hint.weak,
+        **NameForms.derived(syllables),  # type: ignore[arg-type]
     )
     return (forms,)
 

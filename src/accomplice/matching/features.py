@@ -175,14 +175,14 @@ def _evidential(
     in the language's own script (Hangul, Hanja, Chinese characters), it is surely such a name, and a
     romanization that agrees with it syllable for syllable is evidence whatever its shape.
     """
-    native_q = any(not r.romanized for r in query.syllables)
-    native_c = any(not r.romanized for r in candidate.syllables)
-    q = tuple(r for r in query.syllables if not r.romanized or r.confident or native_c)
-    c = tuple(r for r in candidate.syllables if not r.romanized or r.confident or native_q)
+    q = tuple(r for r in query.syllables if not r.romanized or r.confident or candidate.native)
+    c = tuple(r for r in candidate.syllables if not r.romanized or r.confident or query.native)
     return q, c
 
 
 def _syllable_detail(query: NameForms, candidate: NameForms, system: str) -> tuple[str, int] | None:
+    if system not in query.systems or system not in candidate.systems:
+        return None
     agreement = compare_syllables(*_evidential(query, candidate), system)
     if agreement is None:
         return None
@@ -192,14 +192,10 @@ def _syllable_detail(query: NameForms, candidate: NameForms, system: str) -> tup
     return detail, agreement.mismatches
 
 
-def _via_hanja(forms: NameForms) -> bool:
-    return any(r.via.startswith("Hanja") for r in forms.syllables if r.system == "korean")
-
-
 @_register(NAME_FEATURES, "name")
 def korean_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """Read as Korean, both names have the same syllables, whatever the script or romanization."""
-    if _via_hanja(query) or _via_hanja(candidate):
+    if query.via_hanja or candidate.via_hanja:
         return None
     found = _syllable_detail(query, candidate, "korean")
     if found is None or found[1] != 0:
@@ -210,7 +206,7 @@ def korean_syllables_agree(query: NameForms, candidate: NameForms) -> FeatureRes
 @_register(NAME_FEATURES, "name")
 def hanja_reading_agrees(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """The Korean reading of the Hanja (Chinese characters) in one name equals the other name."""
-    if not (_via_hanja(query) or _via_hanja(candidate)):
+    if not (query.via_hanja or candidate.via_hanja):
         return None
     found = _syllable_detail(query, candidate, "korean")
     if found is None or found[1] != 0:
@@ -397,6 +393,8 @@ def vessel_names_agree(query: NameForms, candidate: NameForms) -> FeatureResult 
 
 def _one_syllable_apart(query: NameForms, candidate: NameForms, system: str) -> str | None:
     """Detail when both names, read confidently in `system`, agree in every syllable but one."""
+    if system not in query.systems or system not in candidate.systems:
+        return None
     q_conf = tuple(r for r in query.syllables if r.system == system and r.confident)
     c_conf = tuple(r for r in candidate.syllables if r.system == system and r.confident)
     if not q_conf or not c_conf:

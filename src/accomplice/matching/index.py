@@ -8,13 +8,14 @@ weighted by how rare each key is (inverse document frequency), and only the best
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
-from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity, SyllableReading
 
@@ -105,7 +106,7 @@ class CandidateIndex:
     def __init__(self) -> None:
         self.entities: list[IndexedEntity] = []
         self._building: dict[str, list[int]] | None = defaultdict(list)
-        self._postings: dict[str, array[int]] = {}
+        self._postings: dict[str, np.ndarray[Any, np.dtype[np.int32]]] = {}
         self._idf: dict[str, float] = {}
         self._by_key: dict[str, int] = {}
 
@@ -120,7 +121,9 @@ class CandidateIndex:
             raise RuntimeError("index is frozen")
         position = len(self.entities)
         self.entities.append(entity)
-        self._by_key[entity.key] = position
+        for key in entity.keys or (entity.key,):
+            # A merged cluster answers to every member's key.
+            self._by_key[key] = position
         for key in entity_keys(entity.names, entity.identifiers):
             self._building[key].append(position)
 
@@ -129,7 +132,7 @@ class CandidateIndex:
             return self
         total = max(1, len(self.entities))
         for key, positions in self._building.items():
-            self._postings[key] = array("i", positions)
+            self._postings[key] = np.fromiter(positions, dtype=np.int32, count=len(positions))
             kind_weight = KEY_KIND_WEIGHTS.get(key[0], 1.0)
             self._idf[key] = kind_weight * math.log(1 + total / len(positions))
         self._building = None
@@ -154,10 +157,17 @@ class CandidateIndex:
         if not usable and present:
             # Only very common keys ("KIM", "TRADING"): use the rarest of them rather than nothing.
             usable = sorted(present, key=lambda kp: len(kp[1]))[:2]
-        weights: dict[int, float] = defaultdict(float)
-        for key, positions in usable:
-            idf = self._idf[key]
-            for position in positions:
-                weights[position] += idf
-        best = heapq.nlargest(limit, weights.items(), key=lambda item: item[1])
-        return [Candidate(self.entities[position], weight) for position, weight in best]
+        if not usable:
+            return []
+        # Sum each entity's key weights without touching every entity: concatenate the postings, group
+        # equal positions and add their weights (vectorised; cost follows the postings, not the index size).
+        positions = np.concatenate([p for _, p in usable])
+        weights = np.concatenate([np.full(len(p), self._idf[k]) for k, p in usable])
+        unique, inverse = np.unique(positions, return_inverse=True)
+        totals = np.bincount(inverse, weights=weights)
+        if len(unique) > limit:
+            top = np.argpartition(-totals, limit - 1)[:limit]
+        else:
+            top = np.arange(len(unique))
+        ranked = sorted(((float(totals[i]), int(unique[i])) for i in top), key=lambda wp: (-wp[0], wp[1]))
+        return [Candidate(self.entities[position], weight) for weight, position in ranked]

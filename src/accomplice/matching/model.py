@@ -88,6 +88,18 @@ class NameForms:
     # some of its words: 블라디미르 and Vladimir share one. `groups` are those groups' ids.
     known: Name | None = None
     groups: frozenset[str] = frozenset()
+    # Derived once so that features can skip what cannot apply without looking inside.
+    systems: frozenset[str] = frozenset()  # syllable systems this name has readings in
+    via_hanja: bool = False  # a Korean reading came from Hanja
+    native: bool = False  # some reading comes from the language's own script, not from Latin letters
+
+    @staticmethod
+    def derived(syllables: tuple[SyllableReading, ...]) -> dict[str, object]:
+        return {
+            "systems": frozenset(r.system for r in syllables),
+            "via_hanja": any(r.system == "korean" and r.via.startswith("Hanja") for r in syllables),
+            "native": any(not r.romanized for r in syllables),
+        }
     weak: bool = False  # a weak alias (short nickname, generic name): never enough on its own
 
     @property

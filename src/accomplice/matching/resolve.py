@@ -14,11 +14,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from accomplice.matching.model import IndexedEntity
+from accomplice.matching.model import IndexedEntity, NameForms
 from accomplice.matching.scorer import schema_kind, score_names
 from accomplice.names.normalize import fold
 
-__all__ = ["LIST_PRIORITY", "cluster_entities", "un_references"]
+__all__ = ["LIST_PRIORITY", "cluster_entities", "merge_clusters", "un_references"]
 
 # Identifiers that name one entity worldwide. Passport and registration numbers are not in the list:
 # they repeat across countries and are often partial.
@@ -133,3 +133,42 @@ def cluster_entities(entities: Sequence[IndexedEntity]) -> list[tuple[str, ...]]
         for i in members:
             keys[i] = cluster_keys
     return keys
+
+
+def merge_clusters(entities: Sequence[IndexedEntity]) -> list[IndexedEntity]:
+    """One entity per real-world entity: the cluster's names, dates, countries and identifiers together.
+
+    The leading member (the UN entry first, see LIST_PRIORITY) gives the key, schema and caption; every
+    member's key stays in `keys`. Scoring a cluster once is faster than scoring each list's copy, and
+    uses every list's aliases and dates of birth as evidence.
+    """
+    members: dict[tuple[str, ...], list[IndexedEntity]] = defaultdict(list)
+    for entity in entities:
+        members[entity.keys or (entity.key,)].append(entity)
+    merged = []
+    for keys, group in members.items():
+        lead = next((e for e in group if e.key == keys[0]), group[0])
+        if len(group) == 1:
+            merged.append(lead)
+            continue
+        names: dict[tuple[str, bool], NameForms] = {}
+        for entity in sorted(group, key=lambda e: keys.index(e.key) if e.key in keys else len(keys)):
+            for forms in entity.names:
+                names.setdefault((forms.text, forms.weak), forms)
+        merged.append(
+            IndexedEntity(
+                key=lead.key,
+                schema=lead.schema,
+                caption=lead.caption,
+                names=tuple(names.values()),
+                birth_dates=tuple(sorted({d for e in group for d in e.birth_dates})),
+                countries=frozenset(c for e in group for c in e.countries),
+                identifiers=frozenset(i for e in group for i in e.identifiers),
+                lists=tuple(sorted({name for e in group for name in e.lists})),
+                keys=keys,
+                programs=tuple(sorted({p for e in group for p in e.programs})),
+                fingerprint="+".join(e.fingerprint for e in sorted(group, key=lambda e: e.key)),
+                references=frozenset(r for e in group for r in e.references),
+            )
+        )
+    return merged
