@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
+from followthemoney.types import registry
 
 from accomplice.lists.model import COMPONENT_MAIN, EntityRecord, Value
 
 __all__ = ["EntityBuilder"]
+
+# Store keys are namespaced by list (`ofac:12312`, `un:KPi.066`); FtM's entity-id cleaning rejects the colon,
+# so a reference to another entity (UnknownLink.subject, Vessel.owner) is kept as the key it names.
+ENTITY_KEY = re.compile(r"^[\w.:\-]{1,255}$")
 
 
 class EntityBuilder:
@@ -48,7 +55,10 @@ class EntityBuilder:
         prop_obj = self.proxy.schema.get(prop)
         if prop_obj is None:
             raise ValueError(f"{self.proxy.schema.name} has no property {prop!r}")
-        cleaned = prop_obj.type.clean(value, fuzzy=fuzzy, format=date_format, proxy=self.proxy)
+        if prop_obj.type == registry.entity:
+            cleaned = value if ENTITY_KEY.match(value) else None
+        else:
+            cleaned = prop_obj.type.clean(value, fuzzy=fuzzy, format=date_format, proxy=self.proxy)
         if cleaned is None:
             self.rejected.append((prop, value))
             return None
