@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
 from accomplice.lists.diff import diff_states
 from accomplice.lists.model import COMPONENT_MAIN, EntityRecord, ListSpec, SourceFile, Value
@@ -169,3 +170,13 @@ def test_ofac_entity_read_in_one_go_matches_piecewise_reads(ofac: Store) -> None
         assert bundle is not None
         assert bundle.statements == ofac.entity_statements(key)
         assert [row.key for row, _ in bundle.relations] == ofac.referencing(key)
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_import_leaves_postgresql_with_planner_statistics(demo: Store) -> None:
+    # Without them (autovacuum off or behind) PostgreSQL reads an entity by scanning every statement.
+    with demo.engine.connect() as conn:
+        analysed = conn.execute(
+            text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        ).scalars()
+        assert {"statements", "entities", "entity_lists"} <= set(analysed)
