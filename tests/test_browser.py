@@ -45,9 +45,7 @@ def _free_port() -> int:
 def base_url(web_store_url: str) -> Iterator[str]:
     store = open_store(web_store_url)
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(store), host="127.0.0.1", port=port, log_level="warning", ws="none", http="h11"
-    )
+    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning", ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()

@@ -31,7 +31,8 @@ __all__ = ["api_router", "health_router", "store_of"]
 MAX_PROGRAM_CHARS = 64
 
 
-def store_of(request: Request) -> Store:
+async def store_of(request: Request) -> Store:
+    # async: FastAPI runs a plain function dependency in the thread pool, a hop per request for nothing.
     store: Store = request.app.state.store
     return store
 
