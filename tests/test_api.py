@@ -187,6 +187,12 @@ def test_lookup_finds_korea_daesong_bank(client: TestClient) -> None:
     assert hits["ofac:12312"]["lists"] == ["ofac"]
 
 
+def test_lookup_says_which_listed_name_matched(client: TestClient) -> None:
+    hits = {hit["key"]: hit for hit in _get(client, "/api/lookup", q="taesong")["results"]}
+    assert {"prop": "alias", "value": "TAESONG BANK"} in hits["ofac:12312"]["matched"]
+    assert all("TAESONG" in m["value"].upper() for hit in hits.values() for m in hit["matched"])
+
+
 def test_lookup_by_key_opens_the_entity(client: TestClient) -> None:
     assert [hit["key"] for hit in _get(client, "/api/lookup", q="ofac:12312")["results"]] == ["ofac:12312"]
 

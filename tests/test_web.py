@@ -77,9 +77,16 @@ def test_search_lists_korea_daesong_bank_with_a_link(client: TestClient) -> None
     assert "Organization" in _text(page)
 
 
-def test_search_in_hangul_finds_the_hangul_alias(client: TestClient) -> None:
+def test_search_in_hangul_finds_the_hangul_alias_and_shows_it(client: TestClient) -> None:
     page = _page(client, "/", q=HANGUL_NAME[2:6])
     assert 'href="/entities/hostile:cjk"' in page
+    assert f'matched alias <bdi lang="ko">{HANGUL_NAME}</bdi>' in page
+
+
+def test_search_result_found_by_alias_names_the_alias(client: TestClient) -> None:
+    text = _text(_page(client, "/", q="TAESONG BANK"))
+    assert "KOREA DAESONG BANK" in text
+    assert "matched alias TAESONG BANK" in text
 
 
 def test_search_without_match_says_so(client: TestClient) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "SHARED_CATALOGUE",
     "EntityDetail",
     "ListOverview",
+    "LookupHit",
     "Readiness",
     "SharedListFile",
     "clean_query",
@@ -43,6 +44,7 @@ __all__ = [
     "load_list",
     "load_shared",
     "lookup",
+    "lookup_hits",
     "readiness",
 ]
 
@@ -404,6 +406,21 @@ MAX_QUERY_CHARS = 500
 def clean_query(text: str) -> str:
     """Drop control characters (NUL, pasted line breaks) that no stored name contains, and trim."""
     return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).split())
+
+
+@dataclass(frozen=True, slots=True)
+class LookupHit:
+    """An entity a plain lookup found, with the names that contain the query: why it was found."""
+
+    entity: EntityRow
+    matched: tuple[tuple[str, str], ...]  # (property, name)
+
+
+def lookup_hits(store: Store, text: str, limit: int = 20) -> list[LookupHit]:
+    """`lookup`, with the listed names that matched each entity."""
+    rows = lookup(store, text, limit)
+    matched = store.matching_names([r.key for r in rows], clean_query(text)) if rows else {}
+    return [LookupHit(row, tuple(matched.get(row.key, ()))) for row in rows]
 
 
 def lookup(store: Store, text: str, limit: int = 20) -> list[EntityRow]:

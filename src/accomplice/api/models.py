@@ -25,6 +25,7 @@ __all__ = [
     "ListingOut",
     "LookupHit",
     "LookupOut",
+    "MatchedName",
     "Problem",
     "PropChangeOut",
     "ReadyOut",
@@ -280,8 +281,14 @@ class EntityOut(_Model):
     )
 
 
+class MatchedName(_Model):
+    prop: str = Field(description="Where the name is listed: name, alias, weakAlias, previousName...")
+    value: str
+
+
 class LookupHit(EntityRefOut):
     lists: list[str]
+    matched: list[MatchedName] = Field(description="The listed names that contain the query.")
 
 
 class LookupOut(_Model):

@@ -20,6 +20,7 @@ from accomplice.api.models import (
     ListOut,
     LookupHit,
     LookupOut,
+    MatchedName,
     Problem,
     ReadyOut,
 )
@@ -154,14 +155,19 @@ def api_lookup(
     ],
     limit: Annotated[int, Query(ge=1, le=100, description="Most results returned.")] = 20,
 ) -> LookupOut:
-    rows = services.lookup(store, q, limit=limit)
+    hits = services.lookup_hits(store, q, limit=limit)
     return LookupOut(
         query=q,
         method="plain",
         results=[
             LookupHit(
-                key=r.key, entity_schema=r.schema, caption=r.caption, listed=r.is_current, lists=list(r.lists)
+                key=h.entity.key,
+                entity_schema=h.entity.schema,
+                caption=h.entity.caption,
+                listed=h.entity.is_current,
+                lists=list(h.entity.lists),
+                matched=[MatchedName(prop=prop, value=value) for prop, value in h.matched],
             )
-            for r in rows
+            for h in hits
         ],
     )

@@ -19,7 +19,19 @@ from typing import Any
 
 from followthemoney import model
 from followthemoney.types import registry
-from sqlalchemy import Connection, Engine, Integer, bindparam, func, or_, select, text, union_all, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -68,6 +80,8 @@ STATEMENT_COLUMNS = (
 )
 # Rows written between two progress callbacks during an import.
 PROGRESS_EVERY = 5_000
+# Properties a plain name lookup searches.
+LOOKUP_NAME_PROPS = ("name", "alias", "weakAlias", "previousName", "firstName", "lastName")
 
 
 # The entity read is the API's hot path (target: p99 under 5 ms through HTTP). Its queries are built once
@@ -741,26 +755,39 @@ class Store:
         for row in rows:
             yield EntityRow(row.key, row.schema, row.caption, True, tuple(sorted(memberships[row.key])))
 
+    @staticmethod
+    def _name_contains(text: str) -> Any:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return and_(
+            statements.c.is_current.is_(True),
+            statements.c.prop.in_(LOOKUP_NAME_PROPS),
+            or_(
+                func.lower(statements.c.value).like(func.lower(pattern), escape="\\"),
+                statements.c.value.like(pattern, escape="\\"),
+            ),
+        )
+
     def lookup_names(self, text: str, limit: int = 20) -> list[EntityRow]:
         """Plain case-insensitive substring lookup over current names and aliases (no fuzzy matching)."""
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        name_props = ("name", "alias", "weakAlias", "previousName", "firstName", "lastName")
-        query = (
-            select(statements.c.entity_key)
-            .where(
-                statements.c.is_current.is_(True),
-                statements.c.prop.in_(name_props),
-                or_(
-                    func.lower(statements.c.value).like(func.lower(pattern), escape="\\"),
-                    statements.c.value.like(pattern, escape="\\"),
-                ),
-            )
-            .distinct()
-            .limit(limit)
-        )
+        query = select(statements.c.entity_key).where(self._name_contains(text)).distinct().limit(limit)
         with self.engine.connect() as conn:
             keys = list(conn.execute(query).scalars())
         return sorted(self.entity_rows(keys).values(), key=lambda e: (e.caption, e.key))
+
+    def matching_names(self, keys: Sequence[str], text: str) -> dict[str, list[tuple[str, str]]]:
+        """For each of `keys`, its current (property, name) pairs that `lookup_names(text)` matches."""
+        found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(keys))):
+                query = (
+                    select(statements.c.entity_key, statements.c.prop, statements.c.value)
+                    .where(statements.c.entity_key.in_(chunk), self._name_contains(text))
+                    .order_by(statements.c.entity_key, statements.c.id)
+                )
+                for row in conn.execute(query):
+                    if (row.prop, row.value) not in found[row.entity_key]:
+                        found[row.entity_key].append((row.prop, row.value))
+        return dict(found)
 
     def snapshot(self, list_name: str, seq: int) -> dict[str, EntitySnapshot]:
         """The state of a list as of version `seq`, carrying over components that version did not cover."""

@@ -18,7 +18,7 @@ from followthemoney.types import registry
 from rigour.langs import iso_639_alpha2
 
 from accomplice.lists.model import EntityChange, ListDiff, PropChange, StatementView, VersionInfo
-from accomplice.services import EntityDetail, ListOverview
+from accomplice.services import EntityDetail, ListOverview, LookupHit
 from accomplice.store import EntityRow
 
 __all__ = [
@@ -420,6 +420,16 @@ def entity_page(detail: EntityDetail) -> EntityPage:
         more_relations=detail.more_relations,
         listings=tuple(_provenance(s) for s in detail.presence()),
     )
+
+
+def other_matches(hit: LookupHit) -> list[tuple[str, str, str | None]]:
+    """(label, name, lang) of the matched names a search result shows besides its caption."""
+    schema = model.get(hit.entity.schema)
+    return [
+        (_prop_label(schema, prop).lower(), value, html_lang(value, None))
+        for prop, value in hit.matched
+        if value != hit.entity.caption
+    ][:3]
 
 
 # -- lists ---------------------------------------------------------------------------------------------

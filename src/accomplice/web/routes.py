@@ -100,7 +100,7 @@ def home(request: Request, q: str | None = None) -> HTMLResponse:
     if not query:
         return render("home.html", overviews=services.list_overviews(store), **page)
     try:
-        rows = services.lookup(store, query, limit=SEARCH_RESULTS + 1)
+        rows = services.lookup_hits(store, query, limit=SEARCH_RESULTS + 1)
     except InputError as exc:
         return render(
             "home.html", 422, q=present.short(query, 200), overviews=[], **{**page, "error": exc.reason}
