@@ -51,7 +51,15 @@ def _text(page: str) -> str:
 
 
 def test_every_page_is_english_with_local_styles_and_no_script(client: TestClient) -> None:
-    for url in ("/", "/?q=daesong", "/lists", "/lists/ofac", "/entities/ofac:12312", "/entities/nope"):
+    for url in (
+        "/",
+        "/?q=daesong",
+        "/lists",
+        "/lists/ofac",
+        "/entities/ofac:12312",
+        "/entities/nope",
+        "/about/api",
+    ):
         response = client.get(url)
         page = response.text
         assert page.startswith('<!doctype html>\n<html lang="en">'), url
@@ -120,6 +128,14 @@ def test_unknown_entity_is_an_html_404_with_a_search_box(client: TestClient) -> 
     page = _page(client, "/entities/ofac:0", 404)
     assert "no entity with key" in page
     assert '<form role="search"' in page
+
+
+def test_api_reference_page_lists_every_endpoint_from_the_openapi_schema(client: TestClient) -> None:
+    text = _text(_page(client, "/about/api"))
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in paths:
+        assert f"GET {path}" in text, path
+    assert "try /api/entities/ofac:12312" in text
 
 
 def test_unknown_page_is_an_html_404(client: TestClient) -> None:

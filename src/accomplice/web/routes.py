@@ -9,6 +9,7 @@ that authentication can wrap it later at `include_router` time.
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 from starlette.staticfiles import StaticFiles
 
 from accomplice import services
@@ -46,6 +48,17 @@ def _fmt_int(value: int) -> str:
     return f"{value:,}"
 
 
+_TICKS = re.compile(r"`([^`]+)`")
+
+
+def _ticks(text: str) -> Markup:
+    """Markdown's `code` spans of OpenAPI descriptions as <code>; every part is escaped."""
+    out = Markup("")
+    for i, part in enumerate(_TICKS.split(text)):
+        out += Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
+    return out
+
+
 @cache
 def _env() -> Environment:
     env = Environment(
@@ -63,6 +76,7 @@ def _env() -> Environment:
         max_query=services.MAX_QUERY_CHARS,
     )
     env.filters["n"] = _fmt_int
+    env.filters["ticks"] = _ticks
     return env
 
 
@@ -161,6 +175,30 @@ def entity_page(request: Request, key: str) -> HTMLResponse:
     detail = services.entity_detail(_store(request), key)
     page = present.entity_page(detail)
     return render("entity.html", page=page, title=page.heading)
+
+
+# Example values for the path parameters of the API reference's "try it" links: real OFAC entries.
+API_EXAMPLES = {"name": "ofac", "key": "ofac:12312"}
+
+
+@router.get("/about/api", response_class=HTMLResponse)
+def api_reference(request: Request) -> HTMLResponse:
+    """The JSON API's endpoints, read from the OpenAPI schema the app publishes (one source of truth)."""
+    spec = request.app.openapi()
+    endpoints = []
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            params = [
+                (p["name"], p["in"], p.get("required", False), p.get("description", ""))
+                for p in op.get("parameters", [])
+            ]
+            example = path
+            for name, value in API_EXAMPLES.items():
+                example = example.replace("{" + name + "}", value)
+            if path == "/api/lookup":
+                example += "?q=daesong"
+            endpoints.append((method.upper(), path, op.get("summary", ""), params, example))
+    return render("api.html", nav="api", endpoints=endpoints, title="API")
 
 
 def web_error(exc: AccompliceError) -> HTMLResponse:
