@@ -398,8 +398,8 @@ def filter_diff_by_program(store: Store, diff: ListDiff, program: str) -> ListDi
 
 
 _KEYISH = re.compile(r"^[a-z_]+:\S+$")
-# The longest name in the loaded lists is under 300 characters; a longer query is not a name, and
-# refusing it keeps a pasted document from turning into a slow scan.
+# The longest OFAC name or alias is 196 characters; a query over 500 is not a name, and refusing it keeps
+# a pasted document from turning into a slow scan.
 MAX_QUERY_CHARS = 500
 
 
