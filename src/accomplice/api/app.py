@@ -37,8 +37,9 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
-# Below this size gzip costs more time than it saves bytes.
-GZIP_MIN_BYTES = 1024
+# Below 4 KiB, compressing saves under 0.1 s even on a 2G link (~30 kB/s) but costs CPU on every request
+# (0.1 ms of the API's ~1 ms per entity lookup); pages above it (entity pages, diffs) are compressed.
+GZIP_MIN_BYTES = 4096
 
 
 class SecurityHeaders:
