@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from accomplice.api import create_app
 from accomplice.store import Store, open_store
+from accomplice.web.present import text_change
 from tests.web_data import (
     CHINESE_NAME,
     HANGUL_NAME,
@@ -262,3 +263,12 @@ def test_pages_are_small(client: TestClient) -> None:
         response = client.get(url, headers={"Accept-Encoding": "gzip"})
         wire = int(response.headers.get("content-length", len(response.content)))
         assert wire < 30_000, (url, wire)
+
+
+def test_long_text_change_shows_the_changed_words_in_context() -> None:
+    old = "DOB 1970; nationality Korea, North; Passport 123; Linked To: KOREA KWANGSON BANKING CORP."
+    new = "DOB 1970; nationality Korea, North; Passport 456; Linked To: KOREA KWANGSON BANKING CORP."
+    segments = [(s.kind, s.text) for s in text_change(old, new)]
+    assert ("removed", "123;") in segments
+    assert ("added", "456;") in segments
+    assert segments[0] == ("same", "DOB 1970; nationality Korea, North; Passport")

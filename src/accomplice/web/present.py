@@ -11,6 +11,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from followthemoney import model
 from followthemoney.schema import Schema
@@ -28,10 +29,15 @@ __all__ = [
     "ValueView",
     "bar_chart",
     "diff_view",
+    "entity_counts",
     "entity_page",
+    "entity_url",
     "html_lang",
+    "other_matches",
+    "overview_chart",
     "schema_label",
     "short",
+    "text_change",
 ]
 
 # Property names as FollowTheMoney spells them, grouped the way an analyst reads an entry.
@@ -226,9 +232,7 @@ def _provenance(s: StatementView, latest: dict[str, tuple[int, str]] | None = No
     return Provenance(s.list_name, s.first_seen, s.last_seen, s.is_current, carried_to)
 
 
-def _entity_url(key: str) -> str:
-    from urllib.parse import quote
-
+def entity_url(key: str) -> str:
     return "/entities/" + quote(key, safe=":")
 
 
@@ -243,7 +247,7 @@ def _display(
         return (str(name) if name and name != value else value.upper(), None, value)
     if prop_type == registry.entity:
         ref = referents.get(value)
-        return (ref.caption if ref is not None else value, _entity_url(value), value)
+        return (ref.caption if ref is not None else value, entity_url(value), value)
     if prop_type == registry.topic:
         caption = registry.topic.caption(value)
         return (str(caption) if caption else value, None, None)
@@ -452,18 +456,6 @@ def entity_counts(version: VersionInfo) -> tuple[int, int]:
     return things, relations
 
 
-def schema_counts(version: VersionInfo) -> list[tuple[str, int]]:
-    pairs = [
-        (model.get(n.removeprefix("schema:")), c)
-        for n, c in version.counts.items()
-        if n.startswith("schema:")
-    ]
-    return sorted(
-        ((str(s.plural) if s is not None else "?", c) for s, c in pairs if s is None or not s.edge),
-        key=lambda pc: -pc[1],
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Bar:
     x: float
@@ -629,7 +621,7 @@ def _field_change(schema: Schema | None, change: PropChange) -> FieldChange:
 def _change_row(c: EntityChange) -> ChangeRow:
     schema = model.get(c.schema)
     fields = tuple(_field_change(schema, p) for p in c.changes)
-    return ChangeRow(c.key, c.caption, schema_label(c.schema), _entity_url(c.key), fields)
+    return ChangeRow(c.key, c.caption, schema_label(c.schema), entity_url(c.key), fields)
 
 
 def diff_view(diff: ListDiff, *, show_all: bool = False) -> DiffView:
@@ -643,7 +635,3 @@ def diff_view(diff: ListDiff, *, show_all: bool = False) -> DiffView:
         )
     )
     return DiffView(diff, sections)
-
-
-def entity_url(key: str) -> str:
-    return _entity_url(key)
