@@ -88,3 +88,20 @@ def screening_store(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> 
         services.load_list(store, fmt, raw_dir / relative, list_name=list_name)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def web_store_url(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store with the two real OFAC versions and the hostile test list, built once per worker.
+
+    The API, web and browser tests only read it, so they share it instead of loading OFAC three times.
+    """
+    from tests.web_data import build_web_store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'accomplice.db'}"
+    store = open_store(url)
+    try:
+        build_web_store(store, raw_dir)
+    finally:
+        store.close()
+    return url

@@ -6,14 +6,18 @@ import csv
 import io
 import json
 import re
+import threading
 import time
-from collections import defaultdict
+import unicodedata
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from accomplice.batch.inputs import IDENTIFIER_COLUMNS, read_rows
 from accomplice.batch.local import map_ordered
@@ -33,19 +37,29 @@ from accomplice.store import EntityRow, Store
 from accomplice.store.store import ENTITY_ID_PROP
 
 __all__ = [
+    "MAX_KEY_CHARS",
+    "MAX_QUERY_CHARS",
     "SHARED_CATALOGUE",
     "EntityDetail",
+    "ListOverview",
+    "LookupHit",
+    "Readiness",
     "SharedListFile",
+    "clean_query",
     "diff_list",
     "entity_detail",
     "entity_json",
     "export_entities",
     "filter_diff_by_program",
     "list_infos",
+    "list_overview",
+    "list_overviews",
     "list_versions",
     "load_list",
     "load_shared",
     "lookup",
+    "lookup_hits",
+    "readiness",
 ]
 
 
@@ -171,29 +185,123 @@ def load_shared(
     return reports
 
 
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether the store answers a real query, for load balancers and `make run` checks."""
+
+    ready: bool
+    backend: str
+    lists: int
+    detail: str | None = None
+
+
+def readiness(store: Store) -> Readiness:
+    """Ask the store for its lists; any database error means not ready (reported, never raised)."""
+    try:
+        count = len(store.lists())
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return Readiness(False, store.backend, 0, f"store unavailable: {reason}")
+    return Readiness(True, store.backend, count)
+
+
 def list_infos(store: Store) -> list[ListInfo]:
     return store.lists()
 
 
+# List names, keys and version references come from URLs. A NUL cannot be stored in PostgreSQL text and
+# no real key is longer than the column that holds it, so such input is "not found" before any query.
+MAX_KEY_CHARS = 255
+
+
+def _plausible_ref(text: str) -> bool:
+    return 0 < len(text) <= MAX_KEY_CHARS and "\x00" not in text
+
+
 def list_versions(store: Store, list_name: str) -> list[VersionInfo]:
-    versions = store.versions(list_name)
+    versions = store.versions(list_name) if _plausible_ref(list_name) else []
     if not versions:
         raise NotFoundError(f"no list named {list_name!r}; see `accomplice lists`")
     return versions
 
 
+@dataclass(frozen=True, slots=True)
+class ListOverview:
+    """A list with every one of its versions, oldest first."""
+
+    info: ListInfo
+    versions: tuple[VersionInfo, ...]
+
+
+def list_overviews(store: Store) -> list[ListOverview]:
+    return [ListOverview(info, tuple(store.versions(info.name))) for info in store.lists()]
+
+
+def list_overview(store: Store, list_name: str) -> ListOverview:
+    versions = list_versions(store, list_name)
+    info = next(i for i in store.lists() if i.name == list_name)
+    return ListOverview(info, tuple(versions))
+
+
+# A diff of two OFAC versions reads the statements of every entity that changed (some 30,000 rows, a few
+# hundred milliseconds), too slow to repeat on every page view. Versions are immutable once
+# imported, so a diff between two of them changes only when the list gets a new version (captions come
+# from the latest one): the key holds the latest version's checksum and import time, and a small LRU keeps
+# the diffs that analysts open again and again (the two latest versions of each list).
+DIFF_CACHE_SIZE = 32
+_diff_cache: OrderedDict[tuple[str, ...], ListDiff] = OrderedDict()
+_diff_cache_lock = threading.Lock()
+
+
 def diff_list(store: Store, list_name: str, old: str | None = None, new: str | None = None) -> ListDiff:
-    list_versions(store, list_name)
-    return store.diff(list_name, old, new)
+    versions = list_versions(store, list_name)
+    for ref in (old, new):
+        if ref is not None and not _plausible_ref(ref):
+            raise NotFoundError(f"list {list_name!r} has no version {ref[:80]!r}")
+    new_version = store.version(list_name, new)
+    old_version = store.version(list_name, old) if old is not None else None
+    latest = versions[-1]
+    cache_key = (
+        store.url,
+        list_name,
+        str(old_version.seq if old_version else ""),
+        str(new_version.seq),
+        str(latest.seq),
+        latest.checksum,
+        latest.imported_at.isoformat(),
+    )
+    with _diff_cache_lock:
+        cached = _diff_cache.get(cache_key)
+        if cached is not None:
+            _diff_cache.move_to_end(cache_key)
+            return cached
+    result = store.diff(list_name, old_version.seq if old_version else None, new_version.seq)
+    with _diff_cache_lock:
+        _diff_cache[cache_key] = result
+        while len(_diff_cache) > DIFF_CACHE_SIZE:
+            _diff_cache.popitem(last=False)
+    return result
+
+
+# An entity page shows at most this many relations (OFAC's most linked entries have a few hundred);
+# the rest are counted, not fetched, so that one hub entity cannot make a page slow.
+MAX_RELATIONS = 500
 
 
 @dataclass(frozen=True, slots=True)
 class EntityDetail:
-    """Everything the store knows about one entity, values grouped by property with their provenance."""
+    """Everything the store knows about one entity, values grouped by property with their provenance.
+
+    `relations` are the relation entities (links, ownerships...) that point at this entity, each with
+    its current statements; `referents` are the entities that this entity's values or its relations'
+    values point at, so that interfaces can name and link them without asking again.
+    """
 
     entity: EntityRow
     statements: tuple[StatementView, ...]
     relations: tuple[tuple[EntityRow, tuple[StatementView, ...]], ...]
+    referents: dict[str, EntityRow] = field(default_factory=dict)
+    more_relations: int = 0
 
     def values(self, prop: str, *, current_only: bool = True) -> list[str]:
         seen: dict[str, None] = {}
@@ -209,17 +317,27 @@ class EntityDetail:
                 grouped[s.prop].append(s)
         return dict(grouped)
 
+    def presence(self) -> list[StatementView]:
+        """The statements saying which list versions listed this entity (one per list)."""
+        return [s for s in self.statements if s.prop == ENTITY_ID_PROP]
+
 
 def entity_detail(store: Store, key: str) -> EntityDetail:
-    row = store.entity(key)
-    if row is None:
-        raise NotFoundError(f"no entity with key {key!r}")
-    relations = []
-    for rel_key in store.referencing(key):
-        rel = store.entity(rel_key)
-        if rel is not None:
-            relations.append((rel, tuple(store.entity_statements(rel_key, current_only=True))))
-    return EntityDetail(row, tuple(store.entity_statements(key)), tuple(relations))
+    """The entity, its statements, the relations pointing at it and the entities they name.
+
+    One read of the store with a fixed number of queries however many relations the entity has, so that
+    the API answers in milliseconds on every backend.
+    """
+    bundle = store.entity_with_relations(key, MAX_RELATIONS) if _plausible_ref(key) else None
+    if bundle is None:
+        raise NotFoundError(f"no entity with key {key[:MAX_KEY_CHARS]!r}")
+    return EntityDetail(
+        bundle.entity,
+        tuple(bundle.statements),
+        tuple((row, tuple(items)) for row, items in bundle.relations),
+        bundle.referents,
+        bundle.more_relations,
+    )
 
 
 def _statement_json(s: StatementView) -> dict[str, object]:
@@ -236,24 +354,52 @@ def _statement_json(s: StatementView) -> dict[str, object]:
     }
 
 
+def _entity_ref_json(row: EntityRow) -> dict[str, object]:
+    return {"key": row.key, "schema": row.schema, "caption": row.caption, "listed": row.is_current}
+
+
 def entity_json(detail: EntityDetail) -> dict[str, object]:
     """An entity with every statement and its provenance, as the CLI's --json and the API return it."""
     row = detail.entity
+    relations = []
+    for rel, statements in detail.relations:
+        props: dict[str, list[str]] = {}
+        presence = None
+        for s in statements:
+            if s.prop == ENTITY_ID_PROP:
+                presence = presence or s
+                continue
+            values = props.setdefault(s.prop, [])
+            if s.value not in values:
+                values.append(s.value)
+        relations.append(
+            {
+                **_entity_ref_json(rel),
+                "properties": props,
+                "list": presence.list_name if presence else None,
+                "first_seen": {"seq": presence.first_seq, "label": presence.first_seen} if presence else None,
+                "last_seen": {"seq": presence.last_seq, "label": presence.last_seen} if presence else None,
+            }
+        )
     return {
         "key": row.key,
         "schema": row.schema,
         "caption": row.caption,
         "listed": row.is_current,
         "lists": list(row.lists),
-        "properties": {prop: [_statement_json(s) for s in items] for prop, items in detail.by_prop().items()},
-        "relations": [
+        "listings": [
             {
-                "key": rel.key,
-                "schema": rel.schema,
-                "properties": {s.prop: s.value for s in statements if s.prop != ENTITY_ID_PROP},
+                "list": s.list_name,
+                "first_seen": {"seq": s.first_seq, "label": s.first_seen},
+                "last_seen": {"seq": s.last_seq, "label": s.last_seen},
+                "current": s.is_current,
             }
-            for rel, statements in detail.relations
+            for s in detail.presence()
         ],
+        "properties": {prop: [_statement_json(s) for s in items] for prop, items in detail.by_prop().items()},
+        "relations": relations,
+        "more_relations": detail.more_relations,
+        "referents": {key: _entity_ref_json(ref) for key, ref in detail.referents.items()},
     }
 
 
@@ -278,13 +424,38 @@ def filter_diff_by_program(store: Store, diff: ListDiff, program: str) -> ListDi
 
 
 _KEYISH = re.compile(r"^[a-z_]+:\S+$")
+# The longest OFAC name or alias is 196 characters; a query over 500 is not a name, and refusing it keeps
+# a pasted document from turning into a slow scan.
+MAX_QUERY_CHARS = 500
+
+
+def clean_query(text: str) -> str:
+    """Drop control characters (NUL, pasted line breaks) that no stored name contains, and trim."""
+    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).split())
+
+
+@dataclass(frozen=True, slots=True)
+class LookupHit:
+    """An entity a plain lookup found, with the names that contain the query: why it was found."""
+
+    entity: EntityRow
+    matched: tuple[tuple[str, str], ...]  # (property, name)
+
+
+def lookup_hits(store: Store, text: str, limit: int = 20) -> list[LookupHit]:
+    """`lookup`, with the listed names that matched each entity."""
+    rows = lookup(store, text, limit)
+    matched = store.matching_names([r.key for r in rows], clean_query(text)) if rows else {}
+    return [LookupHit(row, tuple(matched.get(row.key, ()))) for row in rows]
 
 
 def lookup(store: Store, text: str, limit: int = 20) -> list[EntityRow]:
     """A plain name lookup (substring, case-insensitive); a key finds its entity directly."""
-    text = text.strip()
+    text = clean_query(text)
     if not text:
         return []
+    if len(text) > MAX_QUERY_CHARS:
+        raise InputError("query", f"is {len(text):,} characters long; at most {MAX_QUERY_CHARS} are searched")
     if _KEYISH.match(text):
         row = store.entity(text)
         if row is not None:

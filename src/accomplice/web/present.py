@@ -1,0 +1,637 @@
+"""Turn what the services return into what the templates show: grouped, labelled, in the right language.
+
+Everything here is presentation: FollowTheMoney supplies the labels and value types (so lists loaded by
+any loader are grouped the same way), the templates do the escaping.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from followthemoney import model
+from followthemoney.schema import Schema
+from followthemoney.types import registry
+from rigour.langs import iso_639_alpha2
+
+from accomplice.lists.model import EntityChange, ListDiff, PropChange, StatementView, VersionInfo
+from accomplice.services import EntityDetail, ListOverview, LookupHit
+from accomplice.store import EntityRow
+
+__all__ = [
+    "Chart",
+    "DiffView",
+    "EntityPage",
+    "ValueView",
+    "bar_chart",
+    "diff_view",
+    "entity_counts",
+    "entity_page",
+    "entity_url",
+    "html_lang",
+    "other_matches",
+    "overview_chart",
+    "schema_label",
+    "short",
+    "text_change",
+]
+
+# Property names as FollowTheMoney spells them, grouped the way an analyst reads an entry.
+NAME_GROUPS = (
+    ("name", "Primary names"),
+    ("alias", "Aliases"),
+    ("weakAlias", "Weak aliases (low quality, as the list marks them)"),
+    ("previousName", "Previous names"),
+    ("abbreviation", "Abbreviations"),
+)
+NAME_PARTS = (
+    "title",
+    "firstName",
+    "secondName",
+    "middleName",
+    "fatherName",
+    "motherName",
+    "lastName",
+    "nameSuffix",
+)
+PROGRAM_PROPS = ("programId", "program", "topics")
+# Bookkeeping properties that say nothing about the entity itself.
+HIDDEN_PROPS = frozenset({"indexText", "createdAt", "modifiedAt", "retrievedAt"})
+
+# Direction controls can make a listed name read differently from the characters it holds (the "Trojan
+# Source" trick); each value is isolated in <bdi>, and these are also flagged so that an analyst sees them.
+BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# Headings and page titles stop here; the full value is always shown in its field.
+SHORT_CHARS = 160
+# Rows of each diff section shown before "show all": enough for a weekly OFAC update, small on a slow link.
+DIFF_ROWS = 100
+
+
+def short(text: str, limit: int = SHORT_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def schema_label(schema: str) -> str:
+    obj = model.get(schema)
+    return str(obj.label) if obj is not None else schema
+
+
+# FollowTheMoney's labels, reworded where an analyst reads them differently.
+LABELS = {"programId": "Sanctions program", "schema": "Type"}
+
+
+def _prop_type(schema: Schema | None, prop: str) -> str:
+    prop_obj = schema.get(prop) if schema is not None else None
+    return str(prop_obj.type.name) if prop_obj is not None else "string"
+
+
+def _prop_label(schema: Schema | None, prop: str) -> str:
+    if prop in LABELS:
+        return LABELS[prop]
+    prop_obj = schema.get(prop) if schema is not None else None
+    return str(prop_obj.label) if prop_obj is not None else prop
+
+
+def scripts_of(text: str) -> set[str]:
+    """Unicode scripts of the letters in `text`: the first word of each letter's name (LATIN, HANGUL...)."""
+    found = set()
+    for ch in text:
+        if ch.isalpha():
+            found.add(unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0])
+    return found
+
+
+def html_lang(value: str, data_lang: str | None, *, korean_context: bool = False) -> str | None:
+    """The `lang` attribute for a value: the list's own language tag, else one read from the script.
+
+    Han characters alone do not say which language they are; in an entry that is Korean (a Hangul name,
+    a North or South Korean country) they are Hanja and are tagged `ko`, otherwise `zh`. The tag picks
+    the right CJK glyphs and the right screen-reader voice.
+    """
+    if data_lang:
+        code = iso_639_alpha2(data_lang)
+        if code:
+            return str(code)
+    scripts = scripts_of(value)
+    if "HANGUL" in scripts:
+        return "ko"
+    if scripts & {"HIRAGANA", "KATAKANA"}:
+        return "ja"
+    if "CJK" in scripts:
+        return "ko" if korean_context else "zh"
+    return None
+
+
+def is_original_script(value: str) -> bool:
+    """A name written in a script other than Latin (Hangul, Han, Cyrillic, Arabic...)."""
+    return bool(scripts_of(value) - {"LATIN"})
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Which list stated a value, first and last seen in which version.
+
+    `carried_to` is set when the value is still current but later versions came without the file that
+    holds it (a lone OFAC sdn.csv has no alias file): last seen in `last`, it stands until `carried_to`.
+    """
+
+    list_name: str
+    first: str
+    last: str
+    current: bool
+    carried_to: str | None = None
+
+    @property
+    def span(self) -> str:
+        return self.first if self.first == self.last else f"{self.first} → {self.last}"
+
+
+@dataclass(slots=True)
+class ValueView:
+    value: str
+    display: str
+    original: str | None = None
+    lang: str | None = None
+    link: str | None = None
+    code: str | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def current(self) -> bool:
+        return any(p.current for p in self.provenance)
+
+    @property
+    def bidi_controls(self) -> list[str]:
+        return sorted({f"U+{ord(ch):04X}" for ch in self.value if ch in BIDI_CONTROLS})
+
+
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    prop: str
+    label: str
+    values: tuple[ValueView, ...]
+    kind: str = "string"  # the FtM type name, for styling (identifiers in a fixed-width face)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    id: str
+    title: str
+    fields: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeaturedName:
+    value: ValueView
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelationView:
+    others: tuple[ValueView, ...]
+    caption: str
+    details: tuple[tuple[str, str], ...]
+    key: str
+    provenance: Provenance | None
+
+
+@dataclass(frozen=True, slots=True)
+class RelationGroup:
+    label: str
+    items: tuple[RelationView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityPage:
+    entity: EntityRow
+    schema_label: str
+    heading: str
+    featured: tuple[FeaturedName, ...]
+    sections: tuple[SectionView, ...]
+    relations: tuple[RelationGroup, ...]
+    more_relations: int
+    listings: tuple[Provenance, ...]
+
+    @property
+    def has_carried(self) -> bool:
+        return any(
+            p.carried_to for s in self.sections for f in s.fields for v in f.values for p in v.provenance
+        )
+
+
+def _provenance(s: StatementView, latest: dict[str, tuple[int, str]] | None = None) -> Provenance:
+    carried_to = None
+    if latest and s.is_current and s.list_name in latest:
+        seq, label = latest[s.list_name]
+        carried_to = label if s.last_seq < seq else None
+    return Provenance(s.list_name, s.first_seen, s.last_seen, s.is_current, carried_to)
+
+
+def entity_url(key: str) -> str:
+    return "/entities/" + quote(key, safe=":")
+
+
+def _display(
+    schema: Schema | None, prop: str, value: str, referents: dict[str, EntityRow]
+) -> tuple[str, str | None, str | None]:
+    """(text shown, link, code shown beside it) for one value of `prop`."""
+    prop_obj = schema.get(prop) if schema is not None else None
+    prop_type = prop_obj.type if prop_obj is not None else None
+    if prop_type == registry.country:
+        name = registry.country.caption(value)
+        return (str(name) if name and name != value else value.upper(), None, value)
+    if prop_type == registry.entity:
+        ref = referents.get(value)
+        return (ref.caption if ref is not None else value, entity_url(value), value)
+    if prop_type == registry.topic:
+        caption = registry.topic.caption(value)
+        return (str(caption) if caption else value, None, None)
+    return (value, None, None)
+
+
+def _values(
+    schema: Schema | None,
+    statements: Iterable[StatementView],
+    referents: dict[str, EntityRow],
+    korean: bool,
+    latest: dict[str, tuple[int, str]] | None = None,
+) -> tuple[ValueView, ...]:
+    """One view per distinct value, with every list and version interval that stated it; current first."""
+    merged: dict[tuple[str, str | None], ValueView] = {}
+    for s in statements:
+        view = merged.get((s.value, s.lang))
+        if view is None:
+            display, link, code = _display(schema, s.prop, s.value, referents)
+            # "as written" only when cleaning changed more than letter case (Male -> male says nothing).
+            original = s.original_value
+            if original is not None and original.casefold() == s.value.casefold():
+                original = None
+            view = ValueView(
+                s.value, display, original, html_lang(s.value, s.lang, korean_context=korean), link, code
+            )
+            merged[(s.value, s.lang)] = view
+        view.provenance.append(_provenance(s, latest))
+    return tuple(sorted(merged.values(), key=lambda v: not v.current))
+
+
+def _is_korean(detail: EntityDetail) -> bool:
+    countries = {"kp", "kr"}
+    for s in detail.statements:
+        if s.value in countries and s.prop in (
+            "country",
+            "nationality",
+            "citizenship",
+            "jurisdiction",
+            "flag",
+        ):
+            return True
+        if s.prop in ("name", "alias", "previousName", "weakAlias") and "HANGUL" in scripts_of(s.value):
+            return True
+    return False
+
+
+def _section_of(schema: Schema | None, prop: str) -> str:
+    if prop in PROGRAM_PROPS:
+        return "programs"
+    if prop in NAME_PARTS:
+        return "names"
+    prop_obj = schema.get(prop) if schema is not None else None
+    kind = prop_obj.type if prop_obj is not None else None
+    by_type = {
+        registry.name: "names",
+        registry.identifier: "identifiers",
+        registry.date: "dates",
+        registry.country: "countries",
+        registry.address: "addresses",
+        registry.text: "notes",
+        registry.entity: "links",
+        registry.phone: "contact",
+        registry.email: "contact",
+        registry.url: "contact",
+    }
+    return by_type.get(kind, "other") if kind is not None else "other"
+
+
+SECTIONS = (
+    ("names", "Names"),
+    ("identifiers", "Identifiers"),
+    ("dates", "Dates"),
+    ("countries", "Nationalities and countries"),
+    ("addresses", "Addresses"),
+    ("programs", "Programs"),
+    ("links", "Linked entities"),
+    ("contact", "Contact details"),
+    ("other", "Other details"),
+    ("notes", "Notes"),
+)
+
+
+def _relation_view(
+    key: str,
+    rel: EntityRow,
+    statements: Sequence[StatementView],
+    referents: dict[str, EntityRow],
+    korean: bool,
+) -> tuple[str, RelationView]:
+    """(label, view) of a relation entity naming `key`, labelled from this entity's side.
+
+    FollowTheMoney names each side of a relation (the reverse of UnknownLink.object is "Linked from",
+    of Ownership.owner "Assets and shares"), so any relation schema reads right without a table here.
+    """
+    schema = model.get(rel.schema)
+    by_prop: dict[str, list[StatementView]] = defaultdict(list)
+    presence = None
+    for s in statements:
+        if s.prop == "id":
+            presence = presence or s
+        else:
+            by_prop[s.prop].append(s)
+    label = schema_label(rel.schema)
+    # Words that only restate the kind of relation (OFAC's role "Linked To" on a link) are not repeated.
+    restated = {label.casefold(), str(schema.edge_label or "").casefold() if schema is not None else ""}
+    others: list[ValueView] = []
+    for prop in list(by_prop):
+        prop_obj = schema.get(prop) if schema is not None else None
+        if prop_obj is None or prop_obj.type != registry.entity:
+            continue
+        items = by_prop.pop(prop)
+        if prop_obj.reverse is not None:
+            restated.add(str(prop_obj.reverse.label).casefold())
+        if key in {s.value for s in items}:
+            if prop_obj.reverse is not None:
+                label = str(prop_obj.reverse.label)
+            items = [s for s in items if s.value != key]
+        others.extend(_values(schema, items, referents, korean))
+    details = tuple(
+        (_prop_label(schema, prop), value)
+        for prop, items in sorted(by_prop.items())
+        if (value := "; ".join(dict.fromkeys(s.value for s in items))).casefold() not in restated
+    )
+    provenance = _provenance(presence) if presence is not None else None
+    return label, RelationView(tuple(others), rel.caption, details, rel.key, provenance)
+
+
+def _latest_listing(detail: EntityDetail) -> dict[str, tuple[int, str]]:
+    """For each list that states the entity, the last version that listed it."""
+    return {s.list_name: (s.last_seq, s.last_seen) for s in detail.presence()}
+
+
+def entity_page(detail: EntityDetail) -> EntityPage:
+    row = detail.entity
+    schema = model.get(row.schema)
+    korean = _is_korean(detail)
+    latest = _latest_listing(detail)
+    grouped: dict[str, list[StatementView]] = defaultdict(list)
+    for prop, items in detail.by_prop().items():
+        if prop not in HIDDEN_PROPS:
+            grouped[prop].extend(items)
+    sections: dict[str, list[FieldView]] = defaultdict(list)
+    featured: list[FeaturedName] = []
+    for prop, title in NAME_GROUPS:
+        if prop in grouped:
+            values = _values(schema, grouped.pop(prop), detail.referents, korean, latest)
+            sections["names"].append(FieldView(prop, title, values, "name"))
+            featured.extend(
+                FeaturedName(v, _prop_label(schema, prop)) for v in values if is_original_script(v.value)
+            )
+    for prop in sorted(grouped, key=lambda p: (p not in NAME_PARTS, _prop_label(schema, p))):
+        values = _values(schema, grouped[prop], detail.referents, korean, latest)
+        field = FieldView(prop, _prop_label(schema, prop), values, _prop_type(schema, prop))
+        sections[_section_of(schema, prop)].append(field)
+    relation_groups: dict[str, list[RelationView]] = defaultdict(list)
+    for rel, statements in detail.relations:
+        label, view = _relation_view(row.key, rel, statements, detail.referents, korean)
+        relation_groups[label].append(view)
+    return EntityPage(
+        entity=row,
+        schema_label=schema_label(row.schema),
+        heading=short(row.caption),
+        featured=tuple(featured),
+        sections=tuple(
+            SectionView(sid, title, tuple(sections[sid])) for sid, title in SECTIONS if sections.get(sid)
+        ),
+        relations=tuple(
+            RelationGroup(
+                label, tuple(sorted(items, key=lambda r: r.others[0].display if r.others else r.key))
+            )
+            for label, items in sorted(relation_groups.items())
+        ),
+        more_relations=detail.more_relations,
+        listings=tuple(_provenance(s) for s in detail.presence()),
+    )
+
+
+def other_matches(hit: LookupHit) -> list[tuple[str, str, str | None]]:
+    """(label, name, lang) of the matched names a search result shows besides its caption."""
+    schema = model.get(hit.entity.schema)
+    return [
+        (_prop_label(schema, prop).lower(), value, html_lang(value, None))
+        for prop, value in hit.matched
+        if value != hit.entity.caption
+    ][:3]
+
+
+# -- lists ---------------------------------------------------------------------------------------------
+
+
+def _is_relation_schema(schema: str) -> bool:
+    obj = model.get(schema)
+    return obj is not None and bool(obj.edge)
+
+
+def entity_counts(version: VersionInfo) -> tuple[int, int]:
+    """(entities, relations) of a version: people, companies, vessels... apart from the links between them."""
+    things = relations = 0
+    for name, count in version.counts.items():
+        if name.startswith("schema:"):
+            if _is_relation_schema(name.removeprefix("schema:")):
+                relations += count
+            else:
+                things += count
+    return things, relations
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: int
+    show_label: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    width: int
+    height: int
+    bars: tuple[Bar, ...]
+    description: str
+    labelled: bool = False
+    baseline: float = 0.0
+
+
+# Geometry of the inline SVG charts: at most this many versions (the latest) fit one row of bars.
+CHART_MAX_BARS = 12
+CHART_GAP = 3
+CHART_MAX_BAR_WIDTH = 28.0
+# Room for the count above each bar and the version label below, in labelled charts.
+CHART_TEXT_TOP = 16
+CHART_TEXT_BOTTOM = 18
+# A version label ("2024-05-03") needs about this much room; narrower slots label only the ends.
+CHART_LABEL_WIDTH = 72
+# Unlabelled sparklines keep bars this close, so that two versions read as a pair, not as far-apart marks.
+CHART_SPARK_SLOT = 16
+
+
+def bar_chart(
+    points: Sequence[tuple[str, int]], *, width: int = 168, height: int = 44, labelled: bool = False
+) -> Chart:
+    """Bars scaled to the largest value, with a text description for screen readers."""
+    points = list(points)[-CHART_MAX_BARS:]
+    top = max((v for _, v in points), default=0) or 1
+    baseline = float(height - (CHART_TEXT_BOTTOM if labelled else 0))
+    room = baseline - (CHART_TEXT_TOP if labelled else 2)
+    slot = width / max(len(points), 1)
+    if not labelled:
+        slot = min(slot, CHART_SPARK_SLOT)
+    bar_width = min(slot - CHART_GAP, CHART_MAX_BAR_WIDTH if not labelled else slot * 0.6)
+    every = slot >= CHART_LABEL_WIDTH
+    bars = []
+    for i, (label, value) in enumerate(points):
+        h = max(2.0, room * value / top) if value else 0.0
+        x = i * slot + (slot - bar_width) / 2 if labelled else i * slot
+        shown = labelled and (every or i in (0, len(points) - 1))
+        bars.append(
+            Bar(round(x, 1), round(baseline - h, 1), round(bar_width, 1), round(h, 1), label, value, shown)
+        )
+    description = "; ".join(f"{label}: {value:,}" for label, value in points)
+    return Chart(width, height, tuple(bars), description, labelled, baseline)
+
+
+def overview_chart(
+    overview: ListOverview, *, width: int = 168, height: int = 44, labelled: bool = False
+) -> Chart:
+    points = [(v.label, entity_counts(v)[0]) for v in overview.versions]
+    return bar_chart(points, width=width, height=height, labelled=labelled)
+
+
+# -- diffs ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    kind: str  # "same" | "added" | "removed" | "gap"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    label: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    # For one long value replaced by another (OFAC remarks), the words that changed in their context.
+    segments: tuple[Segment, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    key: str
+    caption: str
+    schema_label: str
+    url: str
+    fields: tuple[FieldChange, ...]
+
+
+# A replaced value longer than this is shown as a word diff rather than as two long blocks.
+TEXT_DIFF_CHARS = 80
+# Unchanged words kept on each side of a change; longer unchanged runs are elided.
+CONTEXT_WORDS = 8
+# Added or removed text beyond this is cut in the page (the JSON diff has it whole).
+CHANGED_TEXT_CHARS = 600
+
+
+def _cut(text: str) -> str:
+    if len(text) <= CHANGED_TEXT_CHARS:
+        return text
+    return f"{text[:CHANGED_TEXT_CHARS].rstrip()} … ({len(text) - CHANGED_TEXT_CHARS:,} more characters)"
+
+
+def text_change(old: str, new: str) -> tuple[Segment, ...]:
+    """The words that differ between two versions of a text, with a little unchanged context."""
+    a, b = old.split(" "), new.split(" ")
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    segments: list[Segment] = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            words = a[i1:i2]
+            first, last = index == 0, index == len(opcodes) - 1
+            head = [] if first else words[:CONTEXT_WORDS]
+            tail = [] if last else words[-CONTEXT_WORDS:]
+            if len(words) <= len(head) + len(tail):
+                segments.append(Segment("same", " ".join(words)))
+                continue
+            if head:
+                segments.append(Segment("same", " ".join(head)))
+            segments.append(Segment("gap", "…"))
+            if tail:
+                segments.append(Segment("same", " ".join(tail)))
+            continue
+        if i2 > i1:
+            segments.append(Segment("removed", _cut(" ".join(a[i1:i2]))))
+        if j2 > j1:
+            segments.append(Segment("added", _cut(" ".join(b[j1:j2]))))
+    return tuple(segments)
+
+
+@dataclass(frozen=True, slots=True)
+class DiffSection:
+    id: str
+    title: str
+    total: int
+    rows: tuple[ChangeRow, ...]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class DiffView:
+    diff: ListDiff
+    sections: tuple[DiffSection, ...]
+
+
+def _field_change(schema: Schema | None, change: PropChange) -> FieldChange:
+    label = _prop_label(schema, change.prop)
+    if len(change.added) == len(change.removed) == 1:
+        old, new = change.removed[0], change.added[0]
+        if max(len(old), len(new)) > TEXT_DIFF_CHARS:
+            return FieldChange(label, change.added, change.removed, text_change(old, new))
+    return FieldChange(label, change.added, change.removed)
+
+
+def _change_row(c: EntityChange) -> ChangeRow:
+    schema = model.get(c.schema)
+    fields = tuple(_field_change(schema, p) for p in c.changes)
+    return ChangeRow(c.key, c.caption, schema_label(c.schema), entity_url(c.key), fields)
+
+
+def diff_view(diff: ListDiff, *, show_all: bool = False) -> DiffView:
+    limit = None if show_all else DIFF_ROWS
+    sections = tuple(
+        DiffSection(sid, title, len(changes), tuple(_change_row(c) for c in changes[:limit]))
+        for sid, title, changes in (
+            ("added", "Added", diff.added),
+            ("removed", "Removed", diff.removed),
+            ("changed", "Changed", diff.changed),
+        )
+    )
+    return DiffView(diff, sections)

@@ -1,0 +1,222 @@
+"""Server-rendered pages: search, lists, a list's versions and diffs, and entities.
+
+Each route parses its parameters, calls one service and renders one template; Jinja2 escapes every value
+(autoescaping is on for all templates). Pages carry no JavaScript, so they work on any browser, with any
+input method, and on a slow link. The router takes the store from `request.app.state`, like the API, so
+that authentication can wrap it later at `include_router` time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+from starlette.staticfiles import StaticFiles
+
+from accomplice import services
+from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.store import Store
+from accomplice.web import present
+
+__all__ = ["STATIC_DIR", "render_error", "router", "static_files"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+# Static files are named by content hash in their URLs (`?v=`), so browsers may keep them for a year.
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def _static_version(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    return f"/static/{name}?v={_static_version(name)}"
+
+
+def _fmt_int(value: int) -> str:
+    return f"{value:,}"
+
+
+_TICKS = re.compile(r"`([^`]+)`")
+
+
+def _ticks(text: str) -> Markup:
+    """Markdown's `code` spans of OpenAPI descriptions as <code>; every part is escaped."""
+    out = Markup("")
+    for i, part in enumerate(_TICKS.split(text)):
+        out += Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
+    return out
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("accomplice.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        static_url=static_url,
+        entity_url=present.entity_url,
+        schema_label=present.schema_label,
+        short=present.short,
+        max_query=services.MAX_QUERY_CHARS,
+    )
+    env.filters["n"] = _fmt_int
+    env.filters["ticks"] = _ticks
+    return env
+
+
+def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("nav", "")
+    context.setdefault("q", "")
+    html = _env().get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def render_error(status_code: int, title: str, message: str) -> HTMLResponse:
+    return render("error.html", status_code, title=title, message=message, status=status_code)
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+# Results on one page; one more is asked for to know whether to say "showing the first 50".
+SEARCH_RESULTS = 50
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, q: str | None = None) -> HTMLResponse:
+    store = _store(request)
+    query = services.clean_query(q or "")
+    page: dict[str, Any] = {
+        "nav": "search",
+        "present": present,
+        "results": None,
+        "more": False,
+        "error": None,
+    }
+    if not query:
+        return render("home.html", overviews=services.list_overviews(store), **page)
+    try:
+        rows = services.lookup_hits(store, query, limit=SEARCH_RESULTS + 1)
+    except InputError as exc:
+        return render(
+            "home.html", 422, q=present.short(query, 200), overviews=[], **{**page, "error": exc.reason}
+        )
+    page.update(results=rows[:SEARCH_RESULTS], more=len(rows) > SEARCH_RESULTS)
+    return render("home.html", q=query, overviews=[], **page)
+
+
+@router.get("/lists", response_class=HTMLResponse)
+def lists_page(request: Request) -> HTMLResponse:
+    overviews = services.list_overviews(_store(request))
+    return render("lists.html", nav="lists", overviews=overviews, present=present)
+
+
+@router.get("/lists/{name}", response_class=HTMLResponse)
+def list_page(
+    request: Request,
+    name: str,
+    old: str | None = None,
+    new: str | None = None,
+    program: str | None = None,
+    all: str | None = None,
+) -> HTMLResponse:
+    store = _store(request)
+    overview = services.list_overview(store, name)
+    program = services.clean_query(program or "")[:64] or None
+    diff_view = None
+    diff_error = None
+    if len(overview.versions) >= 2:
+        try:
+            diff = services.diff_list(store, name, old or None, new or None)
+        except NotFoundError as exc:
+            diff_error = str(exc)
+        else:
+            if program:
+                diff = services.filter_diff_by_program(store, diff, program)
+            diff_view = present.diff_view(diff, show_all=bool(all))
+    params = {"old": old or "", "new": new or "", "program": program or ""}
+    show_all_url = f"/lists/{name}?" + urlencode({**params, "all": "1"}) + "#diff"
+    api_params = {k: v for k, v in params.items() if v}
+    api_url = f"/api/lists/{name}/diff" + ("?" + urlencode(api_params) if api_params else "")
+    return render(
+        "list.html",
+        nav="lists",
+        overview=overview,
+        present=present,
+        diff=diff_view,
+        diff_error=diff_error,
+        program=program or "",
+        show_all_url=show_all_url,
+        api_url=api_url,
+        chart=present.overview_chart(overview, width=320, height=120, labelled=True),
+    )
+
+
+@router.get("/entities/{key}", response_class=HTMLResponse)
+def entity_page(request: Request, key: str) -> HTMLResponse:
+    detail = services.entity_detail(_store(request), key)
+    page = present.entity_page(detail)
+    return render("entity.html", page=page, title=page.heading)
+
+
+# Example values for the path parameters of the API reference's "try it" links: real OFAC entries.
+API_EXAMPLES = {"name": "ofac", "key": "ofac:12312"}
+
+
+@router.get("/about/api", response_class=HTMLResponse)
+def api_reference(request: Request) -> HTMLResponse:
+    """The JSON API's endpoints, read from the OpenAPI schema the app publishes (one source of truth)."""
+    spec = request.app.openapi()
+    endpoints = []
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            params = [
+                (p["name"], p["in"], p.get("required", False), p.get("description", ""))
+                for p in op.get("parameters", [])
+            ]
+            example = path
+            for name, value in API_EXAMPLES.items():
+                example = example.replace("{" + name + "}", value)
+            if path == "/api/lookup":
+                example += "?q=daesong"
+            endpoints.append((method.upper(), path, op.get("summary", ""), params, example))
+    return render("api.html", nav="api", endpoints=endpoints, title="API")
+
+
+def web_error(exc: AccompliceError) -> HTMLResponse:
+    if isinstance(exc, NotFoundError):
+        return render_error(404, "Not found", str(exc))
+    if isinstance(exc, InputError):
+        return render_error(422, "Cannot read this request", str(exc))
+    return render_error(400, "Cannot do this", str(exc))
+
+
+class _StaticFiles(StaticFiles):
+    """Local static files (no CDN, no external fonts), cached for long since their URLs carry a hash."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
+        return response
+
+
+def static_files() -> StaticFiles:
+    return _StaticFiles(directory=STATIC_DIR)

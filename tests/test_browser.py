@@ -1,0 +1,188 @@
+"""The web UI in a real browser: Debian's Chromium, driven by Playwright, against a real uvicorn server.
+
+Screenshots of the main pages are written to docs/screenshots/ on every run, so that a reviewer sees
+what the analyst sees. No browser is ever downloaded: the test fails if /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from accomplice.api import create_app
+from accomplice.store import open_store
+from tests.web_data import HANGUL_NAME, HANJA_NAME, LONG_NAME
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+SERVER_START_SECONDS = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def base_url(web_store_url: str) -> Iterator[str]:
+    store = open_store(web_store_url)
+    port = _free_port()
+    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start on port {port}")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the tests never download a browser)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    yield opened
+    context.close()
+    assert dialogs == [], "a page opened a dialog: listed data ran as script"
+
+
+def _shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def test_analyst_searches_daesong_and_reads_swift_bic_with_provenance(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    box = page.get_by_label("Name, alias or list key")
+    expect(box).to_be_focused()
+    box.fill("DAESONG")
+    box.press("Enter")
+    expect(page.get_by_role("heading", name="entries containing")).to_be_visible()
+    _shot(page, "home", full_page=False)
+    page.get_by_role("link", name="KOREA DAESONG BANK", exact=True).click()
+    expect(page).to_have_url(base_url + "/entities/ofac:12312")
+    expect(page.get_by_role("heading", level=1)).to_have_text("KOREA DAESONG BANK")
+    swift = page.locator(".fact-swiftBic")
+    expect(swift).to_be_visible()
+    expect(swift).to_contain_text("SWIFT/BIC")
+    expect(swift).to_contain_text("KDBKKPPY")
+    expect(swift.locator(".prov")).to_have_text("ofac 2023-12-28 → 2024-05-03")
+    expect(page.locator(".fact-country")).to_contain_text("North Korea")
+    _shot(page, "entity")
+
+
+def test_lists_page_leads_to_the_dprk_diff_of_ofac(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/lists")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    _shot(page, "lists", full_page=False)
+    page.get_by_role(
+        "link", name="OFAC Specially Designated Nationals and Blocked Persons (SDN) List"
+    ).click()
+    expect(page.get_by_label("From version")).to_have_value("1")
+    expect(page.get_by_label("To version")).to_have_value("2")
+    page.get_by_label("Program contains").fill("DPRK")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.get_by_role("link", name="6 added")).to_be_visible()
+    added = page.locator("section#added")
+    expect(added).to_contain_text("JON, Yun Gun")
+    expect(page.locator("section#removed")).to_contain_text("JW JEWEL")
+    expect(page.locator("section#changed ins, section#changed del").first).to_be_visible()
+    _shot(page, "diff", full_page=False)
+    added.get_by_role("link", name="JON, Yun Gun").click()
+    expect(page).to_have_url(base_url + "/entities/ofac:48262")
+
+
+def test_keyboard_user_skips_to_content_and_sees_focus(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/entities/ofac:12312")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    inside_main = page.evaluate("document.activeElement.closest('main') !== null")
+    assert inside_main, "after skipping, Tab reaches the page content, not the navigation"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused element shows a focus ring"
+
+
+def test_entity_page_reads_on_a_phone_without_sideways_scrolling(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    for key in ("ofac:12312", "hostile:long", "ofac:9345"):
+        phone.goto(f"{base_url}/entities/{key}")
+        overflow = phone.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (key, overflow)
+        if key == "ofac:12312":
+            expect(phone.locator(".fact-swiftBic")).to_contain_text("KDBKKPPY")
+            _shot(phone, "entity-narrow")
+        if key == "hostile:long":
+            expect(phone.locator(".fact-name")).to_contain_text(LONG_NAME[:200])
+    context.close()
+
+
+def _fonts_of(page: Page, selector: str) -> set[str]:
+    """Font families Chromium actually used to draw the text of `selector` (not the CSS request)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")
+    node = cdp.send("DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": selector})
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+    return {font["familyName"] for font in fonts["fonts"]}
+
+
+def test_korean_and_chinese_names_render_with_noto_cjk(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/entities/hostile:cjk")
+    featured = page.locator(".scripts")
+    expect(featured.get_by_text(HANGUL_NAME)).to_be_visible()
+    expect(featured.get_by_text(HANJA_NAME)).to_be_visible()
+    assert _fonts_of(page, ".scripts li:first-child bdi") == {"Noto Sans CJK KR"}
+    _shot(page, "entity-cjk", full_page=False)
+    page.goto(base_url + "/entities/hostile:cn")
+    assert _fonts_of(page, ".fact-alias dd bdi") == {"Noto Sans CJK SC"}
+
+
+def test_hostile_names_do_not_run_as_script(page: Page, base_url: str) -> None:
+    # The `page` fixture fails the test if any dialog (alert) opens.
+    page.goto(base_url + "/entities/hostile:script")
+    expect(page.get_by_role("heading", level=1)).to_have_text("<script>alert(1)</script>")
+    page.goto(base_url + "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    expect(page.get_by_role("link", name="<script>alert(1)</script>")).to_be_visible()
