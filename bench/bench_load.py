@@ -22,10 +22,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RAW, Table  # noqa: E402
-
-from accomplice import services  # noqa: E402
-from accomplice.store import open_store  # noqa: E402
+from accomplice import services
+from accomplice.store import open_store
+from common import RAW, Table
 
 
 def run(url: str, label: str, table: Table, per_list: Table) -> None:
@@ -38,20 +37,37 @@ def run(url: str, label: str, table: Table, per_list: Table) -> None:
     second = time.perf_counter() - started
     entities = sum(r.version.counts.get("entities", 0) for r in reports if not r.unchanged)
     statements = sum(r.added_statements for r in reports)
-    table.add(label, len(reports), entities, statements, round(first, 1), round(second, 2),
-              all(r.unchanged for r in again))
+    table.add(
+        label,
+        len(reports),
+        entities,
+        statements,
+        round(first, 1),
+        round(second, 2),
+        all(r.unchanged for r in again),
+    )
     for report in reports:
-        per_list.add(label, report.list_name, report.version.label, report.version.counts.get("entities", 0),
-                     report.added_statements, round(report.seconds, 2))
+        per_list.add(
+            label,
+            report.list_name,
+            report.version.label,
+            report.version.counts.get("entities", 0),
+            report.added_statements,
+            round(report.seconds, 2),
+        )
     store.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
-    table = Table(["store", "files", "entities", "statements", "load all s", "re-import all s", "re-import no-op"])
+    table = Table(
+        ["store", "files", "entities", "statements", "load all s", "re-import all s", "re-import no-op"]
+    )
     per_list = Table(["store", "list", "version", "entities", "statements", "write s"])
     with tempfile.TemporaryDirectory() as folder:
         run(f"sqlite:///{folder}/bench.db", "SQLite (WAL)", table, per_list)

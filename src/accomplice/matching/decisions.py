@@ -96,7 +96,11 @@ def apply_decisions(
         seen.add(match.key)
         # A decision may name any list key of the entity (ofac:20157 for the UN-led cluster it is in).
         decision = next(
-            (decisions[(fingerprint, key)] for key in (match.key, *match.keys) if (fingerprint, key) in decisions),
+            (
+                decisions[(fingerprint, key)]
+                for key in (match.key, *match.keys)
+                if (fingerprint, key) in decisions
+            ),
             None,
         )
         if decision is None:

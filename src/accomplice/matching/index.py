@@ -165,9 +165,6 @@ class CandidateIndex:
         weights = np.concatenate([np.full(len(p), self._idf[k]) for k, p in usable])
         unique, inverse = np.unique(positions, return_inverse=True)
         totals = np.bincount(inverse, weights=weights)
-        if len(unique) > limit:
-            top = np.argpartition(-totals, limit - 1)[:limit]
-        else:
-            top = np.arange(len(unique))
+        top = np.argpartition(-totals, limit - 1)[:limit] if len(unique) > limit else np.arange(len(unique))
         ranked = sorted(((float(totals[i]), int(unique[i])) for i in top), key=lambda wp: (-wp[0], wp[1]))
         return [Candidate(self.entities[position], weight) for weight, position in ranked]

@@ -100,6 +100,7 @@ class NameForms:
             "via_hanja": any(r.system == "korean" and r.via.startswith("Hanja") for r in syllables),
             "native": any(not r.romanized for r in syllables),
         }
+
     weak: bool = False  # a weak alias (short nickname, generic name): never enough on its own
 
     @property

@@ -962,7 +962,6 @@ class Store:
             for r in rows
         ]
 
-
     @staticmethod
     def _name_contains(text: str) -> Any:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
