@@ -6,6 +6,7 @@ each worker starts in milliseconds instead of rebuilding it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,9 @@ def map_ordered(
         yield from map(function, items)
         return
     _FUNCTION = function
+    # Keep the garbage collector off the (large, long-lived) index in the children: objects it would
+    # otherwise scan get copied page by page out of the shared memory.
+    gc.freeze()
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         for results in pool.imap(_run, _chunks(items, chunk)):

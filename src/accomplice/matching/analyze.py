@@ -7,15 +7,17 @@ gets from its scripts and its context (a Han name of a North Korean is read as K
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice, product
 
 from rigour.names import Name, NameTypeTag, analyze_names
 from rigour.text import ascii_text
 
-from accomplice.matching.model import NameForms, OrgForm, SyllableReading, VesselForm
+from accomplice.matching.keys import name_keys
+from accomplice.matching.model import NameForms, OrgForm, SyllableReading, VesselForm, shared
 from accomplice.names import korean
 from accomplice.names.cantonese import han_cantonese_keys, latin_cantonese_keys
 from accomplice.names.chinese import han_pinyin, latin_pinyin_keys, split_chinese_name
@@ -43,13 +45,13 @@ class NameHint:
 
 
 def scripts_of(text: str) -> frozenset[str]:
-    return frozenset(str(s) for s in _scripts_of(text))
+    return shared(frozenset(str(s) for s in _scripts_of(text)))
 
 
 def _latin_tokens(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
     """Latin words of a name: folded as written, or transliterated by the script's own standard."""
     if scripts <= {"latin"}:
-        return tuple(fold(text).split()), None
+        return tuple(sys.intern(t) for t in fold(text).split()), None
     if scripts <= {"hangul"}:
         return tuple(fold(korean.romanize_dprk(text)).split()), "romanized"
     if scripts <= {"cyrillic"}:
@@ -331,14 +333,38 @@ def _vessel_form(text: str, hint: NameHint) -> VesselForm | None:
     )
 
 
-def _known(text: str) -> tuple[Name | None, frozenset[str]]:
-    """The name as rigour analyses it, with the name groups (Wikidata) of its words, if it has any."""
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def rigour_name(text: str) -> Name | None:
+    """The name as rigour analyses it (parts, and the name groups of single and multi-word spans)."""
     names = analyze_names(NameTypeTag.PER, [text], phonetics=False, numerics=False)
-    if len(names) != 1:
-        return None, frozenset()
-    name = next(iter(names))
-    groups = frozenset(str(span.symbol.id) for span in name.spans)
-    return (name, groups) if groups else (None, frozenset())
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def _groups_of(name: Name | None) -> frozenset[str]:
+    if name is None:
+        return frozenset()
+    return frozenset(sys.intern(str(span.symbol.id)) for span in name.spans)
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _word_groups(word: str) -> frozenset[str]:
+    return _groups_of(rigour_name(word))
+
+
+def _groups(text: str, scripts: frozenset[str]) -> frozenset[str]:
+    """The Wikidata name groups (via rigour) of a name's words.
+
+    Latin names are looked up word by word (cached: screening batches repeat words); names in other
+    scripts whole, since one word there may be two in Latin letters (ジョンチョル = jong chol).
+    """
+    if scripts <= {"latin"}:
+        groups: set[str] = set()
+        # Words as written (rigour normalises them itself); hyphenated given names stay whole, since
+        # rigour knows some only as one name ("jong-chol").
+        for word in text.replace(",", " ").split():
+            groups |= _word_groups(word)
+        return frozenset(groups)
+    return _groups_of(rigour_name(text))
 
 
 def _skeleton(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
@@ -361,7 +387,7 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
         return ()
     as_person = hint.kind in ("person", "any")
     skeleton, skeleton_via = _skeleton(text, scripts) if as_person else ((), None)
-    known, groups = _known(text) if as_person else (None, frozenset())
+    groups = _groups(text, scripts) if as_person else frozenset()
     syllables = _syllable_readings(text, scripts, hint) if as_person else ()
     forms = NameForms(
         text=text,
@@ -373,12 +399,13 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
         skeleton_via=skeleton_via,
         org=_org_form(text, hint) if hint.kind in ("organisation", "any") else None,
         vessel=_vessel_form(text, hint) if hint.kind in ("vehicle", "any") else None,
-        known=known,
         groups=groups,
         weak=hint.weak,
         **NameForms.derived(syllables),  # type: ignore[arg-type]
     )
-    return (forms,)
+    return (
+        replace(forms, keys=name_keys(forms), joined="".join(tokens), joined_sorted="".join(sorted(tokens))),
+    )
 
 
 def readings_of(forms: Iterable[NameForms], system: str) -> list[SyllableReading]:

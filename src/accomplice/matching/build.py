@@ -86,10 +86,12 @@ def _forms(names: Iterable[tuple[str, bool]], kind: str, han: str) -> tuple[Name
     seen: dict[tuple[str, bool], None] = {}
     for text, weak in names:
         seen.setdefault((text, weak), None)
-    forms: list[NameForms] = []
+    forms: dict[tuple[tuple[str, ...], bool], NameForms] = {}
     for text, weak in seen:
-        forms.extend(analyze_name(text, NameHint(kind, han, weak)))
-    return tuple(forms)
+        for form in analyze_name(text, NameHint(kind, han, weak)):
+            # "KIM, Jong Un" and "KIM Jong Un" read the same: one of them is enough to compare.
+            forms.setdefault((form.tokens, form.weak), form)
+    return tuple(forms.values())
 
 
 def indexed_entity(

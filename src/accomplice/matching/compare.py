@@ -44,28 +44,49 @@ def align_tokens(query: tuple[str, ...], candidate: tuple[str, ...]) -> TokenAli
     """Pair each query word with its closest listed word (order-free), and score the coverage."""
     if not query or not candidate:
         return None
-    scored = []
-    for i, q in enumerate(query):
-        for j, c in enumerate(candidate):
-            sim = 1.0 if q == c else OSA.normalized_similarity(q, c)
-            if sim >= WORD_MIN_SIMILARITY:
-                scored.append((sim, -abs(i - j), i, j))
-    scored.sort(reverse=True)
+    q_weights = [_weight(t) for t in query]
+    c_weights = [_weight(t) for t in candidate]
     used_q: set[int] = set()
     used_c: set[int] = set()
-    pairs = []
+    pairs: list[tuple[str, str, float]] = []
     q_cover = c_cover = 0.0
-    for sim, _, i, j in scored:
-        if i in used_q or j in used_c:
-            continue
-        used_q.add(i)
-        used_c.add(j)
-        pairs.append((query[i], candidate[j], sim))
-        q_cover += _weight(query[i]) * sim
-        c_cover += _weight(candidate[j]) * sim
-    q_total = sum(_weight(t) for t in query)
-    c_total = sum(_weight(t) for t in candidate)
-    score = QUERY_COVERAGE_WEIGHT * q_cover / q_total + (1 - QUERY_COVERAGE_WEIGHT) * c_cover / c_total
+    # Identical words pair first (most names share some); only the rest need edit distances.
+    positions: dict[str, list[int]] = {}
+    for j, c in enumerate(candidate):
+        positions.setdefault(c, []).append(j)
+    for i, q in enumerate(query):
+        free = positions.get(q)
+        if free:
+            j = free.pop(0)
+            used_q.add(i)
+            used_c.add(j)
+            pairs.append((q, q, 1.0))
+            q_cover += q_weights[i]
+            c_cover += c_weights[j]
+    if len(used_q) < len(query) and len(used_c) < len(candidate):
+        scored = []
+        for i, q in enumerate(query):
+            if i in used_q:
+                continue
+            for j, c in enumerate(candidate):
+                if j in used_c:
+                    continue
+                # score_cutoff lets the C code stop as soon as the pair cannot reach the minimum.
+                sim = OSA.normalized_similarity(q, c, score_cutoff=WORD_MIN_SIMILARITY)
+                if sim:
+                    scored.append((sim, -abs(i - j), i, j))
+        scored.sort(reverse=True)
+        for sim, _, i, j in scored:
+            if i in used_q or j in used_c:
+                continue
+            used_q.add(i)
+            used_c.add(j)
+            pairs.append((query[i], candidate[j], sim))
+            q_cover += q_weights[i] * sim
+            c_cover += c_weights[j] * sim
+    score = QUERY_COVERAGE_WEIGHT * q_cover / sum(q_weights) + (1 - QUERY_COVERAGE_WEIGHT) * c_cover / sum(
+        c_weights
+    )
     return TokenAlignment(
         score,
         tuple(pairs),
@@ -74,17 +95,17 @@ def align_tokens(query: tuple[str, ...], candidate: tuple[str, ...]) -> TokenAli
     )
 
 
-def compact_similarity(query: tuple[str, ...], candidate: tuple[str, ...]) -> float:
-    """Similarity of the names with spaces removed, in written and in sorted word order.
+def compact_similarity(query: tuple[str, str], candidate: tuple[str, str]) -> float:
+    """Similarity of two names with spaces removed, as (written, sorted words) strings.
 
     Catches words split or joined differently ("MYONGC HIN" / "MYONG CHIN", "Jongun" / "Jong Un"). Only
     near-identical strings count: a long name absorbs a whole different word within a small ratio
     ("...KWANGSON BANKING..." vs "...KWANGSONG TRADING..."), so more than a typo's worth of edits is 0.
     """
-    if not query or not candidate:
-        return 0.0
     best = 0.0
-    for q, c in (("".join(query), "".join(candidate)), ("".join(sorted(query)), "".join(sorted(candidate)))):
+    for q, c in zip(query, candidate, strict=True):
+        if not q or not c:
+            continue
         edits = OSA.distance(q, c, score_cutoff=COMPACT_MAX_EDITS)
         if edits <= COMPACT_MAX_EDITS:
             best = max(best, 1.0 - edits / max(len(q), len(c)))
@@ -99,20 +120,6 @@ class SyllableAgreement:
     query: SyllableReading
     candidate: SyllableReading
     syllables: int
-
-
-def _orders(words: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
-    """The reading's syllables in written order and with the first word moved last (and back).
-
-    Names travel as "surname given" and "given surname"; the syllables inside a given name keep their
-    order, so only whole words move.
-    """
-    flat = tuple(s for w in words for s in w)
-    orders = [flat]
-    if len(words) > 1:
-        orders.append(tuple(s for w in (*words[1:], words[0]) for s in w))
-        orders.append(tuple(s for w in (words[-1], *words[:-1]) for s in w))
-    return orders
 
 
 def compare_syllables(
@@ -130,8 +137,10 @@ def compare_syllables(
         q_flat = q.flat
         if len(q_flat) != len(c.flat) or not q_flat:
             continue
-        for c_order in _orders(c.words):
-            mismatches = sum(1 for a, b in zip(q_flat, c_order, strict=True) if a != b)
+        for c_order in c.orders:
+            if q_flat == c_order:
+                return SyllableAgreement(0, q, c, len(q_flat))
+            mismatches = sum(a != b for a, b in zip(q_flat, c_order, strict=True))
             if best is None or mismatches < best.mismatches:
                 best = SyllableAgreement(mismatches, q, c, len(q_flat))
                 if mismatches == 0:

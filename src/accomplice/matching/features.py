@@ -9,12 +9,15 @@ identifiers, schema) and return an adjustment. `matching.scorer` combines them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TypeVar
 
 from rigour.names.symbol import pair_symbols
 
+from accomplice.matching.analyze import rigour_name
 from accomplice.matching.compare import (
     QUERY_COVERAGE_WEIGHT,
+    TokenAlignment,
     align_tokens,
     compact_similarity,
     compare_syllables,
@@ -121,6 +124,7 @@ IMO_CONFLICT_PENALTY = 0.5
 OTHER_ID_CONFLICT_PENALTY = 0.05
 
 
+@cache
 def label_of(func: Callable[..., object]) -> str:
     doc = (func.__doc__ or "").strip()
     return doc.splitlines()[0] if doc else ""
@@ -140,7 +144,7 @@ def _register(registry: list[F], kind: str) -> Callable[[F], F]:
     return decorator
 
 
-def _result(func: Callable[..., object], score: float, detail: str) -> FeatureResult:
+def _result(func: Callable[..., object], score: float, detail: str | Callable[[], str]) -> FeatureResult:
     return FeatureResult(
         func.__name__, label_of(func), score, detail, FEATURE_KINDS.get(func.__name__, "evidence")
     )
@@ -252,14 +256,17 @@ def cyrillic_transliterations_agree(query: NameForms, candidate: NameForms) -> F
 @_register(NAME_FEATURES, "name")
 def name_parts_known_equivalent(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     """Word for word, the names are the same names in Wikidata's name lists (블라디미르 = Vladimir)."""
-    if query.known is None or candidate.known is None or not (query.groups & candidate.groups):
+    if not (query.groups & candidate.groups):
         return None
     if query.scripts == candidate.scripts == {"latin"}:
         return None  # spelling variants of Latin names are name_words_close's to judge
-    q_parts, c_parts = len(query.known.parts), len(candidate.known.parts)
+    q_name, c_name = rigour_name(query.text), rigour_name(candidate.text)
+    if q_name is None or c_name is None:
+        return None
+    q_parts, c_parts = len(q_name.parts), len(c_name.parts)
     best = 0.0
     shown: list[str] = []
-    for edges in pair_symbols(query.known, candidate.known):
+    for edges in pair_symbols(q_name, c_name):
         q_used = {p.index for e in edges for p in e.qps}
         c_used = {p.index for e in edges for p in e.rps}
         share = (
@@ -289,21 +296,36 @@ def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | 
         return None
     # Machine transliteration of another script is weaker evidence than the same letters.
     factor = CROSS_SCRIPT_AGREEMENT if query.tokens_via or candidate.tokens_via else 1.0
+    compact = compact_similarity(
+        (query.joined, query.joined_sorted), (candidate.joined, candidate.joined_sorted)
+    )
+    if compact > alignment.score:
+        return _result(name_words_close, compact * factor, lambda: _compact_detail(query, candidate, compact))
+    return _result(
+        name_words_close, alignment.score * factor, lambda: _words_detail(query, candidate, alignment)
+    )
+
+
+def _via(query: NameForms, candidate: NameForms) -> str:
     via = "; ".join(
         f"{f.text} {f.tokens_via} as {' '.join(f.tokens)}" for f in (query, candidate) if f.tokens_via
     )
-    via = f" ({via})" if via else ""
-    compact = compact_similarity(query.tokens, candidate.tokens)
-    if compact > alignment.score:
-        detail = f"{' '.join(query.tokens)} ≈ {' '.join(candidate.tokens)} (as one word: {compact:.2f}){via}"
-        return _result(name_words_close, compact * factor, detail)
+    return f" ({via})" if via else ""
+
+
+def _compact_detail(query: NameForms, candidate: NameForms, compact: float) -> str:
+    shown = f"{' '.join(query.tokens)} ≈ {' '.join(candidate.tokens)}"
+    return f"{shown} (as one word: {compact:.2f}){_via(query, candidate)}"
+
+
+def _words_detail(query: NameForms, candidate: NameForms, alignment: TokenAlignment) -> str:
     pairs = ", ".join(f"{q}≈{c}" if q != c else q for q, c, _ in alignment.pairs)
     extra = ""
     if alignment.unmatched_query:
         extra += f"; not in listed name: {' '.join(alignment.unmatched_query)}"
     if alignment.unmatched_candidate:
         extra += f"; only in listed name: {' '.join(alignment.unmatched_candidate)}"
-    return _result(name_words_close, alignment.score * factor, f"{pairs}{extra}{via}")
+    return f"{pairs}{extra}{_via(query, candidate)}"
 
 
 def _brand_similarity(query: OrgForm, candidate: OrgForm) -> tuple[float, str] | None:
@@ -319,7 +341,10 @@ def _brand_similarity(query: OrgForm, candidate: OrgForm) -> tuple[float, str] |
     if reading is not None:
         return (1.0 if query.native or candidate.native else CROSS_SCRIPT_AGREEMENT), reading
     alignment = align_tokens(query.distinctive, candidate.distinctive)
-    compact = compact_similarity(query.distinctive, candidate.distinctive)
+    compact = compact_similarity(
+        ("".join(query.distinctive), "".join(sorted(query.distinctive))),
+        ("".join(candidate.distinctive), "".join(sorted(candidate.distinctive))),
+    )
     score = max(alignment.score if alignment else 0.0, compact)
     return score, f"{' '.join(query.distinctive)} ≈ {' '.join(candidate.distinctive)}"
 
@@ -399,11 +424,13 @@ def _one_syllable_apart(query: NameForms, candidate: NameForms, system: str) -> 
     c_conf = tuple(r for r in candidate.syllables if r.system == system and r.confident)
     if not q_conf or not c_conf:
         return None
-    exact = compare_syllables(query.syllables, candidate.syllables, system)
-    if exact is not None and exact.mismatches == 0:
-        return None  # some reading agrees fully: not a different given name
     agreement = compare_syllables(q_conf, c_conf, system)
     if agreement is None or agreement.mismatches != 1:
+        return None
+    # Some other reading (an informal spelling, another segmentation) may agree fully: then it is not a
+    # different given name.
+    exact = compare_syllables(query.syllables, candidate.syllables, system)
+    if exact is not None and exact.mismatches == 0:
         return None
     return f"{'·'.join(agreement.query.flat)} vs {'·'.join(agreement.candidate.flat)}"
 

@@ -8,7 +8,6 @@ weighted by how rare each key is (inverse document frequency), and only the best
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -17,78 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity, SyllableReading
+from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity
 
-__all__ = ["Candidate", "CandidateIndex", "name_keys"]
+__all__ = ["Candidate", "CandidateIndex", "entity_keys"]
 
-VOWELS = frozenset("aeiouy")
-# Words shorter than this are initials or particles; they block on nothing by themselves.
-MIN_WORD_KEY_LENGTH = 2
-# The consonant skeleton of short words is too unspecific to be a key ("al" -> "l").
-MIN_SKELETON_WORD_LENGTH = 4
-# A key shared by more than this share of all entities ("ltd", "kim", "mohammad") carries almost no
-# information and costs a long posting walk; it is skipped unless the query has nothing rarer.
-MAX_KEY_SHARE = 0.05
 # Keys of different kinds are not equally telling: an identifier almost decides, a syllable bigram is
 # specific to one romanized name, a word skeleton only says "spelt alike".
 KEY_KIND_WEIGHTS = {"i": 4.0, "y": 1.5, "Y": 2.5, "w": 1.0, "s": 0.6, "r": 1.0, "q": 0.5}
-
-
-def _skeleton(word: str) -> str:
-    """Consonants of a word with repeats collapsed: robust to vowel typos and doubled letters."""
-    out: list[str] = []
-    for ch in word:
-        if ch in VOWELS or not ch.isalpha():
-            continue
-        if not out or out[-1] != ch:
-            out.append(ch)
-    return "".join(out)
-
-
-def _syllable_keys(readings: Iterable[SyllableReading]) -> set[str]:
-    keys = set()
-    for reading in readings:
-        flat = reading.flat
-        system = reading.system[0]
-        if len(flat) >= 2:
-            keys.add(f"Y:{system}:{' '.join(sorted(flat))}")
-        for a, b in itertools.pairwise(flat):
-            keys.add(f"y:{system}:{a} {b}")
-    return keys
-
-
-def name_keys(forms: NameForms) -> set[str]:
-    keys: set[str] = set()
-    for token in forms.tokens:
-        if len(token) >= MIN_WORD_KEY_LENGTH:
-            keys.add(f"w:{token}")
-        if len(token) >= MIN_SKELETON_WORD_LENGTH:
-            skeleton = _skeleton(token)
-            if len(skeleton) >= 2:
-                keys.add(f"s:{skeleton}")
-    keys |= _syllable_keys(forms.syllables)
-    keys.update(f"q:{group}" for group in forms.groups)
-    for token in forms.skeleton:
-        if len(token) >= MIN_WORD_KEY_LENGTH:
-            keys.add(f"r:{token}")
-    if forms.org is not None:
-        org = forms.org
-        if org.key:
-            keys.add(f"w:{org.key}")
-        for token in org.distinctive:
-            if len(token) >= MIN_WORD_KEY_LENGTH:
-                keys.add(f"w:{token}")
-        keys |= _syllable_keys(org.syllables)
-    if forms.vessel is not None:
-        keys.add(f"w:{forms.vessel.key}")
-        keys |= _syllable_keys(forms.vessel.syllables)
-    return keys
+# A key shared by more than this share of all entities ("ltd", "kim", "mohammad") carries almost no
+# information and costs a long posting walk; it is skipped unless the query has nothing rarer.
+MAX_KEY_SHARE = 0.05
 
 
 def entity_keys(names: Iterable[NameForms], identifiers: Iterable[tuple[str, str]]) -> set[str]:
     keys: set[str] = set()
     for forms in names:
-        keys |= name_keys(forms)
+        keys |= forms.keys
     for kind, value in identifiers:
         keys.add(f"i:{kind}:{value}")
     return keys
@@ -98,6 +41,9 @@ def entity_keys(names: Iterable[NameForms], identifiers: Iterable[tuple[str, str
 class Candidate:
     entity: IndexedEntity
     weight: float
+    # The query keys that chose the candidates (common keys like "kim" left out): the name pairs worth
+    # comparing share at least one of them.
+    keys: frozenset[str] = frozenset()
 
 
 class CandidateIndex:
@@ -159,6 +105,7 @@ class CandidateIndex:
             usable = sorted(present, key=lambda kp: len(kp[1]))[:2]
         if not usable:
             return []
+        chosen = frozenset(k for k, _ in usable)
         # Sum each entity's key weights without touching every entity: concatenate the postings, group
         # equal positions and add their weights (vectorised; cost follows the postings, not the index size).
         positions = np.concatenate([p for _, p in usable])
@@ -167,4 +114,4 @@ class CandidateIndex:
         totals = np.bincount(inverse, weights=weights)
         top = np.argpartition(-totals, limit - 1)[:limit] if len(unique) > limit else np.arange(len(unique))
         ranked = sorted(((float(totals[i]), int(unique[i])) for i in top), key=lambda wp: (-wp[0], wp[1]))
-        return [Candidate(self.entities[position], weight) for weight, position in ranked]
+        return [Candidate(self.entities[position], weight, chosen) for weight, position in ranked]

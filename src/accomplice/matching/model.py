@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from rigour.names import Name
 
 __all__ = [
     "FeatureResult",
@@ -34,10 +34,23 @@ class SyllableReading:
     # True when read from Latin or Cyrillic letters (any Latin word may happen to segment into syllables);
     # False when read from the language's own script (Hangul, Hanja, Chinese characters).
     romanized: bool = False
+    # Derived in __post_init__ (hot path): the syllables in written order, and with the first or the last
+    # word moved to the other end ("surname given" and "given surname"; syllables inside a word keep
+    # their order, so only whole words move).
+    flat: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    orders: tuple[tuple[str, ...], ...] = field(init=False, compare=False, repr=False)
 
-    @property
-    def flat(self) -> tuple[str, ...]:
-        return tuple(s for word in self.words for s in word)
+    def __post_init__(self) -> None:
+        # Syllable keys repeat across millions of names: share one string object per key.
+        words = tuple(tuple(sys.intern(s) for s in word) for word in self.words)
+        object.__setattr__(self, "words", words)
+        flat = tuple(s for word in words for s in word)
+        orders = [flat]
+        if len(words) > 1:
+            orders.append(tuple(s for w in (*words[1:], words[0]) for s in w))
+            orders.append(tuple(s for w in (words[-1], *words[:-1]) for s in w))
+        object.__setattr__(self, "flat", flat)
+        object.__setattr__(self, "orders", tuple(dict.fromkeys(orders)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +97,21 @@ class NameForms:
     skeleton_via: str | None = None
     org: OrgForm | None = None
     vessel: VesselForm | None = None
-    # The name as rigour analyses it (a rigour.names.Name), when rigour knows name groups (Wikidata) for
-    # some of its words: 블라디미르 and Vladimir share one. `groups` are those groups' ids.
-    known: Name | None = None
+    # The Wikidata name groups (via rigour) of the name's words: 블라디미르 and Vladimir share one.
     groups: frozenset[str] = frozenset()
     # Derived once so that features can skip what cannot apply without looking inside.
     systems: frozenset[str] = frozenset()  # syllable systems this name has readings in
     via_hanja: bool = False  # a Korean reading came from Hanja
     native: bool = False  # some reading comes from the language's own script, not from Latin letters
+    keys: frozenset[str] = frozenset()  # blocking keys (matching.keys): names sharing none are not compared
+    # The words run together, as written and sorted, for comparisons that ignore word boundaries.
+    joined: str = ""
+    joined_sorted: str = ""
 
     @staticmethod
     def derived(syllables: tuple[SyllableReading, ...]) -> dict[str, object]:
         return {
-            "systems": frozenset(r.system for r in syllables),
+            "systems": shared(frozenset(r.system for r in syllables)),
             "via_hanja": any(r.system == "korean" and r.via.startswith("Hanja") for r in syllables),
             "native": any(not r.romanized for r in syllables),
         }
@@ -106,6 +121,14 @@ class NameForms:
     @property
     def compact(self) -> str:
         return "".join(self.tokens)
+
+
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def shared(values: frozenset[str]) -> frozenset[str]:
+    """One instance of each small set that millions of names repeat (scripts, reading systems)."""
+    return _SHARED.setdefault(values, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +142,15 @@ class FeatureResult:
     name: str
     label: str
     score: float
-    detail: str
+    # The evidence as a sentence, or a function that writes it: scoring compares thousands of name pairs
+    # and only the winners' evidence is ever read, so features defer the writing.
+    evidence: str | Callable[[], str]
     kind: str = "evidence"
+
+    @property
+    def detail(self) -> str:
+        evidence = self.evidence
+        return evidence if isinstance(evidence, str) else evidence()
 
     def explain(self) -> str:
         score = f"{self.score:+.2f}" if self.kind == "evidence" else f"{self.score:.2f}"

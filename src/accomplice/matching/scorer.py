@@ -83,6 +83,24 @@ def score_names(query: NameForms, candidate: NameForms) -> FeatureResult | None:
     return best
 
 
+def _comparable_pairs(
+    query: QueryEntity, candidate: IndexedEntity, keys: frozenset[str] | None = None
+) -> list[tuple[NameForms, NameForms]]:
+    """Pairs of names that share at least one blocking key (a word, a skeleton, a syllable pair...).
+
+    A listed entity may carry dozens of aliases; those that share nothing with the query name cannot
+    reach the threshold and are not compared. If no pair shares a key (the candidate came through an
+    identifier), every pair is compared. `keys`, when given, are the informative query keys (common words
+    left out): pairs that share only "kim" or "trading" are not compared either.
+    """
+    if keys:
+        pairs = [(q, c) for q in query.names for c in candidate.names if q.keys & c.keys & keys]
+        if pairs:
+            return pairs
+    pairs = [(q, c) for q in query.names for c in candidate.names if q.keys & c.keys]
+    return pairs or [(q, c) for q in query.names for c in candidate.names]
+
+
 @dataclass(frozen=True, slots=True)
 class ScoredCandidate:
     entity: IndexedEntity
@@ -90,16 +108,17 @@ class ScoredCandidate:
     features: tuple[FeatureResult, ...]
 
 
-def score_candidate(query: QueryEntity, candidate: IndexedEntity) -> ScoredCandidate:
+def score_candidate(
+    query: QueryEntity, candidate: IndexedEntity, keys: frozenset[str] | None = None
+) -> ScoredCandidate:
     """Score one candidate: best name pair, then evidence for and against, clipped to 0..1."""
     if not schemas_compatible(query.schema, candidate.schema):
         return ScoredCandidate(candidate, 0.0, (schema_mismatch(query, candidate),))
     best: FeatureResult | None = None
-    for q_name in query.names:
-        for c_name in candidate.names:
-            result = score_names(q_name, c_name)
-            if result is not None and (best is None or result.score > best.score):
-                best = result
+    for q_name, c_name in _comparable_pairs(query, candidate, keys):
+        result = score_names(q_name, c_name)
+        if result is not None and (best is None or result.score > best.score):
+            best = result
     features: list[FeatureResult] = [best] if best is not None else []
     score = best.score if best is not None else 0.0
     decided = False

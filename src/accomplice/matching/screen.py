@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accomplice.matching.index import CandidateIndex
 from accomplice.matching.model import Match, QueryEntity
@@ -11,8 +11,8 @@ from accomplice.matching.scorer import DEFAULT_THRESHOLD, ScoredCandidate, score
 __all__ = ["CANDIDATES_SCORED", "Screener"]
 
 # Candidates scored in full per query. The blocking weights put the true entity among the first four for
-# every treated UN fixture row (bench/bench_screening_accuracy.py); 12 leaves room for common names.
-CANDIDATES_SCORED = 12
+# every treated UN fixture row (bench/bench_screening_accuracy.py); 8 leaves room for common names.
+CANDIDATES_SCORED = 8
 
 
 def _match(scored: ScoredCandidate) -> Match:
@@ -24,7 +24,8 @@ def _match(scored: ScoredCandidate) -> Match:
         schema=entity.schema,
         caption=entity.caption,
         lists=entity.lists,
-        features=scored.features,
+        # A returned match keeps its evidence as text (it is read, stored and sent between processes).
+        features=tuple(replace(f, evidence=f.detail) for f in scored.features),
     )
 
 
@@ -44,7 +45,7 @@ class Screener:
         cutoff = self.threshold if threshold is None else threshold
         matches = []
         for candidate in self.index.candidates(query, CANDIDATES_SCORED):
-            scored = score_candidate(query, candidate.entity)
+            scored = score_candidate(query, candidate.entity, candidate.keys)
             if scored.score >= cutoff:
                 matches.append(_match(scored))
         # Best first; among equals, the member that leads its cluster (the UN entry before the others).
