@@ -88,11 +88,12 @@ def _shot(page: Page, name: str, *, full_page: bool = True) -> None:
 
 def test_analyst_searches_daesong_and_reads_swift_bic_with_provenance(page: Page, base_url: str) -> None:
     page.goto(base_url + "/")
-    box = page.get_by_label("Name, alias or list key")
+    box = page.get_by_label("Name in any script, or a list key")
     expect(box).to_be_focused()
-    box.fill("DAESONG")
+    box.fill("Korea Taesong Bank")
     box.press("Enter")
-    expect(page.get_by_role("heading", name="entries containing")).to_be_visible()
+    expect(page.get_by_role("heading", name="for “Korea Taesong Bank”")).to_be_visible()
+    expect(page.locator(".hits li").first.locator(".why")).to_contain_text("taesong")
     _shot(page, "home", full_page=False)
     page.get_by_role("link", name="KOREA DAESONG BANK", exact=True).click()
     expect(page).to_have_url(base_url + "/entities/ofac:12312")

@@ -71,35 +71,42 @@ def test_every_page_is_english_with_local_styles_and_no_script(client: TestClien
         assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none' covers it
 
 
-def test_home_has_a_labelled_search_box_explained_as_plain_lookup(client: TestClient) -> None:
+def test_home_has_a_labelled_search_box_explained_as_cross_script_screening(client: TestClient) -> None:
     page = _page(client, "/")
     assert '<label for="q">' in page
     assert re.search(r'<input id="q" name="q" type="search"[^>]*maxlength="500"', page)
-    assert "Plain lookup." in page
+    assert "Matches across scripts and romanizations" in page
+    assert '<label for="birth_date">' in page
     assert 'href="/lists/ofac"' in page
 
 
-def test_search_lists_korea_daesong_bank_with_a_link(client: TestClient) -> None:
-    page = _page(client, "/", q="DAESONG")
+def test_search_screens_korea_daesong_bank_with_score_link_and_explanation(client: TestClient) -> None:
+    page = _page(client, "/", q="Korea Daesong Bank")
     assert 'href="/entities/ofac:12312"' in page
-    assert "KOREA DAESONG BANK" in page
-    assert "Organization" in _text(page)
+    text = _text(page)
+    assert "1.00 KOREA DAESONG BANK Organization" in text
+    assert "The names are written with the same letters" in text  # the feature's docstring, shown plainly
 
 
-def test_search_in_hangul_finds_the_hangul_alias_and_shows_it(client: TestClient) -> None:
-    page = _page(client, "/", q=HANGUL_NAME[2:6])
+def test_search_in_hangul_finds_the_entity_listed_in_hangul(client: TestClient) -> None:
+    page = _page(client, "/", q=HANGUL_NAME)
     assert 'href="/entities/hostile:cjk"' in page
-    assert f'matched alias <bdi lang="ko">{HANGUL_NAME}</bdi>' in page
+    assert f"{HANGUL_NAME} = {HANGUL_NAME}" in _text(page)
 
 
 def test_search_result_found_by_alias_names_the_alias(client: TestClient) -> None:
     text = _text(_page(client, "/", q="TAESONG BANK"))
     assert "KOREA DAESONG BANK" in text
-    assert "matched alias TAESONG BANK" in text
+    assert "TAESONG BANK = TAESONG BANK" in text
+
+
+def test_search_across_romanizations_explains_the_reading(client: TestClient) -> None:
+    text = _text(_page(client, "/", q="Korea Taesong Bank"))
+    assert "KOREA DAESONG BANK" in text
 
 
 def test_search_without_match_says_so(client: TestClient) -> None:
-    assert "No entries containing" in _text(_page(client, "/", q="zzzz-no-such-name"))
+    assert "No match for" in _text(_page(client, "/", q="zzzz-no-such-name"))
 
 
 def test_entity_page_shows_swift_bic_with_provenance_and_country_name(client: TestClient) -> None:
@@ -225,7 +232,7 @@ def test_too_long_or_nul_queries_get_a_page_not_an_error(client: TestClient, sto
     page = _page(client, "/", 422, q="A" * 10_000)
     assert "at most 500 are searched" in page
     assert "A" * 1_000 not in page
-    assert "KOREA DAESONG BANK" in _page(client, "/", q="DAESONG\x00")
+    assert "KOREA DAESONG BANK" in _page(client, "/", q="KOREA DAESONG BANK\x00")
     _page(client, "/entities/%00", 404)
     _page(client, "/lists/%00", 404)
     _page(client, "/lists/ofac", old="\x00", new="\u202e")

@@ -7,6 +7,7 @@ added per router (`dependencies=[...]`) without touching the routes.
 from __future__ import annotations
 
 import logging
+import threading
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accomplice import __version__
+from accomplice import __version__, services
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.store import Store
@@ -23,6 +24,14 @@ from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
 __all__ = ["create_app"]
+
+
+def _warm_screening_index(store: Store) -> None:
+    try:
+        services.screening_index(store)
+    except Exception:  # a broken store shows on /readyz and on the first search, not in a dead thread
+        log.exception("building the screening index failed")
+
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +75,9 @@ def _wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
 
 
-def create_app(store: Store) -> FastAPI:
+def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
+    """The app over `store`. `warm_index` builds the screening index in the background at once, so that
+    the first search of a freshly started server does not wait for it."""
     app = FastAPI(
         title="accomplice",
         version=__version__,
@@ -77,6 +88,10 @@ def create_app(store: Store) -> FastAPI:
         redoc_url=None,
     )
     app.state.store = store
+    if warm_index:
+        threading.Thread(
+            target=_warm_screening_index, args=(store,), name="screening-index", daemon=True
+        ).start()
 
     @app.exception_handler(AccompliceError)
     async def _accomplice_error(request: Request, exc: AccompliceError) -> Response:

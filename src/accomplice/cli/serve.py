@@ -23,4 +23,4 @@ def serve(
 
     store = get_store()
     out_console.print(f"accomplice serving {store.url} on http://{host}:{port}/")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(store, warm_index=True), host=host, port=port, log_level="warning")

@@ -26,6 +26,10 @@ MAX_CUTS = 16
 BEAM = 32
 # Key tuples returned per word; beyond this the alternatives are informal spellings of long words.
 MAX_SEGMENTATIONS = 32
+# The longest romanized Korean syllable is six letters ("ssyeong" aside, which has seven) and a name written
+# without spaces has at most five syllables (a three-syllable given name after a two-syllable surname):
+# a longer "word" is not Korean, and segmenting it would only cost time (and recursion depth).
+MAX_WORD_LETTERS = 36
 
 # Sound changes that hide the written syllables (Standard Pronunciation arts. 18–20; written out by
 # McCune–Reischauer and Kontsevich): for a written (previous final, next initial), the other
@@ -181,6 +185,8 @@ def _expand(
 
 def segment_word(word: str, scheme: Scheme, *, max_cost: int) -> list[tuple[SyllableKey, ...]]:
     """Key tuples of one normalised word (lower case, scheme letters only), cheapest first; [] if none."""
+    if len(word) > MAX_WORD_LETTERS:
+        return []
     best: dict[tuple[SyllableKey, ...], int] = {}
     for cut in _cuts(word, scheme):
         for cost, keys in _expand(cut, max_cost):

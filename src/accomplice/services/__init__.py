@@ -880,17 +880,23 @@ def decide(
 
 
 _INDEX_CACHE: dict[str, ScreeningIndex] = {}
+# One build at a time: a server's first searches wait for the build under way instead of each starting one.
+_INDEX_LOCK = threading.Lock()
 
 
 def screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
     """The screening index for `store`, rebuilt only when a list got a new version since the last build."""
-    cached = _INDEX_CACHE.get(store.url)
     generation = store.generation()
+    cached = _INDEX_CACHE.get(store.url)
     if cached is not None and cached.generation == generation:
         return cached
-    built = build_screening_index(store, progress=progress)
-    _INDEX_CACHE[store.url] = built
-    return built
+    with _INDEX_LOCK:
+        cached = _INDEX_CACHE.get(store.url)
+        if cached is not None and cached.generation == generation:
+            return cached
+        built = build_screening_index(store, progress=progress)
+        _INDEX_CACHE[store.url] = built
+        return built
 
 
 def as_record(item: ScreeningRecord | dict[str, object], position: int) -> ScreeningRecord:
@@ -899,3 +905,28 @@ def as_record(item: ScreeningRecord | dict[str, object], position: int) -> Scree
     row = {str(k): "" if v is None else str(v) for k, v in item.items()}
     row.setdefault("id", str(position))
     return record_from_row(row)
+
+
+# A key typed into the search box ("ofac:12312", "un:KPi.066") opens that entity rather than screening it.
+_SEARCH_KEY = re.compile(r"^[a-z][a-z0-9_]*:\S+$")
+
+
+def screen_query(
+    store: Store,
+    text: str,
+    *,
+    schema: str | None = None,
+    birth_date: str | None = None,
+    nationality: str | None = None,
+    limit: int = 10,
+    threshold: float | None = None,
+) -> list[Match]:
+    """What the search box does: a list key opens its entity; anything else is screened (any script)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise InputError("query", f"is {len(text):,} characters long; at most {MAX_QUERY_CHARS} are searched")
+    index = screening_index(store)
+    if _SEARCH_KEY.match(text) and index.screener.index.get(text) is not None:
+        match = index.screener.match_of(to_query(ScreeningRecord("key", text)), text)
+        return [match] if match is not None else []
+    record = ScreeningRecord("search", text, schema, birth_date, nationality)
+    return screen_record(index, record, threshold=threshold, limit=limit)

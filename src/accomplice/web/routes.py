@@ -100,26 +100,46 @@ def _store(request: Request) -> Store:
 SEARCH_RESULTS = 50
 
 
+SCHEMA_CHOICES = ("", "Person", "Organization", "Vessel")
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, q: str | None = None) -> HTMLResponse:
+def home(
+    request: Request,
+    q: str | None = None,
+    schema: str | None = None,
+    birth_date: str | None = None,
+    nationality: str | None = None,
+) -> HTMLResponse:
     store = _store(request)
     query = services.clean_query(q or "")
+    kind = schema if schema in SCHEMA_CHOICES else ""
     page: dict[str, Any] = {
         "nav": "search",
         "present": present,
         "results": None,
-        "more": False,
         "error": None,
+        "schema": kind,
+        "schemas": SCHEMA_CHOICES,
+        "birth_date": present.short(services.clean_query(birth_date or ""), 20),
+        "nationality": present.short(services.clean_query(nationality or ""), 60),
     }
     if not query:
         return render("home.html", overviews=services.list_overviews(store), **page)
     try:
-        rows = services.lookup_hits(store, query, limit=SEARCH_RESULTS + 1)
+        results = services.screen_query(
+            store,
+            query,
+            schema=kind or None,
+            birth_date=page["birth_date"] or None,
+            nationality=page["nationality"] or None,
+            limit=SEARCH_RESULTS,
+        )
     except InputError as exc:
         return render(
             "home.html", 422, q=present.short(query, 200), overviews=[], **{**page, "error": exc.reason}
         )
-    page.update(results=rows[:SEARCH_RESULTS], more=len(rows) > SEARCH_RESULTS)
+    page.update(results=results)
     return render("home.html", q=query, overviews=[], **page)
 
 
