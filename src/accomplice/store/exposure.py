@@ -231,7 +231,7 @@ class ExposureStore:
                 if existing is not None:
                     return self._batch(existing, unchanged=True)
                 counts = batch.counts()
-                batch_id = conn.execute(
+                inserted = conn.execute(
                     exposure_batches.insert().values(
                         kind=batch.kind,
                         file_name=batch.file_name,
@@ -240,7 +240,9 @@ class ExposureStore:
                         user=batch.user,
                         imported_at=now,
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key
+                assert inserted is not None
+                batch_id = int(inserted[0])
                 self._write(conn, batch, batch_id, now)
         except IntegrityError:
             # Another writer stored the same file between our check and our insert (PostgreSQL).
