@@ -93,13 +93,23 @@ PROGRESS_EVERY = 50
 _OFAC_DPRK = re.compile(r"^(DPRK[-0-9A-Z]*|NKSPEA)$")
 # The EU's and UK's DPRK regimes as their lists name them (EU programme key, UK regime name).
 _REGIME_DPRK = ("EU-PRK", "PRK", "DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA", "NORTH KOREA")
+# OFAC's remark on designations that carry North Korea secondary sanctions risk, whatever the program.
+OFAC_DPRK_REMARK = "North Korea Sanctions Regulations"
 # The lists whose listing is an SDN-style asset freeze that OFAC's 50% rule propagates to owned firms.
 BLOCKING_LISTS = ("ofac",)
 
 
-def is_dprk_listing(key: str, list_name: str, programs: Collection[str]) -> bool:
-    """A listing under a North Korea program: OFAC DPRK*/NKSPEA, UN 1718 (un:KP… keys), EU/UK DPRK."""
+def is_dprk_listing(
+    key: str, list_name: str, programs: Collection[str], notes: Collection[str] = ()
+) -> bool:
+    """A listing under a North Korea program: OFAC DPRK*/NKSPEA, UN 1718 (un:KP… keys), EU/UK DPRK.
+
+    OFAC also marks DPRK-related designations under other programs (NPWMD: Dandong Hongxiang) with the
+    remark "Secondary sanctions risk: North Korea Sanctions Regulations"; that marks them DPRK too.
+    """
     if list_name == "un" and key.startswith("un:KP"):
+        return True
+    if list_name.startswith("ofac") and any(OFAC_DPRK_REMARK in n for n in notes):
         return True
     for program in programs:
         upper = program.strip().upper()
@@ -433,6 +443,7 @@ class ExposureView:
 def _listings(store: Store, keys: Sequence[str]) -> dict[str, list[Listing]]:
     rows = store.entity_rows(keys)
     programs = store.values_of(list(rows), "programId")
+    notes = store.values_of(list(rows), "notes")
     found: dict[str, list[Listing]] = {}
     for key, row in rows.items():
         if not row.is_current:
@@ -443,7 +454,7 @@ def _listings(store: Store, keys: Sequence[str]) -> dict[str, list[Listing]]:
                 key,
                 list_name,
                 progs,
-                dprk=is_dprk_listing(key, list_name, progs),
+                dprk=is_dprk_listing(key, list_name, progs, notes.get(key, ())),
                 blocked=list_name in BLOCKING_LISTS,
             )
             for list_name in row.lists
