@@ -138,13 +138,11 @@ class _Ids(Sequence[str]):
             found = self.base.index_of(key)
             if found is not None:
                 return found
-            if self._index is None:
-                self._index = {}
-        elif self._index is None:
-            self._index = {k: i for i, k in enumerate(self.base)}
-        if key in self._index:
-            return self._index[key]
-        return None
+        if self._index is None:
+            base = () if isinstance(self.base, NumberedIds) else self.base
+            self._index = {k: i for i, k in enumerate(base)}
+            self._index.update((k, len(self.base) + i) for i, k in enumerate(self.extra))
+        return self._index.get(key)
 
     def append(self, key: str) -> int:
         self.extra.append(key)

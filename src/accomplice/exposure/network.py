@@ -494,13 +494,14 @@ class Network:
             candidate = np.flatnonzero((column >= 0) & tainted_party[np.maximum(column, 0)])
             party = column[candidate].astype(np.int64)
             day = shipments.day[candidate].astype(np.int64)
-            special = has_restricted[party]
+            # Without an HS code nothing is compared: the full state answers (see `_derive`).
+            special = has_restricted[party] & (shipments.hs[candidate] >= 0)
             for reason in range(N_REASONS):
                 key = party * N_REASONS + reason
                 hit = np.where(special, direct.contains(key, day), self.state.contains(key, day))
                 reasons[candidate[hit]] |= np.uint8(1 << reason)
             # Restricted first hops: one lookup per (shipment, prefix of its HS code that some relation uses).
-            sub = np.flatnonzero(special & (shipments.hs[candidate] >= 0))
+            sub = np.flatnonzero(special)
             if len(sub) == 0 or len(slots) == 0:
                 continue
             codes = shipments.hs[candidate[sub]].astype(np.int64)
