@@ -10,13 +10,15 @@ being rewritten.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 import time
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import IO, Any
 
@@ -48,7 +50,6 @@ from accomplice.exposure.model import (
     SupplyRelation,
     Trace,
 )
-from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.store import Store
@@ -99,9 +100,7 @@ OFAC_DPRK_REMARK = "North Korea Sanctions Regulations"
 BLOCKING_LISTS = ("ofac",)
 
 
-def is_dprk_listing(
-    key: str, list_name: str, programs: Collection[str], notes: Collection[str] = ()
-) -> bool:
+def is_dprk_listing(key: str, list_name: str, programs: Collection[str], notes: Collection[str] = ()) -> bool:
     """A listing under a North Korea program: OFAC DPRK*/NKSPEA, UN 1718 (un:KP… keys), EU/UK DPRK.
 
     OFAC also marks DPRK-related designations under other programs (NPWMD: Dandong Hongxiang) with the
@@ -640,8 +639,21 @@ def trace_json(
     payload["paths"] = [
         path_json(p, view, may_see_confidential=may_see_confidential) for p in trace.flag.paths
     ]
-    payload["rebuttal"] = _jsonable(rebuttal_checklist(trace, held or {}))
+    checklist = _rebuttal_checklist()
+    if checklist is not None:
+        payload["rebuttal"] = _jsonable(checklist(trace, held or {}))
     return payload
+
+
+@lru_cache(maxsize=1)
+def _rebuttal_checklist() -> Callable[[Trace, Mapping[str, Collection[str]]], Any] | None:
+    """The rebuttal checklist of the exposure core, where this build has it (`exposure.rebuttal`)."""
+    try:
+        module = importlib.import_module("accomplice.exposure.rebuttal")
+    except ModuleNotFoundError:
+        return None
+    checklist: Callable[[Trace, Mapping[str, Collection[str]]], Any] = module.rebuttal_checklist
+    return checklist
 
 
 # --- tracing ---------------------------------------------------------------------------------------------
@@ -697,10 +709,11 @@ def trace_file(
     user: str,
     max_paths: int = 3,
     may_see_confidential: bool = False,
+    index: ScreeningIndex | None = None,
     progress: ProgressFn | None = None,
 ) -> TraceReport:
     """Import a file of shipments (a no-op if already imported) and trace each of them into `out`."""
-    result = import_file(store, "shipments", path, user=user, progress=progress)
+    result = import_file(store, "shipments", path, user=user, index=index, progress=progress)
     records = ExposureStore(store).shipments(list(result.record_ids))
     order = {sid: n for n, sid in enumerate(result.record_ids)}
     records.sort(key=lambda r: order[r.id])
