@@ -75,7 +75,9 @@ def test_chinese_name_of_owner_resolves_across_scripts_to_ofac_listing(
     assert hongxiang.explanation
     assert hongxiang.status == "auto"
     assert by_name["Liaoning Hongyuan Trading Co. Ltd."].entity_key is None
-    assert by_name["Liaoning Hongyuan Trading Co. Ltd."].id.startswith("party:liaoning-hongyuan-trading-co-ltd-")
+    assert by_name["Liaoning Hongyuan Trading Co. Ltd."].id.startswith(
+        "party:liaoning-hongyuan-trading-co-ltd-"
+    )
 
 
 def test_seafood_shipment_is_flagged_through_tier_two_processor_with_labour_source(
@@ -174,7 +176,9 @@ def test_confirm_to_unknown_entity_is_refused(lists_store: Store, index: Screeni
 
 
 def test_ftm_ownership_refers_to_listed_entity_by_key(lists_store: Store, index: ScreeningIndex) -> None:
-    result = exposure.import_file(lists_store, "ownership", DATA / "ownership.ftm.json", user="a", index=index)
+    result = exposure.import_file(
+        lists_store, "ownership", DATA / "ownership.ftm.json", user="a", index=index
+    )
     assert result.batch.counts["ownership"] == 2
     view = exposure.build_view(lists_store)
     found = exposure.party_exposure(lists_store, HONGXIANG)
