@@ -51,14 +51,23 @@ def test_cli_imports_every_kind_then_traces_a_shipment_file_to_jsonl(db_url: str
     out = tmp_path / "traces.jsonl"
     _run(db_url, "trace", str(DATA / "shipments.csv"), "--output", str(out))
     traces = {t["shipment"]: t for t in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
-    assert list(traces) == ["ENT-2018-0412", "ENT-2019-1107", "ENT-2017-0233", "ENT-2019-0588", "ENT-2016-0091"]
+    assert list(traces) == [
+        "ENT-2018-0412",
+        "ENT-2019-1107",
+        "ENT-2017-0233",
+        "ENT-2019-0588",
+        "ENT-2016-0091",
+    ]
     assert traces["ENT-2018-0412"]["reasons"] == ["labour_evidence"]
-    assert traces["ENT-2019-1107"]["paths"][0]["evidence"]["source"]["title"] == "confidential source conf-2021-017"
+    assert (
+        traces["ENT-2019-1107"]["paths"][0]["evidence"]["source"]["title"]
+        == "confidential source conf-2021-017"
+    )
     assert traces["ENT-2019-0588"]["flagged"] is False
     stored = tmp_path / "stored.jsonl"
     _run(db_url, "trace", "--stored", "--output", str(stored), "--show-confidential")
     lines = [json.loads(line) for line in stored.read_text(encoding="utf-8").splitlines()]
-    assert [t["shipment"] for t in lines][0] == "ENT-2016-0091"  # stored shipments come by date
+    assert lines[0]["shipment"] == "ENT-2016-0091"  # stored shipments come by date
     timber = next(t for t in lines if t["shipment"] == "ENT-2019-1107")
     assert "Interview" in timber["paths"][0]["evidence"]["source"]["title"]
 
@@ -120,7 +129,9 @@ def test_api_traces_shipments_in_the_body_without_storing_them(client: TestClien
 
 
 def test_api_bad_shipment_is_422_naming_the_item(client: TestClient) -> None:
-    response = client.post("/api/trace", json={"shipments": [{"id": "X", "date": "someday", "importer": "A"}]})
+    response = client.post(
+        "/api/trace", json={"shipments": [{"id": "X", "date": "someday", "importer": "A"}]}
+    )
     assert response.status_code == 422
     assert response.json()["detail"].startswith("request:1: 'someday' is not a date")
 
@@ -165,6 +176,8 @@ def test_api_posts_evidence_and_relations_and_lists_them(client: TestClient) -> 
     assert any(e["subject_name"] == "Hunchun Ocean Foods Co. Ltd." for e in listed)
     relations = client.get("/api/relations").json()
     assert any(r["supplier_name"] == "Hunchun Ocean Foods Co. Ltd." for r in relations)
-    bad = client.post("/api/evidence", json={"items": [{"subject": "X", "source_title": "Y", "start": "May"}]})
+    bad = client.post(
+        "/api/evidence", json={"items": [{"subject": "X", "source_title": "Y", "start": "May"}]}
+    )
     assert bad.status_code == 422
     assert "request:1" in bad.json()["detail"]

@@ -18,8 +18,7 @@ import pytest
 
 from accomplice import services
 from accomplice.errors import InputError, NotFoundError
-from accomplice.services import exposure
-from accomplice.services import ScreeningIndex
+from accomplice.services import ScreeningIndex, exposure
 from accomplice.store import Store, open_store
 from accomplice.store.exposure import ExposureStore
 
