@@ -83,7 +83,13 @@ def worlds(draw: st.DrawFn) -> World:
         for i in range(draw(st.integers(0, 6)))
     ]
     listings = [
-        Listing(draw(party), f"l{i}", dprk=draw(st.booleans()), blocked=draw(st.booleans()), period=draw(periods()))
+        Listing(
+            draw(party),
+            f"l{i}",
+            dprk=draw(st.booleans()),
+            blocked=draw(st.booleans()),
+            period=draw(periods()),
+        )
         for i in range(draw(st.integers(0, 3)))
     ]
     subjects = parties + [f.id for f in facilities]
@@ -120,6 +126,10 @@ def _in(period: Period, day: date) -> bool:
     return period.overlaps(Period(day - timedelta(days=PRODUCTION_LEAD_DAYS), day))
 
 
+def _goods_match(code: str, prefixes: tuple[str, ...]) -> bool:
+    return not code or not prefixes or any(code.startswith(p) for p in prefixes)
+
+
 def _oracle(world: World, shipment: Shipment) -> set[FlagReason]:
     day = shipment.day
     blocked = {li.party for li in world.listings if li.blocked and _in(li.period, day)}
@@ -131,7 +141,10 @@ def _oracle(world: World, shipment: Shipment) -> set[FlagReason]:
             total = sum(
                 round(o.share * 10_000)
                 for o in world.ownership
-                if o.owned == p and o.share is not None and _in(o.period, day) and o.owner in blocked | by_ownership
+                if o.owned == p
+                and o.share is not None
+                and _in(o.period, day)
+                and o.owner in blocked | by_ownership
             )
             if total >= 50 * 10_000 and p not in by_ownership:
                 by_ownership.add(p)
@@ -156,9 +169,7 @@ def _oracle(world: World, shipment: Shipment) -> set[FlagReason]:
         queue = [
             r.supplier
             for r in world.supply
-            if r.buyer == start
-            and _in(r.period, day)
-            and (not shipment.hs_code or not r.hs_prefixes or any(shipment.hs_code.startswith(h) for h in r.hs_prefixes))
+            if r.buyer == start and _in(r.period, day) and _goods_match(shipment.hs_code, r.hs_prefixes)
         ]
         while queue:
             p = queue.pop()
