@@ -75,10 +75,10 @@ def test_every_path_hop_carries_its_record_and_source() -> None:
     assert trace.flag is not None
     path = trace.flag.paths[0]
     assert [h.kind for h in path.hops] == [EdgeKind.SHIPS, EdgeKind.SUPPLIES, EdgeKind.SUPPLIES]
-    assert path.hops[0].from_node == "exporter" and path.hops[0].relation_id == "exporter"
-    assert [(h.from_node, h.to_node) for h in path.hops[1:]] == [
-        ("cannery", "exporter"),
-        ("processor", "cannery"),
-    ]
+    assert path.hops[0].from_node == "exporter"
+    assert path.hops[0].relation_id == "exporter"
+    ends = [(h.from_node, h.to_node) for h in path.hops[1:]]
+    assert ends == [("cannery", "exporter"), ("processor", "cannery")]
     assert all(h.source is not None for h in path.hops[1:])
-    assert path.evidence is not None and path.evidence.subject == "processor"
+    assert path.evidence is not None
+    assert path.evidence.subject == "processor"
