@@ -97,6 +97,9 @@ def test_seafood_shipment_is_flagged_through_tier_two_processor_with_labour_sour
     assert evidence["workers"] == 400
     assert evidence["source"]["reliability"] == "B"
     assert evidence["source"]["url"] == "https://www.theoutlawocean.com/investigations/"
+    checklist = item["rebuttal"]
+    assert {i["kind"] for i in checklist} >= {"workforce_records", "supply_chain_map"}  # type: ignore[union-attr]
+    assert all(i["held"] is False for i in checklist)  # type: ignore[union-attr]
 
 
 def test_confidential_source_is_shown_only_by_its_id_unless_reader_may_see_it(
@@ -143,6 +146,7 @@ def test_clean_shipment_shows_what_was_checked(lists_store: Store, index: Screen
     item = _trace_all(lists_store, index)["ENT-2019-0588"]
     assert item["flagged"] is False
     assert item["paths"] == []
+    assert "rebuttal" not in item
     checked = item["checked"]
     assert {p["name"] for p in checked["parties"]} >= {  # type: ignore[index]
         "Ningbo Sunrise Textiles Co. Ltd.",

@@ -10,15 +10,13 @@ being rewritten.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass, replace
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import IO, Any
 
@@ -50,6 +48,7 @@ from accomplice.exposure.model import (
     SupplyRelation,
     Trace,
 )
+from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.store import Store
@@ -639,21 +638,8 @@ def trace_json(
     payload["paths"] = [
         path_json(p, view, may_see_confidential=may_see_confidential) for p in trace.flag.paths
     ]
-    checklist = _rebuttal_checklist()
-    if checklist is not None:
-        payload["rebuttal"] = _jsonable(checklist(trace, held or {}))
+    payload["rebuttal"] = _jsonable(rebuttal_checklist(trace, held or {}))
     return payload
-
-
-@lru_cache(maxsize=1)
-def _rebuttal_checklist() -> Callable[[Trace, Mapping[str, Collection[str]]], Any] | None:
-    """The rebuttal checklist of the exposure core, where this build has it (`exposure.rebuttal`)."""
-    try:
-        module = importlib.import_module("accomplice.exposure.rebuttal")
-    except ModuleNotFoundError:
-        return None
-    checklist: Callable[[Trace, Mapping[str, Collection[str]]], Any] = module.rebuttal_checklist
-    return checklist
 
 
 # --- tracing ---------------------------------------------------------------------------------------------
