@@ -92,6 +92,9 @@ def test_cli_split_records_the_decision(db_url: str) -> None:
         store.close()
     output = _run(db_url, "exposure", "split", party.id, "--user", "analyst2", "--reason", "other firm")
     assert f"recorded: {party.id}" in output
+    listing = _run(db_url, "exposure", "parties")
+    assert "split" in listing
+    assert "analyst2" in listing
 
 
 @pytest.fixture

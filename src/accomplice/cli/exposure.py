@@ -75,6 +75,32 @@ def import_(
     out_console.print(f"{result.resolved} of {len(result.parties)} parties resolved to listed entities")
 
 
+@app.command("parties")
+def parties(
+    resolved: Annotated[
+        bool, typer.Option("--resolved", help="Only parties taken for listed entities.")
+    ] = False,
+) -> None:
+    """List trade parties with the listed entity each is taken for, the score and who decided.
+
+    Example: accomplice exposure parties --resolved
+    """
+    table = Table("party", "name", "country", "listed entity", "score", "status", "by", title="Parties")
+    for p in service.list_parties(get_store()):
+        if resolved and p.entity_key is None:
+            continue
+        table.add_row(
+            p.id,
+            p.name,
+            p.country or "",
+            p.entity_key or "",
+            f"{p.score:.2f}" if p.entity_key and p.score is not None else "",
+            p.status,
+            p.decision.user if p.decision else "",
+        )
+    out_console.print(table)
+
+
 @app.command("confirm")
 def confirm(
     party: Annotated[str, typer.Argument(help="Party id, e.g. party:dandong-hongxiang-1a2b3c4d5e6f.")],

@@ -70,6 +70,7 @@ __all__ = [
     "import_file",
     "is_dprk_listing",
     "list_evidence",
+    "list_parties",
     "list_relations",
     "party_exposure",
     "party_id",
@@ -378,6 +379,11 @@ def add_rows(
     )
 
 
+def list_parties(store: Store) -> list[PartyRecord]:
+    """Every stored party with its resolution and the decision that applies, by id."""
+    return ExposureStore(store).parties()
+
+
 # --- decisions on parties ------------------------------------------------------------------------------
 
 
@@ -597,6 +603,8 @@ def _party_json(record: PartyRecord | None, node: str, view: ExposureView) -> di
         "score": record.score if record.entity_key else None,
         "status": record.status,
         "explanation": list(record.explanation) if record.entity_key else [],
+        "decided_by": record.decision.user if record.decision else None,
+        "decided_at": record.decision.created_at.isoformat() if record.decision else None,
     }
 
 
