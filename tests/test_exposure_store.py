@@ -218,3 +218,19 @@ def test_year_or_month_stands_for_its_first_or_last_day() -> None:
     assert parse_date("2017", end=True) == date(2017, 12, 31)
     assert parse_date("2020-02", end=True) == date(2020, 2, 29)
     assert parse_date("2019-03-01 00:00:00") == date(2019, 3, 1)
+
+
+@BACKENDS
+def test_migration_creates_exposure_tables_exactly_as_the_schema_defines_them(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from accomplice.store import schema_exposure
+    from accomplice.store.schema import metadata
+
+    with store.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    exposure_tables = {getattr(schema_exposure, name).name for name in schema_exposure.__all__}
+    assert len(exposure_tables) == 9
+    mine = [d for d in diffs if any(name in repr(d) for name in exposure_tables)]
+    assert mine == []
