@@ -93,6 +93,19 @@ class BulkFlags:
 
 
 @dataclass(frozen=True, slots=True)
+class _Derived:
+    """What bulk flagging needs beyond the state (see `Network._derive`), with dense row pointers."""
+
+    direct: IntervalSet
+    by_prefix: IntervalSet
+    slots: I64
+    special: Bools
+    state_pointer: I64
+    direct_pointer: I64
+    prefix_pointer: I64
+
+
+@dataclass(frozen=True, slots=True)
 class BlockedAt:
     """Why a party is blocked on one shipment day: its aggregate blocked share and the holdings in it."""
 
@@ -109,7 +122,7 @@ class Network:
         self.count = tables.party_count
         self.state = IntervalSet.empty()
         self.blocked: dict[int, list[tuple[int, int]]] = {}  # party → shipment days blocked by ownership
-        self._derived: tuple[IntervalSet, IntervalSet, I64, Bools] | None = None
+        self._derived: _Derived | None = None
         self._index_all()
 
     # ---- adjacency -------------------------------------------------------------------------------------
@@ -130,12 +143,10 @@ class Network:
         self.in_ptr, self.in_rows = _csr(supply.buyer, self.count)
         self.restricted = np.zeros(len(supply), np.bool_)
         self.restricted[supply.restricted_row] = True
-        prefixes: dict[int, list[str]] = defaultdict(list)
-        for row, prefix in zip(
-            supply.restricted_row.tolist(), supply.restricted_prefix.tolist(), strict=True
-        ):
-            prefixes[row].append(self.tables.hs_prefixes[prefix])
-        self.prefixes_of = dict(prefixes)
+        # HS prefixes by relation row, as sorted columns (millions of restricted rows: no dict of lists).
+        order = np.argsort(supply.restricted_row, kind="stable")
+        self.prefix_rows = supply.restricted_row[order]
+        self.prefix_ids = supply.restricted_prefix[order]
         self._derived = None
 
     def _index_facts(self) -> None:
@@ -429,7 +440,7 @@ class Network:
             result |= self.state.contains(parties * N_REASONS + reason, days)
         return result
 
-    def _derive(self) -> tuple[IntervalSet, IntervalSet, I64, Bools]:
+    def _derive(self) -> _Derived:
         """What a party named on a shipment holds, for shipments of given goods (HS prefixes on first hops).
 
         `state` counts every inflow; a shipment party only counts relations whose HS prefixes match the
@@ -455,7 +466,16 @@ class Network:
         )
         slots, slot_of = np.unique(slot_keys, return_inverse=True)
         by_prefix = self._inflow(supply.restricted_row.astype(np.int64), slot_of.astype(np.int64))
-        self._derived = (direct, by_prefix, slots, has_restricted)
+        n_keys = self.count * N_REASONS
+        self._derived = _Derived(
+            direct,
+            by_prefix,
+            slots,
+            has_restricted,
+            self.state.pointer(n_keys),
+            direct.pointer(n_keys),
+            by_prefix.pointer(max(1, len(slots)) * N_REASONS),
+        )
         return self._derived
 
     def _inflow(self, rows: I64, target: I64) -> IntervalSet:
@@ -483,7 +503,13 @@ class Network:
 
     def flag(self, shipments: ShipmentTable) -> BulkFlags:
         """Flag every shipment whose parties hold a reason on its day (first hops matched to its HS code)."""
-        direct, by_prefix, slots, has_restricted = self._derive()
+        derived = self._derive()
+        direct, by_prefix, slots, has_restricted = (
+            derived.direct,
+            derived.by_prefix,
+            derived.slots,
+            derived.special,
+        )
         count = len(shipments)
         reasons = np.zeros(count, np.uint8)
         tainted_party = np.zeros(self.count, np.bool_)
@@ -496,10 +522,14 @@ class Network:
             day = shipments.day[candidate].astype(np.int64)
             # Without an HS code nothing is compared: the full state answers (see `_derive`).
             special = has_restricted[party] & (shipments.hs[candidate] >= 0)
-            for reason in range(N_REASONS):
-                key = party * N_REASONS + reason
-                hit = np.where(special, direct.contains(key, day), self.state.contains(key, day))
-                reasons[candidate[hit]] |= np.uint8(1 << reason)
+            first = party * N_REASONS
+            plain = ~special
+            reasons[candidate[plain]] |= self.state.bits_at(
+                derived.state_pointer, first[plain], N_REASONS, day[plain]
+            )
+            reasons[candidate[special]] |= direct.bits_at(
+                derived.direct_pointer, first[special], N_REASONS, day[special]
+            )
             # Restricted first hops: one lookup per (shipment, prefix of its HS code that some relation uses).
             sub = np.flatnonzero(special)
             if len(sub) == 0 or len(slots) == 0:
@@ -511,7 +541,9 @@ class Network:
             known = slots[pos] == slot_key
             rows = sub[at][known]
             for reason in range(N_REASONS):
-                hit = by_prefix.contains(pos[known] * N_REASONS + reason, day[rows])
+                hit = by_prefix.contains_at(
+                    derived.prefix_pointer, pos[known] * N_REASONS + reason, day[rows]
+                )
                 reasons[candidate[rows[hit]]] |= np.uint8(1 << reason)
         return BulkFlags(reasons > 0, reasons)
 
@@ -528,7 +560,10 @@ class Network:
     def hs_allows(self, row: int, hs_code: str | None) -> bool:
         if not hs_code or not self.restricted[row]:
             return True
-        return any(hs_code.startswith(p) for p in self.prefixes_of.get(row, ()))
+        start = int(np.searchsorted(self.prefix_rows, row, side="left"))
+        stop = int(np.searchsorted(self.prefix_rows, row, side="right"))
+        prefixes = self.tables.hs_prefixes
+        return any(hs_code.startswith(prefixes[int(i)]) for i in self.prefix_ids[start:stop])
 
 
 def _group(rows: I64 | npt.NDArray[np.intp], by: I32) -> dict[int, list[int]]:
