@@ -487,6 +487,13 @@ def generate(config: GeneratorConfig, names: NamePools) -> SyntheticNetwork:
     listing_dprk = np.concatenate([np.ones(n_dprk, np.bool_), np.zeros(n_blocked, np.bool_)])
     listing_start = np.full(len(listing_party), OPEN_START)
     listing_end = np.full(len(listing_party), OPEN_END)
+    # Pools are walked in a seeded random order, so that every list (UN, OFAC) contributes names.
+    names = NamePools(
+        dprk_listed=[names.dprk_listed[i] for i in rng.permutation(len(names.dprk_listed))],
+        blocked=[names.blocked[i] for i in rng.permutation(len(names.blocked))],
+        chinese=[names.chinese[i] for i in rng.permutation(len(names.chinese))],
+        russian=[names.russian[i] for i in rng.permutation(len(names.russian))],
+    )
     list_keys: list[str] = [names.dprk_listed[i % len(names.dprk_listed)][0] for i in range(n_dprk)]
     list_keys += [names.blocked[i % len(names.blocked)][0] for i in range(n_blocked)]
     planted_names: dict[int, str] = {}
