@@ -32,7 +32,7 @@ import numpy as np
 
 from accomplice.exposure.engine import ExposureEngine
 from accomplice.exposure.model import Evidence, Period, Source
-from accomplice.exposure.network import N_REASONS, PRODUCTION_LEAD_DAYS
+from accomplice.exposure.network import PRODUCTION_LEAD_DAYS
 from accomplice.exposure.synthetic import GeneratorConfig, NamePools, SyntheticNetwork, generate
 from accomplice.exposure.tables import day_of
 from accomplice.services.exposure_synthetic import name_pools
@@ -65,10 +65,13 @@ def check_ground_truth(network: SyntheticNetwork, flagged: np.ndarray, reasons: 
         else:
             wrong += int(not reasons[case.shipment] & (1 << REASONS.index(case.reason)))
     clean_flagged = int((flagged & network.known_clean).sum())
-    return f"{len(network.planted) - wrong}/{len(network.planted)} planted right, {clean_flagged} known-clean flagged"
+    right = len(network.planted) - wrong
+    return f"{right}/{len(network.planted)} planted right, {clean_flagged} known-clean flagged"
 
 
-def networkx_flags(network: SyntheticNetwork, engine: ExposureEngine, rows: list[int]) -> tuple[float, list[int]]:
+def networkx_flags(
+    network: SyntheticNetwork, engine: ExposureEngine, rows: list[int]
+) -> tuple[float, list[int]]:
     """The baseline: a DiGraph and one filtered upstream BFS per shipment. Facts (evidence, listings,
     the blocked-by-ownership days) are looked up per node; the 50% rule itself is taken from the engine."""
     t = network.tables
@@ -77,23 +80,43 @@ def networkx_flags(network: SyntheticNetwork, engine: ExposureEngine, rows: list
     graph.add_nodes_from(range(t.party_count))
     lead = PRODUCTION_LEAD_DAYS
     prefixes: dict[int, list[str]] = defaultdict(list)
-    for row, prefix in zip(t.supply.restricted_row.tolist(), t.supply.restricted_prefix.tolist(), strict=True):
+    for row, prefix in zip(
+        t.supply.restricted_row.tolist(), t.supply.restricted_prefix.tolist(), strict=True
+    ):
         prefixes[row].append(t.hs_prefixes[prefix])
     edges: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
     for row, (s, b, lo, hi) in enumerate(
-        zip(t.supply.supplier.tolist(), t.supply.buyer.tolist(), t.supply.start.tolist(), t.supply.end.tolist(), strict=True)
+        zip(
+            t.supply.supplier.tolist(),
+            t.supply.buyer.tolist(),
+            t.supply.start.tolist(),
+            t.supply.end.tolist(),
+            strict=True,
+        )
     ):
         edges[(s, b)].append((lo, hi + lead, row))
     graph.add_edges_from((s, b, {"spans": spans}) for (s, b), spans in edges.items())
     facts: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for party, lo, hi in zip(t.evidence.party.tolist(), t.evidence.start.tolist(), t.evidence.end.tolist(), strict=True):
+    for party, lo, hi in zip(
+        t.evidence.party.tolist(), t.evidence.start.tolist(), t.evidence.end.tolist(), strict=True
+    ):
         if party >= 0:
             facts[party].append((lo, hi + lead))
-    for facility, lo, hi in zip(t.evidence.facility.tolist(), t.evidence.start.tolist(), t.evidence.end.tolist(), strict=True):
+    for facility, lo, hi in zip(
+        t.evidence.facility.tolist(), t.evidence.start.tolist(), t.evidence.end.tolist(), strict=True
+    ):
         if facility >= 0:
             op = int(t.facilities.operator[facility])
-            facts[op].append((max(lo, int(t.facilities.start[facility])), min(hi, int(t.facilities.end[facility])) + lead))
-    for party, dprk, lo, hi in zip(t.listings.party.tolist(), t.listings.dprk.tolist(), t.listings.start.tolist(), t.listings.end.tolist(), strict=True):
+            facts[op].append(
+                (max(lo, int(t.facilities.start[facility])), min(hi, int(t.facilities.end[facility])) + lead)
+            )
+    for party, dprk, lo, hi in zip(
+        t.listings.party.tolist(),
+        t.listings.dprk.tolist(),
+        t.listings.start.tolist(),
+        t.listings.end.tolist(),
+        strict=True,
+    ):
         if dprk:
             facts[party].append((lo, hi + lead))
     for party, spans in engine._network.blocked.items():
@@ -112,7 +135,9 @@ def networkx_flags(network: SyntheticNetwork, engine: ExposureEngine, rows: list
         for start in starts:
             for supplier in graph.predecessors(start):
                 for lo, hi, rel in graph.edges[supplier, start]["spans"]:
-                    if lo <= day <= hi and (not code or rel not in prefixes or any(code.startswith(p) for p in prefixes[rel])):
+                    if lo <= day <= hi and (
+                        not code or rel not in prefixes or any(code.startswith(p) for p in prefixes[rel])
+                    ):
                         queue.append(supplier)
                         break
         while queue and not hit:
@@ -124,7 +149,9 @@ def networkx_flags(network: SyntheticNetwork, engine: ExposureEngine, rows: list
                 hit = True
                 break
             for supplier in graph.predecessors(node):
-                if supplier not in seen and any(lo <= day <= hi for lo, hi, _ in graph.edges[supplier, node]["spans"]):
+                if supplier not in seen and any(
+                    lo <= day <= hi for lo, hi, _ in graph.edges[supplier, node]["spans"]
+                ):
                     queue.append(supplier)
         result.append(int(hit))
     return time.perf_counter() - started, result
@@ -145,7 +172,10 @@ def main() -> None:
     print("name pools from the shared lists ...", flush=True)
     pools: NamePools = name_pools(get_settings().raw_dir)
     config = GeneratorConfig(args.companies, relations, shipments, args.seed)
-    print(f"generating {args.companies:,} companies, {relations:,} relations, {shipments:,} shipments", flush=True)
+    print(
+        f"generating {args.companies:,} companies, {relations:,} relations, {shipments:,} shipments",
+        flush=True,
+    )
     gen_s, network = _timed("generation", lambda: generate(config, pools))
     rss_after_gen = _rss_gb()
 
@@ -171,24 +201,37 @@ def main() -> None:
     for i in range(INCREMENTAL_ROUNDS):
         party = engine.tables.party_ids[int(raw[rnd.randrange(len(raw))])]
         record = Evidence(
-            f"ev:bench:{i}", party, Period(day_of(16_000 + 200 * i), None), Source("src:bench", "Benchmark report")
+            f"ev:bench:{i}",
+            party,
+            Period(day_of(16_000 + 200 * i), None),
+            Source("src:bench", "Benchmark report"),
         )
         started = time.perf_counter()
         changed = engine.add_evidence(record)
         incremental.append(time.perf_counter() - started)
         changed_counts.append(len(changed))
-    print(f"  incremental evidence: median {statistics.median(incremental):.3f} s, max {max(incremental):.3f} s "
-          f"({statistics.median(changed_counts):.0f} parties changed, median)", flush=True)
+    print(
+        f"  incremental evidence: median {statistics.median(incremental):.3f} s, "
+        f"max {max(incremental):.3f} s "
+        f"({statistics.median(changed_counts):.0f} parties changed, median)",
+        flush=True,
+    )
 
     # Baseline on a network networkx can hold, ours on the same network.
     print(f"baseline: networkx on {args.baseline_companies:,} companies", flush=True)
     small = generate(
-        GeneratorConfig(args.baseline_companies, 5 * args.baseline_companies, 10 * args.baseline_companies, args.seed),
+        GeneratorConfig(
+            args.baseline_companies, 5 * args.baseline_companies, 10 * args.baseline_companies, args.seed
+        ),
         pools,
     )
     ours_small_s, small_engine = _timed("ours: propagation", lambda: ExposureEngine.from_tables(small.tables))
-    flag_small_s, small_flags = _timed("ours: bulk flagging", lambda: small_engine.flag_shipments(small.shipments))
-    sample = sorted(rnd.sample(range(len(small.shipments)), min(args.baseline_shipments, len(small.shipments))))
+    flag_small_s, small_flags = _timed(
+        "ours: bulk flagging", lambda: small_engine.flag_shipments(small.shipments)
+    )
+    sample = sorted(
+        rnd.sample(range(len(small.shipments)), min(args.baseline_shipments, len(small.shipments)))
+    )
     nx_s, nx_flags = networkx_flags(small, small_engine, sample)
     agree = sum(int(small_flags.flagged[r]) == f for r, f in zip(sample, nx_flags, strict=True))
     per_nx = nx_s / len(sample)
@@ -196,7 +239,11 @@ def main() -> None:
     nx_extrapolated = per_nx * len(small.shipments)
 
     table = Table(["figure", "value"])
-    table.add("size", f"{network.tables.party_count:,} companies, {len(network.tables.supply):,} relations, {len(network.shipments):,} shipments")
+    table.add(
+        "size",
+        f"{network.tables.party_count:,} companies, {len(network.tables.supply):,} relations, "
+        f"{len(network.shipments):,} shipments",
+    )
     table.add("generation (s)", round(gen_s, 1))
     table.add("full propagation (s)", round(prop_s, 1))
     table.add("bulk flagging (s)", round(flag_s, 1))
@@ -204,10 +251,17 @@ def main() -> None:
     table.add("peak RSS (GB, target < 8; after generation)", f"{peak:.2f} ({rss_after_gen:.2f})")
     table.add("flagged shipments", f"{flags.flagged.mean():.1%}")
     table.add("ground truth", truth)
-    table.add("trace p50 / p99 (ms, target p99 < 50)", f"{percentile(trace_ms, 50):.2f} / {percentile(trace_ms, 99):.2f}")
-    table.add("incremental evidence median / max (s, target < 1)", f"{statistics.median(incremental):.3f} / {max(incremental):.3f}")
     table.add(
-        f"baseline networkx, {len(small.shipments):,} shipments on {small.tables.party_count:,} companies (s)",
+        "trace p50 / p99 (ms, target p99 < 50)",
+        f"{percentile(trace_ms, 50):.2f} / {percentile(trace_ms, 99):.2f}",
+    )
+    table.add(
+        "incremental evidence median / max (s, target < 1)",
+        f"{statistics.median(incremental):.3f} / {max(incremental):.3f}",
+    )
+    table.add(
+        f"baseline networkx, {len(small.shipments):,} shipments "
+        f"on {small.tables.party_count:,} companies (s)",
         f"{nx_extrapolated:.1f} (extrapolated from {len(sample):,} in {nx_s:.1f} s incl. graph build)",
     )
     table.add("ours on the same network: propagation + flagging (s)", round(ours_total, 2))

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from accomplice.exposure.engine import ExposureEngine
-from accomplice.exposure.model import EdgeKind, Path as EvidencePath
+from accomplice.exposure.model import EdgeKind
+from accomplice.exposure.model import Path as EvidencePath
 from accomplice.exposure.network import PRODUCTION_LEAD_DAYS
 from accomplice.exposure.synthetic import GeneratorConfig, NamePools, SyntheticNetwork, generate
 from accomplice.exposure.tables import day_number
@@ -65,7 +66,9 @@ def test_every_planted_chain_is_flagged_with_its_path_and_every_decoy_is_clean(
             assert [h.to_node for h in path.hops if h.kind == EdgeKind.OPERATES] == [case.facility]
 
 
-def test_no_shipment_of_the_clean_region_is_flagged(network: SyntheticNetwork, engine: ExposureEngine) -> None:
+def test_no_shipment_of_the_clean_region_is_flagged(
+    network: SyntheticNetwork, engine: ExposureEngine
+) -> None:
     flags = engine.flag_shipments(network.shipments)
     assert network.known_clean.sum() > len(network.shipments) // 2
     assert not (flags.flagged & network.known_clean).any()

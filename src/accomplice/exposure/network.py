@@ -421,7 +421,9 @@ class Network:
     def add_supply_rows(self, rows: I64) -> set[int]:
         self._index_supply()
         supply = self.tables.supply
-        at, state_rows = _party_rows(self.state, self.state.pointer(self.count * N_REASONS), supply.supplier[rows])
+        at, state_rows = _party_rows(
+            self.state, self.state.pointer(self.count * N_REASONS), supply.supplier[rows]
+        )
         edge = rows[at]
         lo = np.maximum(self.state.lo[state_rows], self.supply_lo[edge])
         hi = np.minimum(self.state.hi[state_rows], self.supply_hi[edge])
@@ -463,7 +465,9 @@ class Network:
         rows = rows[~self.restricted[rows]]
         direct = roots.union(self._inflow(rows, supply.buyer[rows].astype(np.int64), pointer))
         n_prefixes = max(1, len(self.tables.hs_prefixes))
-        slot_keys = supply.buyer[supply.restricted_row].astype(np.int64) * n_prefixes + supply.restricted_prefix
+        slot_keys = (
+            supply.buyer[supply.restricted_row].astype(np.int64) * n_prefixes + supply.restricted_prefix
+        )
         order = np.argsort(slot_keys)
         ordered = slot_keys[order]
         first = np.ones(len(ordered), np.bool_)

@@ -315,7 +315,8 @@ class SyntheticNetwork:
         stage = int(self.stage[index])
         word = index % 9
         if stage == len(sector.stages) - 1:
-            return f"{_IMPORTERS[index % len(_IMPORTERS)]} {_LATIN_TRADES[sector.name]} {_IMPORT_TRADES[sector.name]} {index}"
+            importer = _IMPORTERS[index % len(_IMPORTERS)]
+            return f"{importer} {_LATIN_TRADES[sector.name]} {_IMPORT_TRADES[sector.name]} {index}"
         city = sector.cities[index % len(sector.cities)]
         trade = sector.name
         if city in _RUSSIAN_CITIES:
@@ -419,7 +420,7 @@ def generate(config: GeneratorConfig, names: NamePools) -> SyntheticNetwork:
                     continue
                 bkey = (k, t + 1, region)
                 buyer[rows] = layout.start[bkey] + _skewed(rng, layout.size[bkey], len(rows), BUYER_SKEW)
-                # A clean buyer buys only from clean suppliers; an exposed one from both (exposed block first).
+                # A clean buyer buys only from clean suppliers; an exposed one from both (exposed first).
                 first = (k, t, 1) if region else (k, t, 0)
                 supply_size = layout.size[(k, t, 0)] + (layout.size[(k, t, 1)] if region else 0)
                 supplier[rows] = layout.start[first] + _skewed(rng, supply_size, len(rows), SUPPLIER_SKEW)
@@ -432,9 +433,9 @@ def generate(config: GeneratorConfig, names: NamePools) -> SyntheticNetwork:
     loop_buyer = np.zeros(n_loops, np.int64)
     for k, sector in enumerate(SECTORS):
         rows = np.flatnonzero(loop_sector == k)
-        t = rng.integers(0, len(sector.stages) - 2, len(rows))
+        back = rng.integers(0, len(sector.stages) - 2, len(rows))
         for tier in range(len(sector.stages) - 2):
-            sub = rows[t == tier]
+            sub = rows[back == tier]
             hi, lo = (k, tier + 1, 1), (k, tier, 1)
             loop_supplier[sub] = layout.start[hi] + _skewed(rng, layout.size[hi], len(sub), SUPPLIER_SKEW)
             loop_buyer[sub] = layout.start[lo] + _skewed(rng, layout.size[lo], len(sub), BUYER_SKEW)
@@ -523,10 +524,10 @@ def generate(config: GeneratorConfig, names: NamePools) -> SyntheticNetwork:
     last_tier = np.array([len(s.stages) - 2 for s in SECTORS])
     export_rel = np.flatnonzero(rel_tier == last_tier[rel_sector])
     pick = export_rel[rng.integers(0, len(export_rel), n_ship)]
-    lo = np.maximum(rel_start[pick].astype(np.int64), SHIPMENT_FIRST_DAY)
-    hi = np.minimum(rel_end[pick].astype(np.int64), SHIPMENT_LAST_DAY)
-    hi = np.maximum(hi, lo)
-    ship_day = (lo + (rng.random(n_ship) * (hi - lo + 1)).astype(np.int64)).astype(np.int32)
+    first_day = np.maximum(rel_start[pick].astype(np.int64), SHIPMENT_FIRST_DAY)
+    last_day = np.maximum(np.minimum(rel_end[pick].astype(np.int64), SHIPMENT_LAST_DAY), first_day)
+    spread = (rng.random(n_ship) * (last_day - first_day + 1)).astype(np.int64)
+    ship_day = (first_day + spread).astype(np.int32)
     hs_codes = sorted({c for s in SECTORS for c in s.shipped})
     code_index = {c: i for i, c in enumerate(hs_codes)}
     # Each shipment's code: one of its sector's shipped codes, under the relation's HS prefix if it has one.
