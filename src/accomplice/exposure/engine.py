@@ -18,6 +18,11 @@ not taint a 2015 shipment; an open-ended period, or one that covers 2015, does.
 with the shipment's HS code on a path's *first* hop only — the relation that delivers to a party named on
 the shipment — because deeper hops carry inputs (raw fish into a cannery, yarn into a garment factory)
 whose codes differ from the finished good's. A shipment without an HS code is compared with nothing.
+Paths are searched from each named party; a path from the importer reaches the exporter's suppliers as
+deeper hops, where HS prefixes are not compared. So a restriction on a relation *into the exporter* only
+holds on paths that start at the exporter: with the importer named, the exporter's inputs of other goods
+still count (we cannot tell which inputs went into which output). Restrictions on relations into the
+importer — the multi-product importer buying garments from one supplier and seafood from another — hold.
 
 *Reasons.* A shipment is flagged when its upstream (its own parties included) reaches:
   (a) LABOUR_EVIDENCE — evidence on a party or on a facility it operates, in period;
@@ -81,8 +86,13 @@ from accomplice.exposure.network import (
 from accomplice.exposure.tables import (
     NO_PARTY,
     SHARE_UNITS_PER_PERCENT,
+    EvidenceTable,
+    FacilityTable,
+    ListingTable,
     NumberedIds,
+    OwnershipTable,
     ShipmentTable,
+    SupplyTable,
     Tables,
     day_number,
     period_days,
@@ -217,20 +227,12 @@ class ExposureEngine:
         evidence: Iterable[Evidence] = (),
         lead_days: int = PRODUCTION_LEAD_DAYS,
     ) -> ExposureEngine:
-        engine = cls(Tables(party_ids=[]), lead_days=lead_days)
-        for party in parties:
-            engine._party(party.id)
-        for facility in facilities:
-            engine._append_facility(facility)
-        for listing in listings:
-            engine._append_listing(listing)
-        for relation in supply:
-            engine._append_supply(relation)
-        for holding in ownership:
-            engine._append_ownership(holding)
-        for record in evidence:
-            engine._append_evidence(record)
-        engine._network = Network(engine._tables, lead_days)
+        tables, evidence_values, listing_values = _tables_of(
+            parties, listings, supply, ownership, facilities, evidence
+        )
+        engine = cls(tables, lead_days=lead_days)
+        engine._evidence_values = evidence_values
+        engine._listing_values = listing_values
         engine.propagate()
         return engine
 
@@ -657,6 +659,116 @@ class ExposureEngine:
         visited = list(dict.fromkeys([*starts, *np.flatnonzero(deep).tolist()]))
         ev_in_period = int(np.count_nonzero((network.evidence_lo <= day) & (day <= network.evidence_hi)))
         return Checked(tuple(self._parties[p] for p in visited), relations, ev_in_period)
+
+
+def _tables_of(
+    parties: Iterable[Party],
+    listings: Iterable[Listing],
+    supply: Iterable[SupplyRelation],
+    ownership: Iterable[Ownership],
+    facilities: Iterable[Facility],
+    evidence: Iterable[Evidence],
+) -> tuple[Tables, dict[int, Evidence], dict[int, Listing]]:
+    """Values to columns in one pass each (appending row by row would copy the arrays every time)."""
+    ids: list[str] = []
+    index: dict[str, int] = {}
+
+    def party(key: str) -> int:
+        if key not in index:
+            index[key] = len(ids)
+            ids.append(key)
+        return index[key]
+
+    for p in parties:
+        party(p.id)
+    sources: list[Source] = []
+    source_index: dict[str, int] = {}
+
+    def source(value: Source | None) -> int:
+        if value is None:
+            return -1
+        if value.id not in source_index:
+            source_index[value.id] = len(sources)
+            sources.append(value)
+        return source_index[value.id]
+
+    facility_values = list(facilities)
+    facility_index = {f.id: i for i, f in enumerate(facility_values)}
+    fac_days = [period_days(f.period) for f in facility_values]
+    facility_table = FacilityTable(
+        operator=np.array([party(f.operator) for f in facility_values], np.int32),
+        start=np.array([d[0] for d in fac_days], np.int32),
+        end=np.array([d[1] for d in fac_days], np.int32),
+        ids=[f.id for f in facility_values],
+    )
+    listing_values = list(listings)
+    list_days = [period_days(li.period) for li in listing_values]
+    listing_table = ListingTable(
+        party=np.array([party(li.party) for li in listing_values], np.int32),
+        dprk=np.array([li.dprk for li in listing_values], np.bool_),
+        blocked=np.array([li.blocked for li in listing_values], np.bool_),
+        start=np.array([d[0] for d in list_days], np.int32),
+        end=np.array([d[1] for d in list_days], np.int32),
+        list_keys=[li.list_key for li in listing_values],
+    )
+    relations = list(supply)
+    prefixes: list[str] = []
+    prefix_index: dict[str, int] = {}
+    restricted_row: list[int] = []
+    restricted_prefix: list[int] = []
+    for row, relation in enumerate(relations):
+        for prefix in relation.hs_prefixes:
+            if prefix not in prefix_index:
+                prefix_index[prefix] = len(prefixes)
+                prefixes.append(prefix)
+            restricted_row.append(row)
+            restricted_prefix.append(prefix_index[prefix])
+    rel_days = [period_days(r.period) for r in relations]
+    supply_table = SupplyTable(
+        supplier=np.array([party(r.supplier) for r in relations], np.int32),
+        buyer=np.array([party(r.buyer) for r in relations], np.int32),
+        start=np.array([d[0] for d in rel_days], np.int32),
+        end=np.array([d[1] for d in rel_days], np.int32),
+        restricted_row=np.array(restricted_row, np.int32),
+        restricted_prefix=np.array(restricted_prefix, np.int32),
+        source=np.array([source(r.source) for r in relations], np.int32),
+        ids=[r.id for r in relations],
+    )
+    holdings = list(ownership)
+    own_days = [period_days(o.period) for o in holdings]
+    ownership_table = OwnershipTable(
+        owner=np.array([party(o.owner) for o in holdings], np.int32),
+        owned=np.array([party(o.owned) for o in holdings], np.int32),
+        share=np.array([share_units(o.share) for o in holdings], np.int64),
+        start=np.array([d[0] for d in own_days], np.int32),
+        end=np.array([d[1] for d in own_days], np.int32),
+        source=np.array([source(o.source) for o in holdings], np.int32),
+        ids=[o.id for o in holdings],
+    )
+    records = list(evidence)
+    ev_days = [period_days(e.period) for e in records]
+    on_facility = [facility_index.get(e.subject, -1) for e in records]
+    evidence_table = EvidenceTable(
+        party=np.array(
+            [-1 if f >= 0 else party(e.subject) for e, f in zip(records, on_facility, strict=True)]
+        ),
+        facility=np.array(on_facility, np.int32),
+        start=np.array([d[0] for d in ev_days], np.int32),
+        end=np.array([d[1] for d in ev_days], np.int32),
+        source=np.array([source(e.source) for e in records], np.int32),
+        ids=[e.id for e in records],
+    )
+    tables = Tables(
+        party_ids=ids,
+        supply=supply_table,
+        ownership=ownership_table,
+        listings=listing_table,
+        facilities=facility_table,
+        evidence=evidence_table,
+        hs_prefixes=prefixes,
+        sources=sources,
+    )
+    return tables, dict(enumerate(records)), dict(enumerate(listing_values))
 
 
 def _choose(facts: list[_Fact], limit: int) -> list[_Fact]:

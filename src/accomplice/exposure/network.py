@@ -93,6 +93,20 @@ class BulkFlags:
 
 
 @dataclass(frozen=True, slots=True)
+class _Derived:
+    """What bulk flagging needs beyond the state (see `Network._derive`), with dense row pointers."""
+
+    direct: IntervalSet
+    by_prefix: IntervalSet
+    slots: I64
+    special: Bools
+    state_pointer: I64
+    direct_pointer: I64
+    prefix_pointer: I64
+    slot_pointer: I64  # slots of party p: slots[slot_pointer[p]:slot_pointer[p + 1]]
+
+
+@dataclass(frozen=True, slots=True)
 class BlockedAt:
     """Why a party is blocked on one shipment day: its aggregate blocked share and the holdings in it."""
 
@@ -109,7 +123,7 @@ class Network:
         self.count = tables.party_count
         self.state = IntervalSet.empty()
         self.blocked: dict[int, list[tuple[int, int]]] = {}  # party → shipment days blocked by ownership
-        self._derived: tuple[IntervalSet, IntervalSet, I64, Bools] | None = None
+        self._derived: _Derived | None = None
         self._index_all()
 
     # ---- adjacency -------------------------------------------------------------------------------------
@@ -130,12 +144,10 @@ class Network:
         self.in_ptr, self.in_rows = _csr(supply.buyer, self.count)
         self.restricted = np.zeros(len(supply), np.bool_)
         self.restricted[supply.restricted_row] = True
-        prefixes: dict[int, list[str]] = defaultdict(list)
-        for row, prefix in zip(
-            supply.restricted_row.tolist(), supply.restricted_prefix.tolist(), strict=True
-        ):
-            prefixes[row].append(self.tables.hs_prefixes[prefix])
-        self.prefixes_of = dict(prefixes)
+        # HS prefixes by relation row, as sorted columns (millions of restricted rows: no dict of lists).
+        order = np.argsort(supply.restricted_row, kind="stable")
+        self.prefix_rows = supply.restricted_row[order]
+        self.prefix_ids = supply.restricted_prefix[order]
         self._derived = None
 
     def _index_facts(self) -> None:
@@ -353,18 +365,18 @@ class Network:
 
     def spread(self, frontier: IntervalSet) -> set[int]:
         """Add `frontier` to the state, carry what is new downstream; return the parties whose state grew."""
-        grown: set[int] = set()
+        grown = np.zeros(self.count, np.bool_)
         while len(frontier):
             new = ~self.state.covers(frontier.key, frontier.lo, frontier.hi)
             if not new.any():
                 break
             fresh = IntervalSet(frontier.key[new], frontier.lo[new], frontier.hi[new])
             self.state = self.state.union(fresh)
-            grown.update(np.unique(fresh.key // N_REASONS).tolist())
+            grown[fresh.key // N_REASONS] = True
             frontier = self._expand(fresh)
-        if grown:
+        if grown.any():
             self._derived = None
-        return grown
+        return set(np.flatnonzero(grown).tolist())
 
     def _expand(self, fresh: IntervalSet) -> IntervalSet:
         parts: list[IntervalSet] = []
@@ -409,7 +421,9 @@ class Network:
     def add_supply_rows(self, rows: I64) -> set[int]:
         self._index_supply()
         supply = self.tables.supply
-        at, state_rows = _party_rows(self.state, supply.supplier[rows].astype(np.int64))
+        at, state_rows = _party_rows(
+            self.state, self.state.pointer(self.count * N_REASONS), supply.supplier[rows]
+        )
         edge = rows[at]
         lo = np.maximum(self.state.lo[state_rows], self.supply_lo[edge])
         hi = np.minimum(self.state.hi[state_rows], self.supply_hi[edge])
@@ -429,7 +443,7 @@ class Network:
             result |= self.state.contains(parties * N_REASONS + reason, days)
         return result
 
-    def _derive(self) -> tuple[IntervalSet, IntervalSet, I64, Bools]:
+    def _derive(self) -> _Derived:
         """What a party named on a shipment holds, for shipments of given goods (HS prefixes on first hops).
 
         `state` counts every inflow; a shipment party only counts relations whose HS prefixes match the
@@ -441,26 +455,43 @@ class Network:
             return self._derived
         supply = self.tables.supply
         restricted_rows = np.flatnonzero(self.restricted)
-        buyers = np.unique(supply.buyer[restricted_rows]).astype(np.int64)
         has_restricted = np.zeros(self.count, np.bool_)
-        has_restricted[buyers] = True
+        has_restricted[supply.buyer[restricted_rows]] = True
+        buyers = np.flatnonzero(has_restricted).astype(np.int64)
         # The state mixes a party's own facts with its inflows; the own facts are recomputed from rows.
         roots = self._own_roots(buyers)
+        pointer = self.state.pointer(self.count * N_REASONS)
         _, rows = _gather(self.in_ptr, self.in_rows, buyers)
         rows = rows[~self.restricted[rows]]
-        direct = roots.union(self._inflow(rows, supply.buyer[rows].astype(np.int64)))
+        direct = roots.union(self._inflow(rows, supply.buyer[rows].astype(np.int64), pointer))
+        n_prefixes = max(1, len(self.tables.hs_prefixes))
         slot_keys = (
-            supply.buyer[supply.restricted_row].astype(np.int64) * max(1, len(self.tables.hs_prefixes))
-            + supply.restricted_prefix
+            supply.buyer[supply.restricted_row].astype(np.int64) * n_prefixes + supply.restricted_prefix
         )
-        slots, slot_of = np.unique(slot_keys, return_inverse=True)
-        by_prefix = self._inflow(supply.restricted_row.astype(np.int64), slot_of.astype(np.int64))
-        self._derived = (direct, by_prefix, slots, has_restricted)
+        order = np.argsort(slot_keys)
+        ordered = slot_keys[order]
+        first = np.ones(len(ordered), np.bool_)
+        first[1:] = ordered[1:] != ordered[:-1]
+        slots = ordered[first]
+        slot_of = np.empty(len(order), np.int64)
+        slot_of[order] = np.cumsum(first) - 1
+        by_prefix = self._inflow(supply.restricted_row.astype(np.int64), slot_of.astype(np.int64), pointer)
+        n_keys = self.count * N_REASONS
+        self._derived = _Derived(
+            direct,
+            by_prefix,
+            slots,
+            has_restricted,
+            pointer,
+            direct.pointer(n_keys),
+            by_prefix.pointer(max(1, len(slots)) * N_REASONS),
+            _pointer(slots // n_prefixes, self.count),
+        )
         return self._derived
 
-    def _inflow(self, rows: I64, target: I64) -> IntervalSet:
+    def _inflow(self, rows: I64, target: I64, pointer: I64) -> IntervalSet:
         """state[supplier] ∩ active(row), keyed target * 3 + reason, for each supply row."""
-        at, state_rows = _party_rows(self.state, self.tables.supply.supplier[rows].astype(np.int64))
+        at, state_rows = _party_rows(self.state, pointer, self.tables.supply.supplier[rows])
         lo = np.maximum(self.state.lo[state_rows], self.supply_lo[rows[at]])
         hi = np.minimum(self.state.hi[state_rows], self.supply_hi[rows[at]])
         return IntervalSet.normal(target[at] * N_REASONS + self.state.key[state_rows] % N_REASONS, lo, hi)
@@ -483,7 +514,13 @@ class Network:
 
     def flag(self, shipments: ShipmentTable) -> BulkFlags:
         """Flag every shipment whose parties hold a reason on its day (first hops matched to its HS code)."""
-        direct, by_prefix, slots, has_restricted = self._derive()
+        derived = self._derive()
+        direct, by_prefix, slots, has_restricted = (
+            derived.direct,
+            derived.by_prefix,
+            derived.slots,
+            derived.special,
+        )
         count = len(shipments)
         reasons = np.zeros(count, np.uint8)
         tainted_party = np.zeros(self.count, np.bool_)
@@ -496,23 +533,26 @@ class Network:
             day = shipments.day[candidate].astype(np.int64)
             # Without an HS code nothing is compared: the full state answers (see `_derive`).
             special = has_restricted[party] & (shipments.hs[candidate] >= 0)
-            for reason in range(N_REASONS):
-                key = party * N_REASONS + reason
-                hit = np.where(special, direct.contains(key, day), self.state.contains(key, day))
-                reasons[candidate[hit]] |= np.uint8(1 << reason)
+            first = party * N_REASONS
+            plain = ~special
+            reasons[candidate[plain]] |= self.state.bits_at(
+                derived.state_pointer, first[plain], N_REASONS, day[plain]
+            )
+            reasons[candidate[special]] |= direct.bits_at(
+                derived.direct_pointer, first[special], N_REASONS, day[special]
+            )
             # Restricted first hops: one lookup per (shipment, prefix of its HS code that some relation uses).
             sub = np.flatnonzero(special)
             if len(sub) == 0 or len(slots) == 0:
                 continue
             codes = shipments.hs[candidate[sub]].astype(np.int64)
             at, pref = _gather(prefix_ids[0], prefix_ids[1], codes)
-            slot_key = party[sub][at] * n_prefixes + pref
-            pos = np.minimum(np.searchsorted(slots, slot_key), len(slots) - 1)
-            known = slots[pos] == slot_key
+            owner = party[sub][at]
+            pos = _find_slots(slots, derived.slot_pointer, owner, owner * n_prefixes + pref)
+            known = pos >= 0
             rows = sub[at][known]
-            for reason in range(N_REASONS):
-                hit = by_prefix.contains(pos[known] * N_REASONS + reason, day[rows])
-                reasons[candidate[rows[hit]]] |= np.uint8(1 << reason)
+            bits = by_prefix.bits_at(derived.prefix_pointer, pos[known] * N_REASONS, N_REASONS, day[rows])
+            np.bitwise_or.at(reasons, candidate[rows], bits)
         return BulkFlags(reasons > 0, reasons)
 
     def _code_prefixes(self, hs_codes: Sequence[str]) -> tuple[I64, I64]:
@@ -528,7 +568,10 @@ class Network:
     def hs_allows(self, row: int, hs_code: str | None) -> bool:
         if not hs_code or not self.restricted[row]:
             return True
-        return any(hs_code.startswith(p) for p in self.prefixes_of.get(row, ()))
+        start = int(np.searchsorted(self.prefix_rows, row, side="left"))
+        stop = int(np.searchsorted(self.prefix_rows, row, side="right"))
+        prefixes = self.tables.hs_prefixes
+        return any(hs_code.startswith(prefixes[int(i)]) for i in self.prefix_ids[start:stop])
 
 
 def _group(rows: I64 | npt.NDArray[np.intp], by: I32) -> dict[int, list[int]]:
@@ -538,11 +581,33 @@ def _group(rows: I64 | npt.NDArray[np.intp], by: I32) -> dict[int, list[int]]:
     return dict(grouped)
 
 
-def _party_rows(state: IntervalSet, parties: I64) -> tuple[I64, I64]:
-    """State rows of each party (every reason): (position in `parties`, state row)."""
-    low = np.searchsorted(state.key, parties * N_REASONS, side="left")
-    high = np.searchsorted(state.key, parties * N_REASONS + N_REASONS, side="left")
-    counts = (high - low).astype(np.int64)
+def _party_rows(state: IntervalSet, pointer: I64, parties: I32 | I64) -> tuple[I64, I64]:
+    """State rows of each party (every reason): (position in `parties`, state row), via a dense pointer."""
+    first = parties.astype(np.int64) * N_REASONS
+    low = pointer[first]
+    counts = pointer[first + N_REASONS] - low
     at = np.repeat(np.arange(len(parties), dtype=np.int64), counts)
     within = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return at, np.repeat(low.astype(np.int64), counts) + within
+    return at, np.repeat(low, counts) + within
+
+
+def _pointer(sorted_groups: I64, count: int) -> I64:
+    pointer = np.zeros(count + 1, np.int64)
+    np.cumsum(np.bincount(sorted_groups, minlength=count), out=pointer[1:])
+    return pointer
+
+
+def _find_slots(slots: I64, pointer: I64, owner: I64, wanted: I64) -> I64:
+    """Position of each `wanted` slot key among its owner's few slots (−1 if absent), by linear scan."""
+    start = pointer[owner]
+    count = pointer[owner + 1] - start
+    found = np.full(len(wanted), -1, np.int64)
+    todo = np.flatnonzero(count > 0)
+    step = 0
+    while len(todo):
+        at = start[todo] + step
+        match = slots[at] == wanted[todo]
+        found[todo[match]] = at[match]
+        step += 1
+        todo = todo[~match & (count[todo] > step)]
+    return found
