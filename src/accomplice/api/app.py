@@ -17,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
+from accomplice.api.exposure import exposure_router, exposure_write_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.store import Store
@@ -128,6 +129,9 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(api_router)
+    # Authentication and roles: attach a role check to the exposure writes here (dependencies=[...]).
+    app.include_router(exposure_router, dependencies=[])
+    app.include_router(exposure_write_router, dependencies=[])
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
