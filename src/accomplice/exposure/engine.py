@@ -154,6 +154,14 @@ class _Ids(Sequence[str]):
             self._index.update((k, len(self.base) + i) for i, k in enumerate(self.extra))
         return self._index.get(key)
 
+    def many(self, indices: Sequence[int]) -> tuple[str, ...]:
+        """Ids of many rows at once (a clean trace lists thousands of parties)."""
+        base = len(self.base)
+        if isinstance(self.base, NumberedIds):
+            prefix = self.base.prefix
+            return tuple(f"{prefix}{i}" if i < base else self.extra[i - base] for i in indices)
+        return tuple(self.base[i] if i < base else self.extra[i - base] for i in indices)
+
     def append(self, key: str) -> int:
         self.extra.append(key)
         index = len(self) - 1
@@ -658,7 +666,7 @@ class ExposureEngine:
             _, rows = _gather(network.in_ptr, network.in_rows, suppliers)
         visited = list(dict.fromkeys([*starts, *np.flatnonzero(deep).tolist()]))
         ev_in_period = int(np.count_nonzero((network.evidence_lo <= day) & (day <= network.evidence_hi)))
-        return Checked(tuple(self._parties[p] for p in visited), relations, ev_in_period)
+        return Checked(self._parties.many(visited), relations, ev_in_period)
 
 
 def _tables_of(

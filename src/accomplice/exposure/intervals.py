@@ -8,7 +8,7 @@ which makes membership one binary search.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,8 @@ class IntervalSet:
     key: I64
     lo: I64
     hi: I64
+    # (key, lo) packed for binary search, computed on first use: sets are never changed in place.
+    _packed: I64 | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> IntervalSet:
@@ -78,8 +80,9 @@ class IntervalSet:
 
     def _row_at(self, key: I64, day: I64) -> tuple[I64, Bools]:
         """For each (key, day): the row whose lo is the greatest ≤ day within key, and whether one exists."""
-        packed = _pack(self.key, self.lo)
-        row = np.searchsorted(packed, _pack(key, day), side="right").astype(np.int64) - 1
+        if self._packed is None:
+            self._packed = _pack(self.key, self.lo)
+        row = np.searchsorted(self._packed, _pack(key, day), side="right").astype(np.int64) - 1
         found = row >= 0
         safe = np.where(found, row, 0)
         if len(self) == 0:

@@ -150,7 +150,8 @@ class Network:
         self.restricted[supply.restricted_row] = True
         # HS prefixes by relation row, as sorted columns (millions of restricted rows: no dict of lists).
         order = np.argsort(supply.restricted_row, kind="stable")
-        self.prefix_rows = supply.restricted_row[order]
+        # int64: a Python int searched in an int32 array makes numpy convert the whole array first.
+        self.prefix_rows = supply.restricted_row[order].astype(np.int64)
         self.prefix_ids = supply.restricted_prefix[order]
         self._derived = None
 
