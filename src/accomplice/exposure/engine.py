@@ -38,8 +38,14 @@ importer — the multi-product importer buying garments from one supplier and se
 *Paths.* The shortest paths by supply hops (breadth-first), `max_paths` of them, the shortest path of each
 distinct reason first. Hops run from the shipment outward; each hop keeps its record's direction
 (SHIPS party → shipment, SUPPLIES supplier → buyer, OPERATES operator → facility, OWNS owner → owned) and
-carries the record's id and source. A clean shipment gets `Checked`: every party in the upstream, the
-relations looked at, and how many evidence records were in period.
+carries the record's id and source. A clean shipment gets `Checked`: every party in its upstream on
+the window (its own parties first), the relations looked at (active in the window, first hops matched to
+the HS code), and how many evidence records in the engine were in period — none of which concerned a
+party of that upstream.
+
+*Bulk.* `flag_shipments` answers the same question for a columnar `ShipmentTable` of millions of rows
+without tracing: a shipment is flagged when one of its parties' propagated state holds a reason on its
+day (see `network.py`); the property tests check that it agrees with `trace` and with a day-by-day oracle.
 
 *Incremental.* `add_evidence`, `add_supply`, `add_ownership` and `add_listing` extend the propagated state
 from the new fact only (downstream of its subject; for holdings and listings, the owned subgraph first),
