@@ -82,3 +82,27 @@ def test_every_path_hop_carries_its_record_and_source() -> None:
     assert all(h.source is not None for h in path.hops[1:])
     assert path.evidence is not None
     assert path.evidence.subject == "processor"
+
+
+def test_downstream_lists_every_direct_and_indirect_buyer() -> None:
+    case = next(c for c in CASES if c["name"] == "four_tier_seafood_chain_with_evidence_at_tier_3")
+    engine = engine_of(case)
+    assert engine.downstream("processor") == {"cannery", "exporter", "importer"}
+    assert engine.downstream("importer") == frozenset()
+    loop = engine_of(
+        next(c for c in CASES if c["name"] == "supply_cycle_terminates_and_still_finds_the_evidence")
+    )
+    assert loop.downstream("A") == {"A", "B", "C"}
+
+
+def test_exposure_of_a_party_follows_the_day_it_is_asked_about() -> None:
+    from datetime import date
+
+    case = next(c for c in CASES if c["name"] == "four_tier_seafood_chain_with_evidence_at_tier_3")
+    engine = engine_of(case)
+    paths = engine.exposure("importer", date(2017, 1, 1))
+    assert [h.relation_id for h in paths[0].hops] == ["r-exp", "r-can", "r-proc"]
+    assert paths[0].evidence is not None
+    assert engine.exposure("importer", date(2014, 1, 1)) == ()
+    assert engine.exposure("importer") == paths  # ever: the same evidence
+    assert engine.exposure("fishing") == ()

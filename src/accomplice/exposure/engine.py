@@ -38,8 +38,14 @@ importer — the multi-product importer buying garments from one supplier and se
 *Paths.* The shortest paths by supply hops (breadth-first), `max_paths` of them, the shortest path of each
 distinct reason first. Hops run from the shipment outward; each hop keeps its record's direction
 (SHIPS party → shipment, SUPPLIES supplier → buyer, OPERATES operator → facility, OWNS owner → owned) and
-carries the record's id and source. A clean shipment gets `Checked`: every party in the upstream, the
-relations looked at, and how many evidence records were in period.
+carries the record's id and source. A clean shipment gets `Checked`: every party in its upstream on
+the window (its own parties first), the relations looked at (active in the window, first hops matched to
+the HS code), and how many evidence records in the engine were in period — none of which concerned a
+party of that upstream.
+
+*Bulk.* `flag_shipments` answers the same question for a columnar `ShipmentTable` of millions of rows
+without tracing: a shipment is flagged when one of its parties' propagated state holds a reason on its
+day (see `network.py`); the property tests check that it agrees with `trace` and with a day-by-day oracle.
 
 *Incremental.* `add_evidence`, `add_supply`, `add_ownership` and `add_listing` extend the propagated state
 from the new fact only (downstream of its subject; for holdings and listings, the owned subgraph first),
@@ -153,6 +159,14 @@ class _Ids(Sequence[str]):
             self._index = {k: i for i, k in enumerate(base)}
             self._index.update((k, len(self.base) + i) for i, k in enumerate(self.extra))
         return self._index.get(key)
+
+    def many(self, indices: Sequence[int]) -> tuple[str, ...]:
+        """Ids of many rows at once (a clean trace lists thousands of parties)."""
+        base = len(self.base)
+        if isinstance(self.base, NumberedIds):
+            prefix = self.base.prefix
+            return tuple(f"{prefix}{i}" if i < base else self.extra[i - base] for i in indices)
+        return tuple(self.base[i] if i < base else self.extra[i - base] for i in indices)
 
     def append(self, key: str) -> int:
         self.extra.append(key)
@@ -658,7 +672,7 @@ class ExposureEngine:
             _, rows = _gather(network.in_ptr, network.in_rows, suppliers)
         visited = list(dict.fromkeys([*starts, *np.flatnonzero(deep).tolist()]))
         ev_in_period = int(np.count_nonzero((network.evidence_lo <= day) & (day <= network.evidence_hi)))
-        return Checked(tuple(self._parties[p] for p in visited), relations, ev_in_period)
+        return Checked(self._parties.many(visited), relations, ev_in_period)
 
 
 def _tables_of(

@@ -8,7 +8,7 @@ which makes membership one binary search.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,8 @@ Bools = npt.NDArray[np.bool_]
 # offset by 2^31 so that every bound in [-2^31, 2^31) packs as a non-negative number.
 _SHIFT = np.int64(32)
 _OFFSET = np.int64(1 << 31)
+# `bits_at` expands (query × row) pairs: 2M queries of ~6 rows is ~12M pairs, a few hundred MB at most.
+BITS_CHUNK_QUERIES = 2_000_000
 
 
 def _pack(key: I64, value: I64) -> I64:
@@ -33,6 +35,8 @@ class IntervalSet:
     key: I64
     lo: I64
     hi: I64
+    # (key, lo) packed for binary search, computed on first use: sets are never changed in place.
+    _packed: I64 | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> IntervalSet:
@@ -76,8 +80,9 @@ class IntervalSet:
 
     def _row_at(self, key: I64, day: I64) -> tuple[I64, Bools]:
         """For each (key, day): the row whose lo is the greatest ≤ day within key, and whether one exists."""
-        packed = _pack(self.key, self.lo)
-        row = np.searchsorted(packed, _pack(key, day), side="right").astype(np.int64) - 1
+        if self._packed is None:
+            self._packed = _pack(self.key, self.lo)
+        row = np.searchsorted(self._packed, _pack(key, day), side="right").astype(np.int64) - 1
         found = row >= 0
         safe = np.where(found, row, 0)
         if len(self) == 0:
@@ -122,22 +127,26 @@ class IntervalSet:
 
     def bits_at(self, pointer: I64, first: I64, width: int, day: I64) -> npt.NDArray[np.uint8]:
         """For keys first .. first + width − 1 of each query: bit (key − first) set where `day` is in the
-        set of that key. One linear pass over the rows of all `width` keys at once: a party holds a few
-        rows (about 6 on the generated networks, at most a few dozen), fewer gathers than a binary search."""
-        start = pointer[first]
-        count = pointer[first + width] - start
+        set of that key. Every (query, row) pair of those keys at once — a party holds a few rows (about
+        six on the generated networks) — reduced per query; in slices to bound the pair arrays."""
         bits = np.zeros(len(first), np.uint8)
-        todo = np.flatnonzero(count > 0)
-        step = 0
-        full = (1 << width) - 1
-        while len(todo):
-            row = start[todo] + step
-            inside = (self.lo[row] <= day[todo]) & (day[todo] <= self.hi[row])
-            shift = (self.key[row[inside]] - first[todo[inside]]).astype(np.uint8)
-            bits[todo[inside]] |= np.uint8(1) << shift
-            step += 1
-            # Done with a query once its rows are exhausted or every bit is set.
-            todo = todo[(count[todo] > step) & (bits[todo] != full)]
+        for lo_q in range(0, len(first), BITS_CHUNK_QUERIES):
+            part = slice(lo_q, lo_q + BITS_CHUNK_QUERIES)
+            start = pointer[first[part]]
+            count = pointer[first[part] + width] - start
+            has = np.flatnonzero(count > 0)
+            if len(has) == 0:
+                continue
+            counts = count[has]
+            offsets = np.cumsum(counts) - counts
+            owner = np.repeat(np.arange(len(has), dtype=np.int64), counts)
+            row = np.repeat(start[has] - offsets, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+            when = np.repeat(day[part][has], counts)
+            inside = (self.lo[row] <= when) & (when <= self.hi[row])
+            shift = (self.key[row] - np.repeat(first[part][has], counts)).astype(np.uint8)
+            pair_bits = np.where(inside, np.uint8(1) << shift, np.uint8(0)).astype(np.uint8)
+            del owner
+            bits[lo_q + has] = np.bitwise_or.reduceat(pair_bits, offsets)
         return bits
 
     def keys(self) -> I64:
