@@ -118,11 +118,20 @@ def test_paths_of_flagged_background_shipments_are_valid_hop_by_hop(
 
 
 def test_clean_trace_reports_what_was_checked(network: SyntheticNetwork, engine: ExposureEngine) -> None:
-    row = int(np.flatnonzero(network.known_clean)[0])
-    trace = engine.trace(engine.shipment_of(network.shipments, row))
-    assert trace.flag is None
-    assert len(trace.checked.parties) >= 2
-    assert trace.checked.relations >= 1
+    rows = np.flatnonzero(network.known_clean)[:50].tolist()
+    totals = []
+    for row in rows:
+        shipment = engine.shipment_of(network.shipments, row)
+        trace = engine.trace(shipment)
+        assert trace.flag is None
+        everyone = engine.checked_parties(shipment)
+        assert trace.checked.parties_total == len(everyone) == len(set(everyone))
+        # The nearest parties are named (the shipment's own first), up to the cap.
+        assert trace.checked.parties == everyone[: len(trace.checked.parties)]
+        assert len(trace.checked.parties) == min(1000, len(everyone))
+        assert trace.checked.relations >= len(everyone) - len(shipment.parties)
+        totals.append(len(everyone))
+    assert max(totals) > 1000  # hub importers: the cap matters
 
 
 def test_generator_is_seeded(pools: NamePools) -> None:

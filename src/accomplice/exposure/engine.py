@@ -110,6 +110,11 @@ __all__ = ["PRODUCTION_LEAD_DAYS", "ExposureEngine"]
 
 I64 = npt.NDArray[np.int64]
 
+# A clean trace names the parties it looked at nearest first, up to this many, and counts them all: the
+# upstream of a hub importer holds tens of thousands of parties, a list no reader uses and whose strings
+# alone cost more than the 50 ms a trace may take; `checked_parties` gives the whole list on demand.
+CHECKED_PARTIES_NAMED = 1000
+
 # Roles whose parties make, sell or own the goods (see "Goods flow" above).
 TRACED_ROLES = (
     ShipmentRole.EXPORTER,
@@ -434,6 +439,17 @@ class ExposureEngine:
         reasons = tuple(r for r in REASONS if any(f.reason == r for f in facts))
         return Trace(shipment.id, Flag(shipment.id, reasons, tuple(paths)))
 
+    def checked_parties(self, shipment: Shipment) -> tuple[str, ...]:
+        """Every party in a shipment's upstream on its window (what `Checked` counts), nearest first."""
+        self._ready()
+        day = day_number(shipment.day)
+        starts: list[int] = []
+        for role, party_id in shipment.parties:
+            index = self._parties.index_of(party_id)
+            if role in TRACED_ROLES and index is not None and index not in starts:
+                starts.append(index)
+        return self._upstream(starts, day, shipment.hs_code or None)
+
     def exposure(self, party: str, day: date | None = None, *, max_paths: int = 3) -> tuple[Path, ...]:
         """A party's upstream taint (its own facts included): on `day`'s production window, or ever."""
         self._ready()
@@ -652,27 +668,48 @@ class ExposureEngine:
             period=period_of(int(t.start[row]), int(t.end[row])),
         )
 
+    def _upstream(self, starts: list[int], day: int, hs: str | None) -> tuple[str, ...]:
+        order, _ = self._closure(starts, day, hs)
+        return self._parties.many(list(dict.fromkeys(order.tolist())))
+
     def _checked(self, network: Network, starts: list[int], day: int, hs: str | None) -> Checked:
         """The whole upstream on `day`'s window, for a clean shipment: what was looked at and found clean."""
+        order, relations = self._closure(starts, day, hs)
+        # Breadth-first order, the shipment's own parties first; a start reached again is listed once.
+        named: list[int] = []
+        seen: set[int] = set()
+        for party in order.tolist():
+            if len(named) == CHECKED_PARTIES_NAMED:
+                break
+            if party not in seen:
+                seen.add(party)
+                named.append(party)
+        total = len(order) - int(np.count_nonzero(np.isin(order[len(starts) :], starts)))
+        ev_in_period = int(np.count_nonzero((network.evidence_lo <= day) & (day <= network.evidence_hi)))
+        return Checked(self._parties.many(named), relations, ev_in_period, total)
+
+    def _closure(self, starts: list[int], day: int, hs: str | None) -> tuple[npt.NDArray[np.int64], int]:
+        """Breadth-first upstream on the window: (parties level by level, starts first; relations seen)."""
+        network = self._network
         supply = self._tables.supply
         deep = np.zeros(network.count, np.bool_)
         relations = 0
-        _, rows = _gather(network.in_ptr, network.in_rows, np.array(starts, np.int64))
+        levels: list[npt.NDArray[np.int64]] = [np.array(starts, np.int64)]
+        _, rows = _gather(network.in_ptr, network.in_rows, levels[0])
         first = True
         while len(rows):
             keep = (network.supply_lo[rows] <= day) & (day <= network.supply_hi[rows])
             rows = rows[keep]
             if first and hs:
-                rows = np.array([r for r in rows.tolist() if network.hs_allows(r, hs)], np.int64)
+                rows = rows[[network.hs_allows(r, hs) for r in rows.tolist()]] if len(rows) else rows
             first = False
             relations += len(rows)
-            suppliers = np.unique(supply.supplier[rows]).astype(np.int64)
-            suppliers = suppliers[~deep[suppliers]]
+            suppliers = supply.supplier[rows].astype(np.int64)
+            suppliers = np.unique(suppliers[~deep[suppliers]])
             deep[suppliers] = True
+            levels.append(suppliers)
             _, rows = _gather(network.in_ptr, network.in_rows, suppliers)
-        visited = list(dict.fromkeys([*starts, *np.flatnonzero(deep).tolist()]))
-        ev_in_period = int(np.count_nonzero((network.evidence_lo <= day) & (day <= network.evidence_hi)))
-        return Checked(self._parties.many(visited), relations, ev_in_period)
+        return np.concatenate(levels), relations
 
 
 def _tables_of(
