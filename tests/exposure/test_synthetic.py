@@ -160,4 +160,8 @@ def test_real_listed_names_are_planted_in_three_scripts(network: SyntheticNetwor
     assert any(re.search(r"[\u0400-\u04ff]", n) for n in names)
     assert any(re.fullmatch(r"[ -~]+", n) for n in names)
     keys = set(network.tables.listings.list_keys)
-    assert any(k.startswith("un:KPe") for k in keys)
+    assert keys <= {k for k, _ in pools.dprk_listed} | {k for k, _ in pools.blocked}
+    # The pools draw on both lists: UN 1718 entities and OFAC's DPRK and Russia programs.
+    assert any(k.startswith("un:KPe") for k, _ in pools.dprk_listed)
+    assert any(k.startswith("ofac:") for k, _ in pools.dprk_listed)
+    assert all(k.startswith("ofac:") for k, _ in pools.blocked)
