@@ -271,6 +271,10 @@ def main() -> None:
         f"{percentile(trace_ms, 50):.2f} / {percentile(trace_ms, 99):.2f}",
     )
     table.add(
+        "trace p50 / p99 in CPU ms",
+        f"{percentile(trace_cpu_ms, 50):.2f} / {percentile(trace_cpu_ms, 99):.2f}",
+    )
+    table.add(
         "incremental evidence median / max (s, target < 1)",
         f"{statistics.median(incremental):.3f} / {max(incremental):.3f}",
     )
