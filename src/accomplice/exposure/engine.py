@@ -421,7 +421,7 @@ class ExposureEngine:
             if role in TRACED_ROLES and index is not None and all(index != s for s, _ in starts):
                 starts.append((index, role))
         hs = shipment.hs_code or None
-        facts = self._search([s for s, _ in starts], day, hs)
+        facts = self._search([s for s, _ in starts], day, hs, max_paths)
         if not facts:
             return Trace(shipment.id, None, self._checked(network, [s for s, _ in starts], day, hs))
         role_of = dict(starts)
@@ -456,7 +456,7 @@ class ExposureEngine:
         index = self._parties.index_of(party)
         if index is None:
             return ()
-        facts = self._search([index], None if day is None else day_number(day), None)
+        facts = self._search([index], None if day is None else day_number(day), None, max_paths)
         return tuple(fact.path(None) for fact in _choose(facts, max_paths))
 
     def downstream(self, party: str) -> frozenset[str]:
@@ -475,12 +475,17 @@ class ExposureEngine:
             frontier = buyers.astype(np.int64)
         return self._ids(np.flatnonzero(seen).tolist())
 
-    def _search(self, starts: list[int], day: int | None, hs: str | None) -> list[_Fact]:
+    def _search(self, starts: list[int], day: int | None, hs: str | None, enough: int) -> list[_Fact]:
         """Breadth-first upstream from `starts`, only through parties whose state holds a reason on `day`.
 
         A search state is (party, deep): the first hop from a shipment party (deep=False) must match the
         shipment's HS code, deeper hops need not (see module docstring), so a shipment party reached again
         through another one is searched again as a deep state.
+
+        The search stops after a level once it holds `enough` facts and the next level can bring no
+        reason not yet found (the state of a party says which reasons lie upstream of it): every fact at
+        that depth or less is found, so the shortest paths and the full set of reasons are exact, and a
+        tainted hub's upstream of thousands of parties is not walked to the end.
         """
         network = self._network
         supply = self._tables.supply
@@ -511,6 +516,11 @@ class ExposureEngine:
                     following.append(state)
             frontier = following
             depth += 1
+            if len(facts) >= enough and frontier:
+                found = {REASONS.index(f.reason) for f in facts}
+                ahead = network.reasons_at(np.array([n for n, _ in frontier], np.int64), day)
+                if ahead <= found:
+                    break
         return facts
 
     def _supply_hops(self, state: tuple[int, bool], parent: _Parents) -> tuple[int, tuple[Hop, ...]]:
