@@ -31,7 +31,10 @@ importer — the multi-product importer buying garments from one supplier and se
       blocked=True, or entities themselves blocked by this rule) hold, in aggregate and each holding in
       period, 50% or more of it. Shares held through an entity that is not itself blocked do not count
       (OFAC FAQ 401). Exactly 50% blocks; 49.99% does not. Holdings without a share figure (control only)
-      do not count toward the 50%. Shares are summed in 1/10,000 percent, exactly.
+      do not count toward the 50%. Shares are summed in 1/10,000 percent, exactly. Like every other
+      record, a holding counts when its period overlaps the window, so two holdings that overlap the
+      window but not each other (one sold in March, one bought in June) are summed: a simplification
+      towards flagging, as the window is about the goods, not a day's cap table.
   A party that is listed and blocked but not under a DPRK program does not by itself flag a shipment: the
   presumption is about North Korea; its 50% reach over owned entities does.
 
