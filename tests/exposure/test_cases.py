@@ -49,6 +49,8 @@ def test_hand_checked_chain_flags_with_expected_paths(case: dict[str, Any]) -> N
             assert trace.flag is None, (row["id"], trace.flag)
             if "checked" in expect:
                 assert set(trace.checked.parties) == set(expect["checked"]), row["id"]
+                assert trace.checked.parties_total == len(expect["checked"]), row["id"]
+                assert engine.checked_parties(shipment) == trace.checked.parties
             continue
         assert trace.flag is not None, row["id"]
         assert set(trace.flag.reasons) == {FlagReason(r) for r in expect["reasons"]}, row["id"]

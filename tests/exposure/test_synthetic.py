@@ -118,11 +118,20 @@ def test_paths_of_flagged_background_shipments_are_valid_hop_by_hop(
 
 
 def test_clean_trace_reports_what_was_checked(network: SyntheticNetwork, engine: ExposureEngine) -> None:
-    row = int(np.flatnonzero(network.known_clean)[0])
-    trace = engine.trace(engine.shipment_of(network.shipments, row))
-    assert trace.flag is None
-    assert len(trace.checked.parties) >= 2
-    assert trace.checked.relations >= 1
+    rows = np.flatnonzero(network.known_clean)[:50].tolist()
+    totals = []
+    for row in rows:
+        shipment = engine.shipment_of(network.shipments, row)
+        trace = engine.trace(shipment)
+        assert trace.flag is None
+        everyone = engine.checked_parties(shipment)
+        assert trace.checked.parties_total == len(everyone) == len(set(everyone))
+        # The nearest parties are named (the shipment's own first), up to the cap.
+        assert trace.checked.parties == everyone[: len(trace.checked.parties)]
+        assert len(trace.checked.parties) == min(1000, len(everyone))
+        assert trace.checked.relations >= len(everyone) - len(shipment.parties)
+        totals.append(len(everyone))
+    assert max(totals) > 1000  # hub importers: the cap matters
 
 
 def test_generator_is_seeded(pools: NamePools) -> None:
@@ -151,4 +160,8 @@ def test_real_listed_names_are_planted_in_three_scripts(network: SyntheticNetwor
     assert any(re.search(r"[\u0400-\u04ff]", n) for n in names)
     assert any(re.fullmatch(r"[ -~]+", n) for n in names)
     keys = set(network.tables.listings.list_keys)
-    assert any(k.startswith("un:KPe") for k in keys)
+    assert keys <= {k for k, _ in pools.dprk_listed} | {k for k, _ in pools.blocked}
+    # The pools draw on both lists: UN 1718 entities and OFAC's DPRK and Russia programs.
+    assert any(k.startswith("un:KPe") for k, _ in pools.dprk_listed)
+    assert any(k.startswith("ofac:") for k, _ in pools.dprk_listed)
+    assert all(k.startswith("ofac:") for k, _ in pools.blocked)

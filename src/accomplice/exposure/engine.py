@@ -31,7 +31,10 @@ importer — the multi-product importer buying garments from one supplier and se
       blocked=True, or entities themselves blocked by this rule) hold, in aggregate and each holding in
       period, 50% or more of it. Shares held through an entity that is not itself blocked do not count
       (OFAC FAQ 401). Exactly 50% blocks; 49.99% does not. Holdings without a share figure (control only)
-      do not count toward the 50%. Shares are summed in 1/10,000 percent, exactly.
+      do not count toward the 50%. Shares are summed in 1/10,000 percent, exactly. Like every other
+      record, a holding counts when its period overlaps the window, so two holdings that overlap the
+      window but not each other (one sold in March, one bought in June) are summed: a simplification
+      towards flagging, as the window is about the goods, not a day's cap table.
   A party that is listed and blocked but not under a DPRK program does not by itself flag a shipment: the
   presumption is about North Korea; its 50% reach over owned entities does.
 
@@ -109,6 +112,11 @@ from accomplice.exposure.tables import (
 __all__ = ["PRODUCTION_LEAD_DAYS", "ExposureEngine"]
 
 I64 = npt.NDArray[np.int64]
+
+# A clean trace names the parties it looked at nearest first, up to this many, and counts them all: the
+# upstream of a hub importer holds tens of thousands of parties, a list no reader uses and whose strings
+# alone cost more than the 50 ms a trace may take; `checked_parties` gives the whole list on demand.
+CHECKED_PARTIES_NAMED = 1000
 
 # Roles whose parties make, sell or own the goods (see "Goods flow" above).
 TRACED_ROLES = (
@@ -416,7 +424,7 @@ class ExposureEngine:
             if role in TRACED_ROLES and index is not None and all(index != s for s, _ in starts):
                 starts.append((index, role))
         hs = shipment.hs_code or None
-        facts = self._search([s for s, _ in starts], day, hs)
+        facts = self._search([s for s, _ in starts], day, hs, max_paths)
         if not facts:
             return Trace(shipment.id, None, self._checked(network, [s for s, _ in starts], day, hs))
         role_of = dict(starts)
@@ -434,13 +442,24 @@ class ExposureEngine:
         reasons = tuple(r for r in REASONS if any(f.reason == r for f in facts))
         return Trace(shipment.id, Flag(shipment.id, reasons, tuple(paths)))
 
+    def checked_parties(self, shipment: Shipment) -> tuple[str, ...]:
+        """Every party in a shipment's upstream on its window (what `Checked` counts), nearest first."""
+        self._ready()
+        day = day_number(shipment.day)
+        starts: list[int] = []
+        for role, party_id in shipment.parties:
+            index = self._parties.index_of(party_id)
+            if role in TRACED_ROLES and index is not None and index not in starts:
+                starts.append(index)
+        return self._upstream(starts, day, shipment.hs_code or None)
+
     def exposure(self, party: str, day: date | None = None, *, max_paths: int = 3) -> tuple[Path, ...]:
         """A party's upstream taint (its own facts included): on `day`'s production window, or ever."""
         self._ready()
         index = self._parties.index_of(party)
         if index is None:
             return ()
-        facts = self._search([index], None if day is None else day_number(day), None)
+        facts = self._search([index], None if day is None else day_number(day), None, max_paths)
         return tuple(fact.path(None) for fact in _choose(facts, max_paths))
 
     def downstream(self, party: str) -> frozenset[str]:
@@ -459,12 +478,17 @@ class ExposureEngine:
             frontier = buyers.astype(np.int64)
         return self._ids(np.flatnonzero(seen).tolist())
 
-    def _search(self, starts: list[int], day: int | None, hs: str | None) -> list[_Fact]:
+    def _search(self, starts: list[int], day: int | None, hs: str | None, enough: int) -> list[_Fact]:
         """Breadth-first upstream from `starts`, only through parties whose state holds a reason on `day`.
 
         A search state is (party, deep): the first hop from a shipment party (deep=False) must match the
         shipment's HS code, deeper hops need not (see module docstring), so a shipment party reached again
         through another one is searched again as a deep state.
+
+        The search stops after a level once it holds `enough` facts and the next level can bring no
+        reason not yet found (the state of a party says which reasons lie upstream of it): every fact at
+        that depth or less is found, so the shortest paths and the full set of reasons are exact, and a
+        tainted hub's upstream of thousands of parties is not walked to the end.
         """
         network = self._network
         supply = self._tables.supply
@@ -495,6 +519,11 @@ class ExposureEngine:
                     following.append(state)
             frontier = following
             depth += 1
+            if len(facts) >= enough and frontier:
+                found = {REASONS.index(f.reason) for f in facts}
+                ahead = network.reasons_at(np.array([n for n, _ in frontier], np.int64), day)
+                if ahead <= found:
+                    break
         return facts
 
     def _supply_hops(self, state: tuple[int, bool], parent: _Parents) -> tuple[int, tuple[Hop, ...]]:
@@ -652,27 +681,48 @@ class ExposureEngine:
             period=period_of(int(t.start[row]), int(t.end[row])),
         )
 
+    def _upstream(self, starts: list[int], day: int, hs: str | None) -> tuple[str, ...]:
+        order, _ = self._closure(starts, day, hs)
+        return self._parties.many(list(dict.fromkeys(order.tolist())))
+
     def _checked(self, network: Network, starts: list[int], day: int, hs: str | None) -> Checked:
         """The whole upstream on `day`'s window, for a clean shipment: what was looked at and found clean."""
+        order, relations = self._closure(starts, day, hs)
+        # Breadth-first order, the shipment's own parties first; a start reached again is listed once.
+        named: list[int] = []
+        seen: set[int] = set()
+        for party in order.tolist():
+            if len(named) == CHECKED_PARTIES_NAMED:
+                break
+            if party not in seen:
+                seen.add(party)
+                named.append(party)
+        total = len(order) - int(np.count_nonzero(np.isin(order[len(starts) :], starts)))
+        ev_in_period = int(np.count_nonzero((network.evidence_lo <= day) & (day <= network.evidence_hi)))
+        return Checked(self._parties.many(named), relations, ev_in_period, total)
+
+    def _closure(self, starts: list[int], day: int, hs: str | None) -> tuple[npt.NDArray[np.int64], int]:
+        """Breadth-first upstream on the window: (parties level by level, starts first; relations seen)."""
+        network = self._network
         supply = self._tables.supply
         deep = np.zeros(network.count, np.bool_)
         relations = 0
-        _, rows = _gather(network.in_ptr, network.in_rows, np.array(starts, np.int64))
+        levels: list[npt.NDArray[np.int64]] = [np.array(starts, np.int64)]
+        _, rows = _gather(network.in_ptr, network.in_rows, levels[0])
         first = True
         while len(rows):
             keep = (network.supply_lo[rows] <= day) & (day <= network.supply_hi[rows])
             rows = rows[keep]
             if first and hs:
-                rows = np.array([r for r in rows.tolist() if network.hs_allows(r, hs)], np.int64)
+                rows = rows[[network.hs_allows(r, hs) for r in rows.tolist()]] if len(rows) else rows
             first = False
             relations += len(rows)
-            suppliers = np.unique(supply.supplier[rows]).astype(np.int64)
-            suppliers = suppliers[~deep[suppliers]]
+            suppliers = supply.supplier[rows].astype(np.int64)
+            suppliers = np.unique(suppliers[~deep[suppliers]])
             deep[suppliers] = True
+            levels.append(suppliers)
             _, rows = _gather(network.in_ptr, network.in_rows, suppliers)
-        visited = list(dict.fromkeys([*starts, *np.flatnonzero(deep).tolist()]))
-        ev_in_period = int(np.count_nonzero((network.evidence_lo <= day) & (day <= network.evidence_hi)))
-        return Checked(self._parties.many(visited), relations, ev_in_period)
+        return np.concatenate(levels), relations
 
 
 def _tables_of(

@@ -237,9 +237,10 @@ class Flag:
 class Checked:
     """For a clean shipment: what the engine looked at, so that "nothing found" can be shown and argued."""
 
-    parties: tuple[str, ...] = ()
+    parties: tuple[str, ...] = ()  # nearest first; at most engine.CHECKED_PARTIES_NAMED of them
     relations: int = 0
     evidence_records_in_period: int = 0
+    parties_total: int = 0  # how many parties the upstream holds (`parties` may name only the nearest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -458,6 +458,19 @@ class Network:
             result |= self.state.contains(parties * N_REASONS + reason, days)
         return result
 
+    def reasons_at(self, parties: I64, day: int | None) -> set[int]:
+        """The reason codes any of `parties` holds on `day` (on any day when `day` is None)."""
+        found: set[int] = set()
+        for reason in range(N_REASONS):
+            keys = parties * N_REASONS + reason
+            if day is None:
+                hit = np.isin(keys, self.state.key).any()
+            else:
+                hit = self.state.contains(keys, np.full(len(keys), day, np.int64)).any()
+            if hit:
+                found.add(reason)
+        return found
+
     def _derive(self) -> _Derived:
         """What a party named on a shipment holds, for shipments of given goods (HS prefixes on first hops).
 
