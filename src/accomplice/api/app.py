@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,9 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
+from accomplice.api.auth import require
+from accomplice.api.exposure import exposure_router, exposure_write_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
-from accomplice.services.auth import AuthError, ForbiddenError, LockedError
+from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
 from accomplice.store import Store
 from accomplice.web.account import router as account_pages
 from accomplice.web.routes import render_error, static_files, web_error
@@ -147,6 +149,10 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(accounts_router)
+    # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
+    # their permission.
+    app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
+    app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
     app.include_router(web_router)
     app.include_router(account_pages)
     app.mount("/static", static_files(), name="static")
