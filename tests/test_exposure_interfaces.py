@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from accomplice.api import create_app
 from accomplice.cli.app import app, state
+from accomplice.services import auth as accounts
 from accomplice.store import Store, open_store
 
 DATA = Path(__file__).parent / "exposure_data"
@@ -105,9 +106,23 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     for kind, name in KINDS:
         exposure.import_file(store, kind, DATA / name, user="analyst1")
     exposure.import_file(store, "shipments", DATA / "shipments.csv", user="analyst1")
-    with TestClient(create_app(store)) as test_client:
+    # Exposure data needs an account: a researcher reads and writes it.
+    operator = accounts.operator_principal("tester")
+    accounts.add_user(store, operator, name="researcher1", roles=["researcher"])
+    token = accounts.issue_token(store, operator, user="researcher1").secret
+    with TestClient(create_app(store), headers={"Authorization": f"Bearer {token}"}) as test_client:
         yield test_client
     store.close()
+
+
+def test_api_exposure_needs_the_exposure_permissions(client: TestClient) -> None:
+    assert client.get("/api/evidence", headers={"Authorization": ""}).status_code == 401
+    store = client.app.state.store  # type: ignore[attr-defined]
+    operator = accounts.operator_principal("tester")
+    accounts.add_user(store, operator, name="reader", roles=["analyst"])
+    reader = {"Authorization": f"Bearer {accounts.issue_token(store, operator, user='reader').secret}"}
+    assert client.get("/api/evidence", headers=reader).status_code == 200
+    assert client.post("/api/evidence", json={"items": [{"subject": "X"}]}, headers=reader).status_code == 403
 
 
 def test_api_traces_shipments_in_the_body_without_storing_them(client: TestClient) -> None:

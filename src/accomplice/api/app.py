@@ -1,7 +1,7 @@
 """The FastAPI application: the JSON API under /api, health checks, and the web UI beside them.
 
-Read-only for now. Routers are included here, in one place, so that authentication and roles can later be
-added per router (`dependencies=[...]`) without touching the routes.
+Public reads (lists, versions, diffs, entities) need no account; every other route depends on
+`accomplice.api.auth.require(...)` (tests/test_auth_api.py checks every route against `PUBLIC_ROUTES`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,10 +17,14 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
+from accomplice.api.accounts import accounts_router
+from accomplice.api.auth import require
 from accomplice.api.exposure import exposure_router, exposure_write_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
 from accomplice.store import Store
+from accomplice.web.account import router as account_pages
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
@@ -71,6 +75,18 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _status_of(exc: AccompliceError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, AuthError):
+        return 429 if isinstance(exc, LockedError) else 401
+    if isinstance(exc, ForbiddenError):
+        return 403
+    return 400
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
@@ -83,7 +99,8 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
         title="accomplice",
         version=__version__,
         description="Sanctions lists for screening North Korea's enablers: lists and their versions, "
-        "diffs between versions, and entities with the provenance of every value. Read-only.",
+        "diffs between versions, and entities with the provenance of every value (public); accounts, API "
+        "tokens and the audit log (authenticated: `Authorization: Bearer <token>`).",
         # The interactive docs pages load scripts from a CDN; the schema itself is served at /openapi.json.
         docs_url=None,
         redoc_url=None,
@@ -97,16 +114,18 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
     @app.exception_handler(AccompliceError)
     async def _accomplice_error(request: Request, exc: AccompliceError) -> Response:
         if not _wants_json(request):
-            return web_error(exc)
-        status = 404 if isinstance(exc, NotFoundError) else 422 if isinstance(exc, InputError) else 400
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+            return web_error(exc, request)
+        status = _status_of(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        title = "Page not found" if exc.status_code == 404 else "Cannot show this page"
-        return render_error(exc.status_code, title, str(exc.detail))
+        titles = {404: "Page not found", 401: "Log in to see this page", 403: "Not allowed"}
+        title = titles.get(exc.status_code, "Cannot show this page")
+        return render_error(exc.status_code, title, str(exc.detail), request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -118,21 +137,24 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
             # Field errors without the offending input: a 10,000-character query is not echoed back.
             return JSONResponse({"detail": errors}, status_code=422)
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
-        return render_error(422, "Cannot read this request", message)
+        return render_error(422, "Cannot read this request", message, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
         if _wants_json(request):
             return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
-        return render_error(500, "Something went wrong", "The server log has the details.")
+        return render_error(500, "Something went wrong", "The server log has the details.", request)
 
     app.include_router(health_router)
     app.include_router(api_router)
-    # Authentication and roles: attach a role check to the exposure writes here (dependencies=[...]).
-    app.include_router(exposure_router, dependencies=[])
-    app.include_router(exposure_write_router, dependencies=[])
+    app.include_router(accounts_router)
+    # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
+    # their permission.
+    app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
+    app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
     app.include_router(web_router)
+    app.include_router(account_pages)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)
