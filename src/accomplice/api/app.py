@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
 from accomplice.api.routes import api_router, health_router
+from accomplice.api.yente import prefers_html
+from accomplice.api.yente import router as yente_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.store import Store
 from accomplice.web.routes import render_error, static_files, web_error
@@ -64,15 +66,32 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = list(message.get("headers", []))
+                # A response that sets one of these itself (the framable OpenRefine preview) keeps its own.
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in present)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
+# yente's paths (api.yente) answer errors in JSON like the rest of the API; /entities/ does so for every
+# client that does not prefer HTML.
+YENTE_PREFIXES = ("/match/", "/search/", "/reconcile")
+YENTE_PATHS = ("/algorithms", "/catalog")
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
+    if path.startswith("/entities/"):
+        return not prefers_html(request)
+    return path.startswith(("/api/", *YENTE_PREFIXES)) or path in (
+        "/api",
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+        *YENTE_PATHS,
+    )
 
 
 def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
@@ -82,7 +101,9 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
         title="accomplice",
         version=__version__,
         description="Sanctions lists for screening North Korea's enablers: lists and their versions, "
-        "diffs between versions, and entities with the provenance of every value. Read-only.",
+        "diffs between versions, and entities with the provenance of every value; screening in the shapes "
+        "of yente (OpenSanctions' API: /match, /search, /entities, /catalog, /algorithms) and OpenRefine "
+        "reconciliation (/reconcile).",
         # The interactive docs pages load scripts from a CDN; the schema itself is served at /openapi.json.
         docs_url=None,
         redoc_url=None,
@@ -98,6 +119,8 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
         if not _wants_json(request):
             return web_error(exc)
         status = 404 if isinstance(exc, NotFoundError) else 422 if isinstance(exc, InputError) else 400
+        if status == 422 and request.url.path.startswith(YENTE_PREFIXES):
+            status = 400  # yente answers a request it cannot run (bad algorithm, batch size) with 400
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
@@ -128,6 +151,8 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(api_router)
+    # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
+    app.include_router(yente_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
