@@ -18,6 +18,7 @@ from nomenklatura.matching.types import AlgorithmDocs, FeatureDoc, FeatureResult
 from pydantic import TypeAdapter
 
 from accomplice.api import create_app
+from accomplice.services import auth as accounts
 from accomplice.store import Store
 
 KIM_JONG_UN = "ofac:20157"
@@ -58,9 +59,34 @@ ENTITY_FIELDS = {
 SCORED_FIELDS = ENTITY_FIELDS | {"score", "match", "features", "explanations", "explanation"}
 
 
+OPERATOR = accounts.operator_principal("tester")
+
+
 @pytest.fixture(scope="module")
-def client(screening_store: Store) -> Iterator[TestClient]:
+def tokens(screening_store: Store) -> dict[str, str]:
+    """An analyst's full token, and one scoped to reading exposure data only (no screening)."""
+    existing = {u.name for u in accounts.list_users(screening_store, OPERATOR)}
+    if "yente-analyst" not in existing:
+        accounts.add_user(screening_store, OPERATOR, name="yente-analyst", roles=["analyst"], org="ngo")
+    return {
+        "analyst": accounts.issue_token(screening_store, OPERATOR, user="yente-analyst").secret,
+        "no-screen": accounts.issue_token(
+            screening_store, OPERATOR, user="yente-analyst", scopes=["exposure:read"]
+        ).secret,
+    }
+
+
+@pytest.fixture(scope="module")
+def anonymous(screening_store: Store) -> Iterator[TestClient]:
     with TestClient(create_app(screening_store)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def client(screening_store: Store, tokens: dict[str, str]) -> Iterator[TestClient]:
+    """A yente client: it sends its key as yente's clients do, `Authorization: ApiKey <key>`."""
+    headers = {"Authorization": f"ApiKey {tokens['analyst']}"}
+    with TestClient(create_app(screening_store), headers=headers) as test_client:
         yield test_client
 
 
@@ -148,6 +174,23 @@ def test_imo_number_alone_finds_the_vessel(client: TestClient) -> None:
     names = [n.upper() for p in ("name", "alias", "previousName") for n in ship["properties"].get(p, [])]
     assert "CHON MYONG 1" in names
     assert ship["features"]["identifier_matches"] == 1.0
+
+
+def test_match_needs_a_token_with_the_screen_permission(
+    anonymous: TestClient, tokens: dict[str, str]
+) -> None:
+    assert anonymous.post("/match/default", json=YENTE_DOC_REQUEST).status_code == 401
+    refused = anonymous.post(
+        "/match/default", json=YENTE_DOC_REQUEST, headers={"Authorization": f"Bearer {tokens['no-screen']}"}
+    )
+    assert refused.status_code == 403
+    bearer = anonymous.post(
+        "/match/default", json=YENTE_DOC_REQUEST, headers={"Authorization": f"Bearer {tokens['analyst']}"}
+    )
+    assert bearer.status_code == 200
+    # Search, entities, catalog and reconciliation read list data: public, like the lists themselves.
+    for url in ("/search/default?q=kim", f"/entities/{KIM_JONG_UN}", "/catalog", "/algorithms", "/reconcile"):
+        assert anonymous.get(url).status_code == 200, url
 
 
 def test_a_bad_query_gets_its_own_status_and_the_batch_is_answered(client: TestClient) -> None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import escape
 from pydantic import TypeAdapter
 
+from accomplice.api.auth import require
 from accomplice.api.models import Problem
 from accomplice.api.routes import StoreDep
 from accomplice.api.yente_models import (
@@ -32,6 +33,7 @@ from accomplice.api.yente_models import (
 from accomplice.errors import InputError
 from accomplice.services import MAX_KEY_CHARS, MAX_QUERY_CHARS
 from accomplice.services import yente as use
+from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
 from accomplice.web.routes import entity_page
 
@@ -100,12 +102,17 @@ def prefers_html(request: Request) -> bool:
     tags=["yente"],
     summary="Query by example: screen a batch of entities (yente's /match)",
     response_model=EntityMatchResponse,
-    responses=ERRORS,
+    responses={
+        **ERRORS,
+        401: {"model": Problem, "description": "No token (or a revoked or expired one)."},
+        403: {"model": Problem, "description": "The token's user may not screen."},
+    },
 )
 def match(
     body: EntityMatchQuery,
     dataset: DATASET,
     store: StoreDep,
+    principal: Annotated[Principal, Depends(require(Permission.SCREEN))],
     limit: Annotated[int, Query(ge=1, le=use.MAX_MATCHES, description="Results per query.")] = use.MATCH_PAGE,
     threshold: Annotated[
         float, Query(ge=0, le=1, description="Score at which a result is a `match`.")
@@ -137,7 +144,10 @@ def match(
     ] = [],  # noqa: B006
 ) -> Response:
     """Match entities described by example (name, birthDate, nationality, idNumber, imoNumber...), as yente's
-    `/match` does, against the lists of `dataset`. Each query's response carries its own `status`."""
+    `/match` does, against the lists of `dataset`. Each query's response carries its own `status`.
+
+    Needs the `screen` permission: send a token as `Authorization: Bearer <token>` or, as yente clients
+    do, `Authorization: ApiKey <token>`."""
     if body.config:
         raise InputError("config", f"algorithm {use.ALGORITHM} takes no configuration parameters")
     options = use.MatchOptions(
