@@ -137,6 +137,10 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
         if status == 422 and request.url.path.startswith(YENTE_PREFIXES):
             status = 400  # yente answers a request it cannot run (bad algorithm, batch size) with 400
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 422 and isinstance(exc, InputError):
+            # The shape the schema documents for 422 (FastAPI's validation errors): a list of field errors.
+            detail = [{"loc": [exc.path], "msg": exc.reason, "type": "value_error"}]
+            return JSONResponse({"detail": detail}, status_code=status)
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -276,7 +276,7 @@ def reconcile_get(
     tags=["reconciliation"],
     summary="OpenRefine: reconcile a batch of names",
     response_model=dict[str, ReconcileResult],
-    responses={**ERRORS, 422: {"model": Problem, "description": "`queries` is not a JSON object."}},
+    responses={400: {"model": Problem, "description": "`queries` is not a JSON object of queries."}},
 )
 def reconcile_post(
     store: StoreDep,
@@ -317,7 +317,13 @@ PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
     tags=["reconciliation"],
     summary="OpenRefine: a small HTML card of one entity",
     response_class=HTMLResponse,
-    responses={404: ERRORS[404]},
+    # Errors are JSON like the rest of the API (the card itself is HTML).
+    responses={
+        404: {
+            "description": "No such entity.",
+            "content": {"application/json": {"schema": Problem.model_json_schema()}},
+        }
+    },
 )
 def reconcile_preview(
     store: StoreDep, id: Annotated[str, Query(min_length=1, max_length=MAX_KEY_CHARS)]
