@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -230,12 +231,14 @@ def resolve_algorithm(name: str | None) -> str:
     raise InputError("algorithm", f"unknown algorithm {name[:40] if name else name!r}; use one of {known}")
 
 
+@cache
 def feature_docs() -> dict[str, dict[str, object]]:
     """nomenklatura's FeatureDocs for accomplice's features: the docstring users read, and a coefficient.
 
     Our score is not a weighted sum: the best name feature gives it, caps lower it and evidence features
     add their own signed score. So name features have coefficient 1, caps 0 (they bound, not add), and
-    evidence features 1 (their score already carries its sign and size).
+    evidence features 1 (their score already carries its sign and size). Built once: the features are
+    registered at import. Callers must not change it (it is the same dict for every response).
     """
     docs: dict[str, dict[str, object]] = {}
     for feature in (*NAME_FEATURES, *CAP_FEATURES, *EVIDENCE_FEATURES, schema_mismatch):
