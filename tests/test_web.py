@@ -33,9 +33,13 @@ def store(web_store_url: str) -> Iterator[Store]:
     opened.close()
 
 
+# What a browser asks for: /entities/{key} serves the page to it, and JSON to clients that prefer JSON.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
 @pytest.fixture(scope="module")
 def client(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store)) as test_client:
+    with TestClient(create_app(store), headers={"Accept": BROWSER_ACCEPT}) as test_client:
         yield test_client
 
 
@@ -141,8 +145,9 @@ def test_unknown_entity_is_an_html_404_with_a_search_box(client: TestClient) -> 
 def test_api_reference_page_lists_every_endpoint_from_the_openapi_schema(client: TestClient) -> None:
     text = _text(_page(client, "/about/api"))
     paths = client.get("/openapi.json").json()["paths"]
-    for path in paths:
-        assert f"GET {path}" in text, path
+    for path, operations in paths.items():
+        for method in operations:
+            assert f"{method.upper()} {path}" in text, (method, path)
     assert "try /api/entities/ofac:12312" in text
 
 
