@@ -33,9 +33,13 @@ def store(web_store_url: str) -> Iterator[Store]:
     opened.close()
 
 
+# What a browser asks for: /entities/{key} serves the page to it, and JSON to clients that prefer JSON.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
 @pytest.fixture(scope="module")
 def client(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store)) as test_client:
+    with TestClient(create_app(store), headers={"Accept": BROWSER_ACCEPT}) as test_client:
         yield test_client
 
 

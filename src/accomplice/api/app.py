@@ -21,6 +21,8 @@ from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.exposure import exposure_router, exposure_write_router
 from accomplice.api.routes import api_router, health_router
+from accomplice.api.yente import prefers_html
+from accomplice.api.yente import router as yente_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
 from accomplice.store import Store
@@ -69,10 +71,19 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = list(message.get("headers", []))
+                # A response that sets one of these itself (the framable OpenRefine preview) keeps its own.
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in present)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# yente's paths (api.yente) answer errors in JSON like the rest of the API; /entities/ does so for every
+# client that does not prefer HTML.
+YENTE_PREFIXES = ("/match/", "/search/", "/reconcile")
+YENTE_PATHS = ("/algorithms", "/catalog")
 
 
 def _status_of(exc: AccompliceError) -> int:
@@ -89,7 +100,15 @@ def _status_of(exc: AccompliceError) -> int:
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
+    if path.startswith("/entities/"):
+        return not prefers_html(request)
+    return path.startswith(("/api/", *YENTE_PREFIXES)) or path in (
+        "/api",
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+        *YENTE_PATHS,
+    )
 
 
 def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
@@ -99,8 +118,10 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
         title="accomplice",
         version=__version__,
         description="Sanctions lists for screening North Korea's enablers: lists and their versions, "
-        "diffs between versions, and entities with the provenance of every value (public); accounts, API "
-        "tokens and the audit log (authenticated: `Authorization: Bearer <token>`).",
+        "diffs between versions, and entities with the provenance of every value (public); screening in "
+        "the shapes of yente (OpenSanctions' API: /match, /search, /entities, /catalog, /algorithms) and "
+        "OpenRefine reconciliation (/reconcile); accounts, API tokens and the audit log (authenticated: "
+        "`Authorization: Bearer <token>`, or yente's `ApiKey <token>`).",
         # The interactive docs pages load scripts from a CDN; the schema itself is served at /openapi.json.
         docs_url=None,
         redoc_url=None,
@@ -116,7 +137,13 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
         if not _wants_json(request):
             return web_error(exc, request)
         status = _status_of(exc)
+        if status == 422 and request.url.path.startswith(YENTE_PREFIXES):
+            status = 400  # yente answers a request it cannot run (bad algorithm, batch size) with 400
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 422 and isinstance(exc, InputError):
+            # The shape the schema documents for 422 (FastAPI's validation errors): a list of field errors.
+            detail = [{"loc": [exc.path], "msg": exc.reason, "type": "value_error"}]
+            return JSONResponse({"detail": detail}, status_code=status)
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -153,6 +180,8 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
     # their permission.
     app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
     app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
+    # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
+    app.include_router(yente_router)
     app.include_router(web_router)
     app.include_router(account_pages)
     app.mount("/static", static_files(), name="static")

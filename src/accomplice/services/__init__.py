@@ -690,11 +690,22 @@ def screen_record(
     index: ScreeningIndex, record: ScreeningRecord, *, threshold: float | None = None, limit: int = 10
 ) -> list[Match]:
     """Screen one record; analysts' decisions on earlier screenings of the same person override scores."""
-    query = to_query(record)
+    return screen_entity(index, to_query(record), record.fingerprint, threshold=threshold, limit=limit)
+
+
+def screen_entity(
+    index: ScreeningIndex,
+    query: QueryEntity,
+    fingerprint: str,
+    *,
+    threshold: float | None = None,
+    limit: int = 10,
+) -> list[Match]:
+    """Screen a query built by the caller (several names, dates, identifiers); `fingerprint` says who was
+    screened, so that analysts' decisions on the same person apply (see ScreeningRecord.fingerprint)."""
     matches = index.screener.screen(query, threshold=threshold, limit=limit)
     if not index.decisions:
         return matches
-    fingerprint = record.fingerprint
     decided = {
         key for (fp, key), d in index.decisions.items() if fp == fingerprint and d.judgement == "match"
     }

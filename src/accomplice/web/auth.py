@@ -81,6 +81,15 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/about/api"),
         ("GET", "/login"),
         ("POST", "/login"),
+        # yente's reads and OpenRefine reconciliation over list data (api.yente); /match needs SCREEN.
+        ("GET", "/search/{dataset}"),
+        ("GET", "/entities/{entity_id}"),
+        ("GET", "/algorithms"),
+        ("GET", "/catalog"),
+        ("GET", "/reconcile"),
+        ("POST", "/reconcile"),
+        ("GET", "/reconcile/suggest/entity"),
+        ("GET", "/reconcile/preview"),
     }
 )
 

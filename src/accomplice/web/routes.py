@@ -224,7 +224,7 @@ def entity_page(request: Request, key: str) -> HTMLResponse:
 
 
 # Example values for the path parameters of the API reference's "try it" links: real OFAC entries.
-API_EXAMPLES = {"name": "ofac", "key": "ofac:12312"}
+API_EXAMPLES = {"name": "ofac", "key": "ofac:12312", "entity_id": "ofac:12312", "dataset": "default"}
 
 
 @router.get("/about/api", response_class=HTMLResponse)

@@ -1,0 +1,220 @@
+"""Models of the yente-compatible API: yente's field names and types, so that its clients read ours.
+
+They follow yente's published models (yente.data.common, nomenklatura.matching.types): an entity has
+`id`, `caption`, `schema`, `properties`, `datasets`, `referents`, `target` and three dates; a scored
+entity adds `score`, `match`, `features` (yente 3/4), `explanations` (yente 5) and accomplice's
+`explanation` sentences. Extra fields are additions that yente clients ignore.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AlgorithmOut",
+    "AlgorithmsOut",
+    "CatalogOut",
+    "DatasetOut",
+    "EntityExampleIn",
+    "EntityExampleOut",
+    "EntityMatchQuery",
+    "EntityMatchResponse",
+    "EntityMatchesOut",
+    "EntityResponse",
+    "FeatureDocOut",
+    "FeatureResultOut",
+    "ReconcileCandidate",
+    "ReconcileManifest",
+    "ReconcileResult",
+    "ScoredEntityResponse",
+    "SearchFacet",
+    "SearchFacetItem",
+    "SearchResponse",
+    "TotalSpec",
+]
+
+
+class _Model(BaseModel):
+    # `schema` is the field name yente clients read; pydantic reserves the attribute, hence the alias.
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class EntityResponse(_Model):
+    id: str = Field(description="List key of the entry, e.g. `un:KPi.066`.")
+    caption: str
+    entity_schema: str = Field(alias="schema", description="FollowTheMoney schema.")
+    properties: dict[str, list[str | EntityResponse]] = Field(
+        description="Current values by FollowTheMoney property; adjacent entities inlined on /entities."
+    )
+    datasets: list[str] = Field(description="The lists (datasets) that state the entity.")
+    referents: list[str] = Field(description="Keys of the same real-world entity on other lists.")
+    target: bool = Field(description="Listed in the latest version of a list.")
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    last_change: datetime | None = None
+
+
+class FeatureResultOut(_Model):
+    """nomenklatura's FeatureResult: one feature's score and the evidence for it."""
+
+    detail: str | None
+    score: float
+    query: str | None = None
+    candidate: str | None = None
+
+
+class ScoredEntityResponse(EntityResponse):
+    score: float = Field(description="accomplice's score, 0..1.")
+    match: bool = Field(description="Whether the score reaches the threshold.")
+    features: dict[str, float] = Field(description="Score of each feature that applied (yente 3/4).")
+    explanations: dict[str, FeatureResultOut] = Field(description="Each feature with its evidence (yente 5).")
+    explanation: list[str] = Field(description="The features as sentences analysts read.")
+    decision: str | None = Field(None, description="`match` / `no-match` when an analyst decided.")
+
+
+class TotalSpec(_Model):
+    value: int
+    relation: str = "eq"
+
+
+class EntityExampleIn(_Model):
+    """One query: an entity described as an example, as yente takes it."""
+
+    id: str | None = None
+    entity_schema: str = Field(alias="schema", max_length=64, examples=["Person"])
+    properties: dict[str, str | list[Any]] = Field(examples=[{"name": ["Kim Jong Un"]}])
+
+
+class EntityMatchQuery(_Model):
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="Accepted for yente clients; accomplice's features have no weights."
+    )
+    config: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="Algorithm configuration; accomplice's matcher takes none."
+    )
+    queries: dict[str, EntityExampleIn]
+
+
+class EntityExampleOut(_Model):
+    id: str | None = None
+    entity_schema: str = Field(alias="schema")
+    properties: dict[str, list[str]]
+
+
+class EntityMatchesOut(_Model):
+    status: int = Field(description="200, or 400 for a query that cannot be screened (see `detail`).")
+    detail: str | None = None
+    results: list[ScoredEntityResponse]
+    total: TotalSpec = Field(description="Results that reach the threshold.")
+    query: EntityExampleOut
+
+
+class FeatureDocOut(_Model):
+    """nomenklatura's FeatureDoc."""
+
+    description: str | None
+    coefficient: float
+    url: str
+
+
+class EntityMatchResponse(_Model):
+    responses: dict[str, EntityMatchesOut]
+    matcher: dict[str, FeatureDocOut] = Field(description="The features of the matcher (yente 3/4).")
+    limit: int
+    algorithm: str = Field(description="The matcher that answered (every yente name maps to it).")
+    threshold: float
+
+
+class SearchFacetItem(_Model):
+    name: str
+    label: str
+    count: int
+
+
+class SearchFacet(_Model):
+    label: str
+    values: list[SearchFacetItem]
+
+
+class SearchResponse(_Model):
+    results: list[EntityResponse]
+    facets: dict[str, SearchFacet]
+    total: TotalSpec
+    limit: int
+    offset: int
+
+
+class DatasetOut(_Model):
+    name: str
+    title: str
+    summary: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    licence: str | None = None
+    load: bool
+    version: str
+    index_version: str | None = None
+    index_current: bool
+    last_change: datetime | None = None
+    entity_count: int
+    children: list[str]
+
+
+class CatalogOut(_Model):
+    datasets: list[DatasetOut]
+    current: list[str]
+    outdated: list[str]
+    index_stale: bool
+
+
+class AlgorithmDocsOut(_Model):
+    name: str
+    description: str | None = None
+    config: dict[str, Any]
+    features: dict[str, FeatureDocOut]
+
+
+class AlgorithmOut(_Model):
+    name: str
+    description: str | None = None
+    features: dict[str, FeatureDocOut]
+    docs: AlgorithmDocsOut
+
+
+class AlgorithmsOut(_Model):
+    algorithms: list[AlgorithmOut]
+    default: str
+    best: str
+
+
+class ReconcileType(_Model):
+    id: str
+    name: str
+
+
+class ReconcileCandidate(_Model):
+    id: str
+    name: str
+    score: float = Field(description="0..100.")
+    match: bool = Field(description="The score reaches accomplice's alert threshold.")
+    type: list[ReconcileType]
+    description: str
+
+
+class ReconcileResult(_Model):
+    result: list[ReconcileCandidate]
+
+
+class ReconcileManifest(_Model):
+    versions: list[str]
+    name: str
+    identifierSpace: str
+    schemaSpace: str
+    defaultTypes: list[ReconcileType]
+    view: dict[str, str]
+    preview: dict[str, str | int]
+    suggest: dict[str, dict[str, str]]
+    batchSize: int

@@ -1,0 +1,881 @@
+"""Screening in yente's shapes: clients of OpenSanctions' yente switch to accomplice by changing a base URL.
+
+yente (https://github.com/opensanctions/yente) answers `POST /match/{dataset}` with "query by example"
+entities, `GET /search/{dataset}`, `GET /entities/{id}`, `GET /catalog` and `GET /algorithms`; OpenRefine
+talks to the Reconciliation Service API. These use-cases take the same requests and return the same JSON,
+computed by accomplice's own matcher over the lists in the store:
+
+- a *dataset* is one loaded list (`ofac`, `un`, `eu_prk`, `uk`...), and `default` is all of them;
+- a result is one real-world entity: the cluster of list entries that are the same person, firm or ship
+  (matching.resolve). Its `id` is the leading entry in the requested datasets, `referents` the other
+  entries, `properties` every current value of the entries in scope and `datasets` their lists;
+- scores are accomplice's (0..1, calibrated so that DEFAULT_THRESHOLD is an alert); every yente algorithm
+  name is accepted and answered by accomplice's matcher, which `/algorithms` says;
+- `features` (yente 3/4) and `explanations` (yente 5) both carry the features that made the score, and
+  `explanation` the sentences analysts read.
+
+Dates: `first_seen`/`last_seen`/`last_change` come from the list versions that stated the entity (the
+version's data date when the list gives one, else its import time).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from followthemoney import model as ftm
+from followthemoney.types import registry
+
+from accomplice.errors import InputError, NotFoundError
+from accomplice.matching import DEFAULT_THRESHOLD, FeatureResult, Match, QueryEntity, query_entity
+from accomplice.matching.build import IDENTIFIER_PROPS
+from accomplice.matching.features import (
+    CAP_FEATURES,
+    EVIDENCE_FEATURES,
+    FEATURE_KINDS,
+    NAME_FEATURES,
+    label_of,
+)
+from accomplice.matching.scorer import schema_mismatch
+from accomplice.services import (
+    MAX_QUERY_CHARS,
+    EntityDetail,
+    ScreeningIndex,
+    ScreeningRecord,
+    _countries,
+    _dates,
+    clean_query,
+    entity_detail,
+    lookup,
+    screen_entity,
+    screening_index,
+)
+from accomplice.store import Store
+from accomplice.store.store import ENTITY_ID_PROP
+
+__all__ = [
+    "ALGORITHM",
+    "DEFAULT_DATASET",
+    "DEFAULT_MATCH_THRESHOLD",
+    "MATCH_PAGE",
+    "MAX_BATCH",
+    "MAX_MATCHES",
+    "RECONCILE_TYPES",
+    "YENTE_ALGORITHMS",
+    "MatchOptions",
+    "algorithms",
+    "catalog",
+    "entity_json",
+    "match_batch",
+    "reconcile",
+    "reconcile_manifest",
+    "reconcile_preview",
+    "resolve_algorithm",
+    "search",
+]
+
+ALGORITHM = "accomplice-v1"
+# yente's algorithm names (nomenklatura's matchers and yente's alias "best"). Clients send them out of
+# habit; they all get accomplice's matcher, whose scores are calibrated on these lists' scripts.
+YENTE_ALGORITHMS = ("best", "logic-v1", "logic-v2", "name-based", "name-qualified", "regression-v1")
+DEFAULT_DATASET = "default"
+# yente's defaults and bounds, so that clients tuned for it get the same page sizes.
+MATCH_PAGE = 5
+MAX_MATCHES = 500
+MAX_BATCH = 100
+SEARCH_PAGE = 10
+MAX_SEARCH_PAGE = 500
+# yente's 0.70 is calibrated for logic-v1's scores, not ours: accomplice's alert threshold is the score at
+# which its development sets (docs/benchmarks.md) are best separated.
+DEFAULT_MATCH_THRESHOLD = DEFAULT_THRESHOLD
+# A search box lists partial agreement too (a misspelt or half-remembered name); screening stays at the
+# alert threshold. Plain substring hits are added after the screened ones.
+SEARCH_THRESHOLD = 0.6
+# OpenRefine shows candidates for a human to pick, so reconciliation returns weaker ones too; only those at
+# the alert threshold are flagged `match` (which OpenRefine may accept automatically).
+RECONCILE_CUTOFF = 0.5
+# A yente example may repeat a property; more values than this are not a person's names but a document.
+MAX_VALUES_PER_PROPERTY = 50
+# The screener scores a handful of candidates (matching.screen.CANDIDATES_SCORED); results beyond that
+# come only from analysts' confirmed matches. Asking for more than this per query finds nothing more.
+SCREEN_LIMIT = 50
+# Flat entities (values, lists, dates) kept for results: the entities that screening keeps returning are
+# few (the designated people and firms a business deals with), and a result then costs no store read.
+ENTITY_CACHE_SIZE = 10_000
+# An entity page inlines at most this many adjacent entities in full; further ones stay ids, as yente
+# leaves ids it cannot resolve, so that a hub (a bank with hundreds of links) answers as fast as others.
+MAX_NESTED = 100
+RECONCILE_TYPES = ("Person", "Organization", "Company", "Vessel")
+# OpenRefine's preview pane size (pixels) that the small HTML card is laid out for.
+PREVIEW_WIDTH = 430
+PREVIEW_HEIGHT = 300
+
+SCHEMA_LABELS = {"Organization": "Organisation"}
+
+
+# --- datasets ------------------------------------------------------------------------------------------
+
+
+def _version_date(data_date: str | None, imported_at: datetime) -> datetime:
+    """A version's date: the date its publisher gave (2024-05-03, 2025-12) or else when it was imported."""
+    if data_date:
+        for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+            try:
+                return datetime.strptime(data_date[: len(fmt) + 2], fmt).replace(tzinfo=UTC)
+            except ValueError:
+                continue
+    return imported_at if imported_at.tzinfo else imported_at.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Catalog:
+    generation: str
+    datasets: tuple[dict[str, object], ...]
+    lists: frozenset[str]
+    dates: dict[tuple[str, int], datetime]
+
+
+_CATALOG: dict[str, _Catalog] = {}
+_CATALOG_LOCK = threading.Lock()
+
+
+def _catalog(store: Store, generation: str | None = None) -> _Catalog:
+    generation = generation or store.generation()
+    cached = _CATALOG.get(store.url)
+    if cached is not None and cached.generation == generation:
+        return cached
+    with _CATALOG_LOCK:
+        dates: dict[tuple[str, int], datetime] = {}
+        datasets: list[dict[str, object]] = []
+        infos = store.lists()
+        for info in infos:
+            versions = store.versions(info.name)
+            for v in versions:
+                dates[(info.name, v.seq)] = _version_date(v.data_date, v.imported_at)
+            latest = versions[-1] if versions else None
+            datasets.append(
+                {
+                    "name": info.name,
+                    "title": info.title,
+                    "summary": f"{info.publisher}; {info.current_entities:,} entities listed",
+                    "url": info.source_url,
+                    "publisher": info.publisher,
+                    "licence": info.licence,
+                    "load": True,
+                    "version": f"{latest.seq}:{latest.label}" if latest else "",
+                    "index_version": f"{latest.seq}:{latest.label}" if latest else None,
+                    "index_current": True,
+                    "last_change": dates[(info.name, latest.seq)].isoformat() if latest else None,
+                    "entity_count": info.current_entities,
+                    "children": [],
+                }
+            )
+        default: dict[str, object] = {
+            "name": DEFAULT_DATASET,
+            "title": "Every loaded list",
+            "summary": "All lists held by this accomplice store, screened together.",
+            "url": None,
+            "publisher": None,
+            "licence": None,
+            "load": True,
+            "version": generation,
+            "index_version": generation,
+            "index_current": True,
+            "last_change": max((str(d["last_change"]) for d in datasets if d["last_change"]), default=None),
+            "entity_count": sum(int(str(d["entity_count"])) for d in datasets),
+            "children": [d["name"] for d in datasets],
+        }
+        built = _Catalog(generation, (default, *datasets), frozenset(i.name for i in infos), dates)
+        _CATALOG[store.url] = built
+        return built
+
+
+def catalog(store: Store) -> dict[str, object]:
+    """yente's `/catalog`: every dataset (each loaded list, and `default` = all) with its version."""
+    cat = _catalog(store)
+    names = [str(d["name"]) for d in cat.datasets]
+    return {"datasets": list(cat.datasets), "current": names, "outdated": [], "index_stale": False}
+
+
+def dataset_lists(store: Store, dataset: str, generation: str | None = None) -> frozenset[str]:
+    """The lists a dataset name stands for; an unknown name is NotFoundError (HTTP 404, as yente)."""
+    cat = _catalog(store, generation)
+    if dataset == DEFAULT_DATASET:
+        return cat.lists
+    if dataset in cat.lists:
+        return frozenset({dataset})
+    raise NotFoundError(f"no dataset named {dataset[:80]!r}; see /catalog")
+
+
+def _scope(lists: frozenset[str], include: Sequence[str], exclude: Sequence[str]) -> frozenset[str]:
+    if include:
+        lists = lists & frozenset(include)
+    return lists - frozenset(exclude)
+
+
+# --- algorithms ----------------------------------------------------------------------------------------
+
+
+def resolve_algorithm(name: str | None) -> str:
+    """Our algorithm for a requested name: ours or any of yente's; anything else is an InputError (400)."""
+    cleaned = (name or "best").strip().lower()
+    if cleaned == ALGORITHM or cleaned in YENTE_ALGORITHMS:
+        return ALGORITHM
+    known = ", ".join((ALGORITHM, *YENTE_ALGORITHMS))
+    raise InputError("algorithm", f"unknown algorithm {name[:40] if name else name!r}; use one of {known}")
+
+
+@cache
+def feature_docs() -> dict[str, dict[str, object]]:
+    """nomenklatura's FeatureDocs for accomplice's features: the docstring users read, and a coefficient.
+
+    Our score is not a weighted sum: the best name feature gives it, caps lower it and evidence features
+    add their own signed score. So name features have coefficient 1, caps 0 (they bound, not add), and
+    evidence features 1 (their score already carries its sign and size). Built once: the features are
+    registered at import. Callers must not change it (it is the same dict for every response).
+    """
+    docs: dict[str, dict[str, object]] = {}
+    for feature in (*NAME_FEATURES, *CAP_FEATURES, *EVIDENCE_FEATURES, schema_mismatch):
+        name = feature.__name__
+        kind = FEATURE_KINDS.get(name, "cap")
+        docs[name] = {
+            "description": label_of(feature),
+            "coefficient": 0.0 if kind == "cap" else 1.0,
+            "url": f"/algorithms#{name}",
+        }
+    return docs
+
+
+_DESCRIPTION = (
+    "accomplice's matcher: names compared across scripts (Hangul, Hanja, Chinese, Cyrillic, Latin "
+    "romanizations) by reading them as syllables, with dates of birth, countries and identifiers as "
+    "evidence; one result per real-world entity across lists. Every yente algorithm name ("
+    + ", ".join(YENTE_ALGORITHMS)
+    + ") is answered by this matcher."
+)
+
+
+def algorithms() -> dict[str, object]:
+    """yente's `/algorithms`: ours under its name and under each yente name it stands in for."""
+    features = feature_docs()
+    entries = []
+    for name in (ALGORITHM, *YENTE_ALGORITHMS):
+        description = _DESCRIPTION if name == ALGORITHM else f"Alias of {ALGORITHM}: {_DESCRIPTION}"
+        entries.append(
+            {
+                "name": name,
+                "description": description,
+                "features": features,
+                "docs": {"name": name, "description": description, "config": {}, "features": features},
+            }
+        )
+    return {"algorithms": entries, "default": ALGORITHM, "best": ALGORITHM}
+
+
+# --- entities in yente's shape -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Flat:
+    """One list entry as yente shows an entity, with what filters need."""
+
+    data: dict[str, Any]
+    lists: tuple[str, ...]
+    topics: frozenset[str]
+    last_change: datetime | None
+
+
+_ENTITIES: OrderedDict[tuple[str, str, str], _Flat] = OrderedDict()
+_ENTITIES_LOCK = threading.Lock()
+
+
+def _topics(props: Mapping[str, list[str]]) -> frozenset[str]:
+    """The list's own topics, and `sanction` for an entry under a sanctions programme."""
+    topics = set(props.get("topics", ()))
+    if props.get("programId") or props.get("program"):
+        topics.add("sanction")
+    return frozenset(topics)
+
+
+def _flat_of(detail: EntityDetail, dates: Mapping[tuple[str, int], datetime]) -> _Flat:
+    row = detail.entity
+    props: dict[str, list[str]] = {}
+    changes: list[datetime] = []
+    for s in detail.statements:
+        if s.prop == ENTITY_ID_PROP or not s.is_current:
+            continue
+        values = props.setdefault(s.prop, [])
+        if s.value not in values:
+            values.append(s.value)
+        if (when := dates.get((s.list_name, s.first_seq))) is not None:
+            changes.append(when)
+    presence = detail.presence()
+    first = [d for s in presence if (d := dates.get((s.list_name, s.first_seq))) is not None]
+    last = [d for s in presence if (d := dates.get((s.list_name, s.last_seq))) is not None]
+    last_change = max(changes, default=None)
+    data = {
+        "id": row.key,
+        "caption": row.caption,
+        "schema": row.schema,
+        "properties": props,
+        "datasets": list(row.lists),
+        "referents": [],
+        "target": row.is_current,
+        "first_seen": min(first).isoformat() if first else None,
+        "last_seen": max(last).isoformat() if last else None,
+        "last_change": last_change.isoformat() if last_change else None,
+    }
+    return _Flat(data, row.lists, _topics(props), last_change)
+
+
+def _flat(store: Store, key: str, cat: _Catalog) -> _Flat:
+    cache_key = (store.url, cat.generation, key)
+    with _ENTITIES_LOCK:
+        found = _ENTITIES.get(cache_key)
+        if found is not None:
+            _ENTITIES.move_to_end(cache_key)
+            return found
+    flat = _flat_of(entity_detail(store, key), cat.dates)
+    with _ENTITIES_LOCK:
+        _ENTITIES[cache_key] = flat
+        while len(_ENTITIES) > ENTITY_CACHE_SIZE:
+            _ENTITIES.popitem(last=False)
+    return flat
+
+
+def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A response's own copy of a cached entity (its properties are changed when entities are nested)."""
+    out = dict(data)
+    out["properties"] = {p: list(v) for p, v in data["properties"].items()}
+    return out
+
+
+def _entity_prop(schema: str, prop: str) -> Any:
+    found = ftm.get(schema)
+    return found.get(prop) if found is not None else None
+
+
+def entity_json(store: Store, key: str, *, nested: bool = True) -> dict[str, Any]:
+    """yente's `/entities/{id}`: the entity with adjacent entities inlined in its properties.
+
+    As yente does: each relation naming the entity (an Ownership, an UnknownLink...) appears under the
+    reverse property (`ownershipOwner`, `unknownLinkSubject`...) with its own entity properties inlined
+    (the other party in full), and the entity's own entity-valued properties are inlined likewise. The
+    entity itself is not repeated inside its relations.
+    """
+    cat = _catalog(store)
+    detail = entity_detail(store, key)
+    root = _copy(_flat_of(detail, cat.dates).data)
+    if not nested:
+        return root
+    budget = [MAX_NESTED]
+
+    def inline(ref: str) -> Any:
+        if budget[0] <= 0:
+            return ref
+        budget[0] -= 1
+        try:
+            return _copy(_flat(store, ref, cat).data)
+        except NotFoundError:
+            return ref
+
+    for prop, values in list(root["properties"].items()):
+        spec = _entity_prop(detail.entity.schema, prop)
+        if spec is not None and spec.type == registry.entity:
+            root["properties"][prop] = [inline(v) if v != key else v for v in values]
+    for rel_row, statements in detail.relations:
+        relation = _copy(_flat_of(EntityDetail(rel_row, statements, ()), cat.dates).data)
+        pointing: list[str] = []
+        for prop, values in list(relation["properties"].items()):
+            spec = _entity_prop(rel_row.schema, prop)
+            if spec is None or spec.type != registry.entity:
+                continue
+            if key in values and spec.reverse is not None:
+                pointing.append(spec.reverse.name)
+            others = [inline(v) for v in values if v != key]
+            if others:
+                relation["properties"][prop] = others
+            else:
+                del relation["properties"][prop]
+        for reverse in pointing or ["relations"]:
+            root["properties"].setdefault(reverse, []).append(relation)
+    return root
+
+
+def _merged(
+    store: Store, keys: Sequence[str], cat: _Catalog, scope: frozenset[str]
+) -> tuple[dict[str, Any], frozenset[str], datetime | None] | None:
+    """The cluster's entries in scope as one yente entity: the first as id, every value of them all."""
+    flats = []
+    for key in keys:
+        try:
+            flat = _flat(store, key, cat)
+        except NotFoundError:
+            continue
+        if flat.data["target"] and set(flat.lists) & scope:
+            flats.append(flat)
+    if not flats:
+        return None
+    lead = _copy(flats[0].data)
+    props: dict[str, list[str]] = lead["properties"]
+    datasets = dict.fromkeys(lead["datasets"])
+    for other in flats[1:]:
+        for prop, values in other.data["properties"].items():
+            into = props.setdefault(prop, [])
+            into.extend(v for v in values if v not in into)
+        datasets.update(dict.fromkeys(other.data["datasets"]))
+    lead["datasets"] = sorted(d for d in datasets if d in scope)
+    lead["referents"] = [k for k in keys if k != lead["id"]]
+    seen = [f.data["first_seen"] for f in flats if f.data["first_seen"]]
+    last = [f.data["last_seen"] for f in flats if f.data["last_seen"]]
+    lead["first_seen"] = min(seen, default=None)
+    lead["last_seen"] = max(last, default=None)
+    changes = [f.last_change for f in flats if f.last_change is not None]
+    last_change = max(changes, default=None)
+    lead["last_change"] = last_change.isoformat() if last_change else None
+    topics = frozenset(t for f in flats for t in f.topics)
+    return lead, topics, last_change
+
+
+# --- matching ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOptions:
+    """yente's query parameters of `/match` (the ones that mean something for lists in a store)."""
+
+    threshold: float = DEFAULT_MATCH_THRESHOLD
+    cutoff: float | None = None  # lower bound for results returned; None: the threshold (as yente 5)
+    limit: int = MATCH_PAGE
+    include_dataset: tuple[str, ...] = ()
+    exclude_dataset: tuple[str, ...] = ()
+    exclude_schema: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    changed_since: str | None = None
+    exclude_entity_ids: tuple[str, ...] = ()
+
+
+def _values(raw: object) -> list[str]:
+    items = raw if isinstance(raw, list) else [raw]
+    out = []
+    for item in items[:MAX_VALUES_PER_PROPERTY]:
+        if isinstance(item, str | int | float) and not isinstance(item, bool):
+            text = clean_query(str(item))
+            if text:
+                out.append(text)
+    return out
+
+
+def _parse_example(example: Mapping[str, Any]) -> tuple[str, dict[str, list[str]]]:
+    """The schema and cleaned properties of a yente example; InputError when it cannot be screened."""
+    schema_name = str(example.get("schema") or "")
+    schema = ftm.get(schema_name)
+    if schema is None:
+        raise InputError("query", f"unknown schema {schema_name[:64]!r}; use a FollowTheMoney schema")
+    raw = example.get("properties") or {}
+    props: dict[str, list[str]] = {}
+    for prop, value in raw.items() if isinstance(raw, Mapping) else ():
+        if schema.get(str(prop)) is None:
+            continue  # yente drops properties its schema does not have
+        values = _values(value)
+        if values:
+            props[str(prop)] = values
+    for values in props.values():
+        for value in values:
+            if len(value) > MAX_QUERY_CHARS:
+                raise InputError("query", f"a value is {len(value):,} characters; at most {MAX_QUERY_CHARS}")
+    return schema.name, props
+
+
+NAME_QUERY_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName", "lastName")
+BIRTH_QUERY_PROPS = ("birthDate", "incorporationDate", "buildDate")
+COUNTRY_QUERY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "flag", "birthCountry")
+
+
+def _query(schema: str, props: Mapping[str, list[str]], query_id: str) -> tuple[QueryEntity, str]:
+    names = [v for p in ("name", "alias", "previousName", "weakAlias") for v in props.get(p, ())]
+    parts = [props.get(p, [""])[0] for p in ("firstName", "middleName", "lastName") if props.get(p)]
+    if parts and not names:
+        names.append(" ".join(parts))
+    identifiers = [(kind, v) for prop, kind in IDENTIFIER_PROPS.items() for v in props.get(prop, ())]
+    if not names and not identifiers:
+        raise InputError("query", "has no name and no identifier to match on")
+    births = _dates([v for p in BIRTH_QUERY_PROPS for v in props.get(p, ())])
+    countries = _countries([v for p in COUNTRY_QUERY_PROPS for v in props.get(p, ())])
+    query = query_entity(
+        query_id,
+        names,
+        schema=schema,
+        birth_dates=births,
+        countries=countries,
+        identifiers=identifiers,
+    )
+    # Who was screened, as the CLI and web say it: decisions taken there apply here too.
+    record = ScreeningRecord(
+        query_id,
+        " | ".join(names),
+        schema,
+        births[0] if births else None,
+        ";".join(countries) or None,
+    )
+    return query, record.fingerprint
+
+
+def _changed_since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError("changed_since", f"{text[:40]!r} is not an ISO date or time") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _features(features: Iterable[FeatureResult]) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    scores: dict[str, float] = {}
+    explained: dict[str, dict[str, Any]] = {}
+    for f in features:
+        if f.name not in scores or f.score > scores[f.name]:
+            scores[f.name] = f.score
+            explained[f.name] = {"detail": f.detail, "score": f.score, "query": None, "candidate": None}
+    return scores, explained
+
+
+def _scored(
+    store: Store,
+    matches: Sequence[Match],
+    cat: _Catalog,
+    scope: frozenset[str],
+    options: MatchOptions,
+    since: datetime | None,
+) -> list[dict[str, Any]]:
+    excluded = frozenset(options.exclude_entity_ids)
+    results = []
+    for match in matches:
+        if excluded & frozenset(match.keys or (match.key,)):
+            continue
+        merged = _merged(store, match.keys or (match.key,), cat, scope)
+        if merged is None:
+            continue
+        entity, topics, last_change = merged
+        if entity["schema"] in options.exclude_schema:
+            continue
+        if options.topics and not topics & frozenset(options.topics):
+            continue
+        if since is not None and (last_change is None or last_change < since):
+            continue
+        features, explanations = _features(match.features)
+        entity.update(
+            score=match.score,
+            match=match.score >= options.threshold,
+            features=features,
+            explanations=explanations,
+            explanation=match.explanation,
+        )
+        if match.decision:
+            entity["decision"] = match.decision
+        results.append(entity)
+        if len(results) >= options.limit:
+            break
+    return results
+
+
+def _echo(example: Mapping[str, Any], schema: str | None, props: Mapping[str, list[str]]) -> dict[str, Any]:
+    query_id = example.get("id")
+    return {
+        "id": str(query_id)[:255] if query_id is not None else None,
+        "schema": schema or str(example.get("schema") or "")[:64],
+        "properties": dict(props),
+    }
+
+
+def match_batch(
+    store: Store,
+    dataset: str,
+    queries: Mapping[str, Mapping[str, Any]],
+    options: MatchOptions,
+    *,
+    algorithm: str | None = None,
+) -> dict[str, Any]:
+    """yente's `POST /match/{dataset}`: each example screened, results in yente's shape.
+
+    A query that cannot be screened (unknown schema, no name or identifier) gets its own `status` 400 and
+    `detail`, and the other queries of the batch are answered: one bad row does not cost a batch of 100.
+    """
+    name = resolve_algorithm(algorithm)
+    if not queries:
+        raise InputError("queries", "no queries provided")
+    if len(queries) > MAX_BATCH:
+        raise InputError("queries", f"{len(queries)} queries in one batch; at most {MAX_BATCH}")
+    index: ScreeningIndex = screening_index(store)
+    cat = _catalog(store, index.generation)
+    scope = _scope(
+        dataset_lists(store, dataset, index.generation), options.include_dataset, options.exclude_dataset
+    )
+    since = _changed_since(options.changed_since)
+    cutoff = options.threshold if options.cutoff is None else min(options.cutoff, options.threshold)
+    responses: dict[str, Any] = {}
+    for query_name, example in queries.items():
+        schema: str | None = None
+        props: dict[str, list[str]] = {}
+        try:
+            schema, props = _parse_example(example)
+            query, fingerprint = _query(schema, props, str(query_name))
+        except InputError as exc:
+            responses[query_name] = {
+                "status": 400,
+                "detail": exc.reason,
+                "results": [],
+                "total": {"value": 0, "relation": "eq"},
+                "query": _echo(example, schema, props),
+            }
+            continue
+        matches = screen_entity(index, query, fingerprint, threshold=cutoff, limit=SCREEN_LIMIT)
+        results = _scored(store, matches, cat, scope, options, since)
+        responses[query_name] = {
+            "status": 200,
+            "results": results,
+            "total": {"value": sum(1 for r in results if r["match"]), "relation": "eq"},
+            "query": _echo(example, schema, props),
+        }
+    return {
+        "responses": responses,
+        "matcher": feature_docs(),
+        "limit": options.limit,
+        "algorithm": name,
+        "threshold": options.threshold,
+    }
+
+
+# --- search --------------------------------------------------------------------------------------------
+
+
+def _facets(results: Sequence[Mapping[str, Any]], topics: Sequence[frozenset[str]]) -> dict[str, Any]:
+    counts: dict[str, dict[str, int]] = {"countries": {}, "topics": {}, "datasets": {}}
+    for result, entity_topics in zip(results, topics, strict=True):
+        props = result["properties"]
+        countries = {
+            c for p in COUNTRY_QUERY_PROPS for v in props.get(p, ()) if (c := registry.country.clean(v))
+        }
+        for bucket, values in (
+            ("countries", countries),
+            ("topics", entity_topics),
+            ("datasets", set(result["datasets"])),
+        ):
+            for value in values:
+                counts[bucket][value] = counts[bucket].get(value, 0) + 1
+
+    def label(bucket: str, value: str) -> str:
+        if bucket == "countries":
+            return str(registry.country.caption(value) or value)
+        return value
+
+    titles = {"countries": "Countries", "topics": "Topics", "datasets": "Data sources"}
+    return {
+        bucket: {
+            "label": titles[bucket],
+            "values": [
+                {"name": v, "label": label(bucket, v), "count": n}
+                for v, n in sorted(values.items(), key=lambda vn: (-vn[1], vn[0]))
+            ],
+        }
+        for bucket, values in counts.items()
+    }
+
+
+def search(
+    store: Store,
+    dataset: str,
+    text: str,
+    *,
+    schema: str = "Thing",
+    limit: int = SEARCH_PAGE,
+    offset: int = 0,
+    include_dataset: Sequence[str] = (),
+    exclude_dataset: Sequence[str] = (),
+    exclude_schema: Sequence[str] = (),
+) -> dict[str, Any]:
+    """yente's `GET /search/{dataset}`: entities whose names agree with the text, best first.
+
+    Public over list data: names screened across scripts (no analysts' decisions: they are not list data),
+    then entities whose listed names contain the text. An empty text finds nothing.
+    """
+    wanted = ftm.get(schema)
+    if wanted is None:
+        raise InputError("schema", f"unknown schema {schema[:64]!r}")
+    index = screening_index(store)
+    cat = _catalog(store, index.generation)
+    scope = _scope(dataset_lists(store, dataset, index.generation), include_dataset, exclude_dataset)
+    query_text = clean_query(text)
+    if len(query_text) > MAX_QUERY_CHARS:
+        raise InputError(
+            "q", f"is {len(query_text):,} characters long; at most {MAX_QUERY_CHARS} are searched"
+        )
+    clusters: list[tuple[str, ...]] = []
+    if query_text:
+        query = query_entity("search", [query_text], schema=None if wanted.name == "Thing" else wanted.name)
+        for match in index.screener.screen(query, threshold=SEARCH_THRESHOLD, limit=SCREEN_LIMIT):
+            clusters.append(match.keys or (match.key,))
+        known = {k for keys in clusters for k in keys}
+        for row in lookup(store, query_text, limit=SCREEN_LIMIT):
+            if row.key not in known:
+                clusters.append((row.key,))
+                known.add(row.key)
+    results: list[dict[str, Any]] = []
+    topics: list[frozenset[str]] = []
+    for keys in clusters:
+        merged = _merged(store, keys, cat, scope)
+        if merged is None:
+            continue
+        entity, entity_topics, _ = merged
+        found = ftm.get(entity["schema"])
+        if found is None or not found.is_a(wanted) or entity["schema"] in exclude_schema:
+            continue
+        results.append(entity)
+        topics.append(entity_topics)
+    page = results[offset : offset + limit]
+    return {
+        "results": page,
+        "facets": _facets(page, topics[offset : offset + limit]),
+        "total": {"value": len(results), "relation": "eq"},
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+# --- reconciliation (OpenRefine, Reconciliation Service API 0.2) ----------------------------------------
+
+
+def _type(schema: str) -> dict[str, str]:
+    found = ftm.get(schema)
+    label = SCHEMA_LABELS.get(schema) or (str(found.label) if found is not None else schema)
+    return {"id": schema, "name": label}
+
+
+def reconcile_manifest(base_url: str, *, query_string: str = "") -> dict[str, Any]:
+    """The service manifest OpenRefine reads when the service is added (W3C reconciliation API 0.2)."""
+    base = base_url.rstrip("/")
+    suffix = f"?{query_string}" if query_string else ""
+    return {
+        "versions": ["0.2"],
+        "name": "accomplice sanctions screening",
+        "identifierSpace": f"{base}/entities/",
+        "schemaSpace": "https://followthemoney.tech/explorer/schemata/",
+        "defaultTypes": [_type(s) for s in RECONCILE_TYPES],
+        "view": {"url": f"{base}/entities/{{{{id}}}}"},
+        "preview": {
+            "url": f"{base}/reconcile/preview?id={{{{id}}}}" + (f"&{query_string}" if query_string else ""),
+            "width": PREVIEW_WIDTH,
+            "height": PREVIEW_HEIGHT,
+        },
+        "suggest": {
+            "entity": {"service_url": base, "service_path": f"/reconcile/suggest/entity{suffix}"},
+        },
+        "batchSize": MAX_BATCH,
+    }
+
+
+def _reconcile_one(
+    index: ScreeningIndex, store: Store, cat: _Catalog, scope: frozenset[str], query: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    text = clean_query(str(query.get("query") or ""))
+    wanted = query.get("type")
+    if isinstance(wanted, list):
+        wanted = wanted[0] if wanted else None
+    if isinstance(wanted, Mapping):
+        wanted = wanted.get("id")
+    schema = str(wanted) if wanted else "LegalEntity"
+    if ftm.get(schema) is None:
+        raise InputError("type", f"unknown type {schema[:64]!r}")
+    limit = query.get("limit")
+    limit = (
+        limit if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit <= MAX_MATCHES else 5
+    )
+    props: dict[str, list[str]] = {"name": [text]} if text else {}
+    for item in query.get("properties") or ():
+        if not isinstance(item, Mapping):
+            continue
+        pid = str(item.get("pid") or item.get("p") or "")
+        values = _values(item.get("v"))
+        if pid and values:
+            props.setdefault(pid, []).extend(values)
+    _, cleaned = _parse_example({"schema": schema, "properties": props})
+    entity, _ = _query(schema, cleaned, "reconcile")
+    results = []
+    for match in index.screener.screen(entity, threshold=RECONCILE_CUTOFF, limit=SCREEN_LIMIT):
+        merged = _merged(store, match.keys or (match.key,), cat, scope)
+        if merged is None:
+            continue
+        data = merged[0]
+        results.append(
+            {
+                "id": data["id"],
+                "name": data["caption"],
+                "score": round(match.score * 100, 1),
+                "match": match.score >= DEFAULT_THRESHOLD,
+                "type": [_type(data["schema"])],
+                "description": "; ".join(data["datasets"]),
+            }
+        )
+        if len(results) >= limit:
+            break
+    return results
+
+
+def reconcile(store: Store, dataset: str, payload: str) -> dict[str, Any]:
+    """A batch of reconciliation queries (the `queries` form field, JSON) → results per query key.
+
+    Public over list data, like search: the names are screened against the lists only (analysts'
+    decisions are not list data and are not applied). A query that cannot be screened gets no results.
+    """
+    try:
+        queries = json.loads(payload)
+    except ValueError as exc:
+        raise InputError("queries", "is not JSON") from exc
+    if not isinstance(queries, Mapping):
+        raise InputError("queries", "must be a JSON object of queries by key")
+    if len(queries) > MAX_BATCH:
+        raise InputError("queries", f"{len(queries)} queries in one batch; at most {MAX_BATCH}")
+    index = screening_index(store)
+    cat = _catalog(store, index.generation)
+    scope = dataset_lists(store, dataset, index.generation)
+    out: dict[str, Any] = {}
+    for key, query in queries.items():
+        if not isinstance(query, Mapping):
+            raise InputError("queries", f"query {str(key)[:40]!r} must be an object")
+        try:
+            out[str(key)] = {"result": _reconcile_one(index, store, cat, scope, query)}
+        except InputError:
+            out[str(key)] = {"result": []}
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What the small preview card of one entity shows."""
+
+    key: str
+    caption: str
+    schema: str
+    lists: tuple[str, ...]
+    facts: tuple[tuple[str, str], ...]
+
+
+PREVIEW_PROPS = ("alias", "birthDate", "nationality", "country", "imoNumber", "programId", "address")
+PREVIEW_VALUES = 3
+
+
+def reconcile_preview(store: Store, key: str) -> Preview:
+    """The facts the preview card shows for one entity: names, dates, countries, programmes."""
+    flat = _flat(store, key, _catalog(store))
+    props = flat.data["properties"]
+    facts = tuple(
+        (prop, "; ".join(props[prop][:PREVIEW_VALUES])) for prop in PREVIEW_PROPS if props.get(prop)
+    )
+    return Preview(flat.data["id"], flat.data["caption"], flat.data["schema"], flat.lists, facts)

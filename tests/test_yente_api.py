@@ -1,0 +1,440 @@
+"""yente's API and OpenRefine reconciliation over the real OFAC, UN, EU and UK DPRK lists.
+
+Requests are written as yente's documentation writes them and sent with an HTTP client as yente clients
+do; the answers are checked field by field against yente's shapes, and the parts yente takes from
+nomenklatura (feature docs, feature results, algorithm docs) against nomenklatura's own pydantic models.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from nomenklatura.matching.types import AlgorithmDocs, FeatureDoc, FeatureResult
+from pydantic import TypeAdapter
+
+from accomplice.api import create_app
+from accomplice.services import auth as accounts
+from accomplice.store import Store
+
+KIM_JONG_UN = "ofac:20157"
+DAESONG_BANK_KEYS = {"un:KPe.035", "ofac:12312", "uk:11286"}
+
+# The example of yente's /match documentation, with names that these lists hold.
+YENTE_DOC_REQUEST: dict[str, Any] = {
+    "queries": {
+        "entity1": {
+            "schema": "Person",
+            "properties": {
+                "name": ["Kim Jong Un"],
+                "birthDate": ["1984-01-08"],
+                "nationality": ["kp"],
+            },
+        },
+        "entity2": {
+            "schema": "Company",
+            "properties": {
+                "name": ["Korea Daesong Bank"],
+                "jurisdiction": ["kp"],
+            },
+        },
+    }
+}
+ENTITY_FIELDS = {
+    "id",
+    "caption",
+    "schema",
+    "properties",
+    "datasets",
+    "referents",
+    "target",
+    "first_seen",
+    "last_seen",
+    "last_change",
+}
+SCORED_FIELDS = ENTITY_FIELDS | {"score", "match", "features", "explanations", "explanation"}
+
+
+OPERATOR = accounts.operator_principal("tester")
+
+
+@pytest.fixture(scope="module")
+def tokens(screening_store: Store) -> dict[str, str]:
+    """An analyst's full token, and one scoped to reading exposure data only (no screening)."""
+    existing = {u.name for u in accounts.list_users(screening_store, OPERATOR)}
+    if "yente-analyst" not in existing:
+        accounts.add_user(screening_store, OPERATOR, name="yente-analyst", roles=["analyst"], org="ngo")
+    return {
+        "analyst": accounts.issue_token(screening_store, OPERATOR, user="yente-analyst").secret,
+        "no-screen": accounts.issue_token(
+            screening_store, OPERATOR, user="yente-analyst", scopes=["exposure:read"]
+        ).secret,
+    }
+
+
+@pytest.fixture(scope="module")
+def anonymous(screening_store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(screening_store)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def client(screening_store: Store, tokens: dict[str, str]) -> Iterator[TestClient]:
+    """A yente client: it sends its key as yente's clients do, `Authorization: ApiKey <key>`."""
+    headers = {"Authorization": f"ApiKey {tokens['analyst']}"}
+    with TestClient(create_app(screening_store), headers=headers) as test_client:
+        yield test_client
+
+
+def _match(client: TestClient, body: dict[str, Any], dataset: str = "default", **params: Any) -> Any:
+    response = client.post(f"/match/{dataset}", json=body, params=params or None)
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def _ids(result: dict[str, Any]) -> set[str]:
+    return {result["id"], *result["referents"]}
+
+
+def _iso(value: str | None) -> None:
+    assert value is not None
+    assert datetime.fromisoformat(value).tzinfo is not None
+
+
+# -- /match ---------------------------------------------------------------------------------------------
+
+
+def test_request_written_as_yente_documents_it_gets_yente_response_shape(client: TestClient) -> None:
+    response = client.post("/match/default", json=YENTE_DOC_REQUEST)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-batch-size"] == "2"
+    body = response.json()
+    assert set(body) >= {"responses", "matcher", "limit"}
+    assert body["limit"] == 5
+    assert set(body["responses"]) == {"entity1", "entity2"}
+    person = body["responses"]["entity1"]
+    assert person["status"] == 200
+    assert person["total"] == {"value": 1, "relation": "eq"}
+    assert person["query"] == {
+        "id": None,
+        "schema": "Person",
+        "properties": {"name": ["Kim Jong Un"], "birthDate": ["1984-01-08"], "nationality": ["kp"]},
+    }
+    [best] = person["results"]
+    assert set(best) >= SCORED_FIELDS
+    assert best["id"] == KIM_JONG_UN
+    assert best["caption"] == "KIM, Jong Un"
+    assert best["schema"] == "Person"
+    assert best["properties"]["birthDate"] == ["1984-01-08"]
+    assert all(isinstance(v, str) for values in best["properties"].values() for v in values)
+    assert best["datasets"] == ["ofac"]
+    assert best["referents"] == []
+    assert best["target"] is True
+    for field in ("first_seen", "last_seen", "last_change"):
+        _iso(best[field])
+    assert best["score"] == 1.0
+    assert best["match"] is True
+    assert best["features"]["name_letters_equal"] == 1.0
+    assert best["features"]["birth_date_supports"] > 0
+    explanations = TypeAdapter(dict[str, FeatureResult]).validate_python(best["explanations"])
+    assert explanations["birth_date_supports"].detail == "1984-01-08 ~ listed 1984-01-08"
+    assert any("dates of birth agree" in line for line in best["explanation"])
+    docs = TypeAdapter(dict[str, FeatureDoc]).validate_python(body["matcher"])
+    assert set(best["features"]) <= set(docs)
+    assert all(doc.description for doc in docs.values())
+    bank = body["responses"]["entity2"]
+    assert bank["status"] == 200
+    assert _ids(bank["results"][0]) >= DAESONG_BANK_KEYS
+    assert bank["results"][0]["id"] == "un:KPe.035"  # the UN entry leads the cluster
+    assert bank["results"][0]["datasets"] == ["eu_prk", "ofac", "uk", "un"]
+    assert bank["total"]["value"] == sum(r["match"] for r in bank["results"])
+
+
+@pytest.mark.parametrize("name", ["김정은", "金正恩", "Ким Чен Ын"])
+def test_korean_chinese_and_russian_script_queries_find_kim_jong_un(client: TestClient, name: str) -> None:
+    body = _match(client, {"queries": {"q": {"schema": "Person", "properties": {"name": [name]}}}})
+    results = body["responses"]["q"]["results"]
+    assert results, name
+    assert results[0]["id"] == KIM_JONG_UN
+    assert results[0]["match"] is True
+    assert results[0]["explanation"]
+
+
+def test_imo_number_alone_finds_the_vessel(client: TestClient) -> None:
+    # OFAC lists a DPRK tanker (ofac:23736) with IMO 8604917; the query gives no name at all.
+    query = {"schema": "Vessel", "properties": {"imoNumber": ["IMO 8604917"]}}
+    body = _match(client, {"queries": {"ship": query}})
+    [ship] = body["responses"]["ship"]["results"]
+    assert "ofac:23736" in _ids(ship)
+    assert any("8604917" in value for value in ship["properties"]["imoNumber"])
+    assert ship["features"]["identifier_matches"] >= 0.9
+    assert ship["match"] is True
+
+
+def test_match_needs_a_token_with_the_screen_permission(
+    anonymous: TestClient, tokens: dict[str, str]
+) -> None:
+    assert anonymous.post("/match/default", json=YENTE_DOC_REQUEST).status_code == 401
+    refused = anonymous.post(
+        "/match/default", json=YENTE_DOC_REQUEST, headers={"Authorization": f"Bearer {tokens['no-screen']}"}
+    )
+    assert refused.status_code == 403
+    bearer = anonymous.post(
+        "/match/default", json=YENTE_DOC_REQUEST, headers={"Authorization": f"Bearer {tokens['analyst']}"}
+    )
+    assert bearer.status_code == 200
+    # Search, entities, catalog and reconciliation read list data: public, like the lists themselves.
+    for url in ("/search/default?q=kim", f"/entities/{KIM_JONG_UN}", "/catalog", "/algorithms", "/reconcile"):
+        assert anonymous.get(url).status_code == 200, url
+
+
+def test_a_bad_query_gets_its_own_status_and_the_batch_is_answered(client: TestClient) -> None:
+    body = _match(
+        client,
+        {
+            "queries": {
+                "unknown_schema": {"schema": "Spaceship", "properties": {"name": ["Kim Jong Un"]}},
+                "nothing_to_match": {"schema": "Person", "properties": {"nationality": ["kp"]}},
+                "good": YENTE_DOC_REQUEST["queries"]["entity1"],
+            }
+        },
+    )
+    responses = body["responses"]
+    assert responses["unknown_schema"]["status"] == 400
+    assert "unknown schema 'Spaceship'" in responses["unknown_schema"]["detail"]
+    assert responses["unknown_schema"]["results"] == []
+    assert responses["nothing_to_match"]["status"] == 400
+    assert "no name and no identifier" in responses["nothing_to_match"]["detail"]
+    assert responses["good"]["status"] == 200
+    assert responses["good"]["results"][0]["id"] == KIM_JONG_UN
+
+
+def test_empty_batch_unknown_algorithm_and_config_are_400(client: TestClient) -> None:
+    assert client.post("/match/default", json={"queries": {}}).status_code == 400
+    response = client.post("/match/default", json=YENTE_DOC_REQUEST, params={"algorithm": "magic"})
+    assert response.status_code == 400
+    assert "unknown algorithm" in response.json()["detail"]
+    response = client.post(
+        "/match/default", json={**YENTE_DOC_REQUEST, "config": {"nm_number_mismatch": 0.4}}
+    )
+    assert response.status_code == 400
+    too_many = {"queries": {f"q{i}": YENTE_DOC_REQUEST["queries"]["entity1"] for i in range(101)}}
+    assert client.post("/match/default", json=too_many).status_code == 400
+
+
+@pytest.mark.parametrize("algorithm", ["accomplice-v1", "best", "logic-v1", "logic-v2", "name-based"])
+def test_yente_algorithm_names_are_answered_by_accomplices_matcher(
+    client: TestClient, algorithm: str
+) -> None:
+    body = _match(client, YENTE_DOC_REQUEST, algorithm=algorithm)
+    assert body["algorithm"] == "accomplice-v1"
+    assert body["responses"]["entity1"]["results"][0]["id"] == KIM_JONG_UN
+
+
+def test_dataset_path_scopes_results_to_one_list(client: TestClient) -> None:
+    for dataset, prefix in (("un", "un:"), ("uk", "uk:"), ("eu_prk", "eu:"), ("ofac", "ofac:")):
+        bank = _match(client, YENTE_DOC_REQUEST, dataset)["responses"]["entity2"]["results"][0]
+        assert bank["id"].startswith(prefix), dataset
+        assert bank["datasets"] == [dataset]
+        assert bank["caption"].upper() == "KOREA DAESONG BANK"
+    # Kim Jong Un is on OFAC's list only: the UN list has nothing to say about him.
+    assert _match(client, YENTE_DOC_REQUEST, "un")["responses"]["entity1"]["results"] == []
+
+
+def test_include_and_exclude_dataset_filter_results(client: TestClient) -> None:
+    body = _match(client, YENTE_DOC_REQUEST, include_dataset=["uk", "un"])
+    bank = body["responses"]["entity2"]["results"][0]
+    assert bank["id"] == "un:KPe.035"
+    assert bank["datasets"] == ["uk", "un"]
+    body = _match(client, YENTE_DOC_REQUEST, exclude_dataset=["un"])
+    bank = body["responses"]["entity2"]["results"][0]
+    assert bank["id"] == "ofac:12312"
+    assert "un" not in bank["datasets"]
+    assert body["responses"]["entity1"]["results"][0]["id"] == KIM_JONG_UN
+
+
+def test_unknown_dataset_is_404(client: TestClient) -> None:
+    response = client.post("/match/nope", json=YENTE_DOC_REQUEST)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no dataset named 'nope'; see /catalog"}
+
+
+def test_cutoff_returns_weaker_results_marked_as_no_match(client: TestClient) -> None:
+    query = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Kim Jong Il"]}}}}
+    strict = _match(client, query)["responses"]["q"]
+    loose = _match(client, query, cutoff=0.3, threshold=0.9, limit=20)["responses"]["q"]
+    assert len(loose["results"]) > len(strict["results"])
+    assert all(r["score"] >= 0.3 for r in loose["results"])
+    assert loose["total"]["value"] == sum(r["score"] >= 0.9 for r in loose["results"])
+    assert any(not r["match"] for r in loose["results"])
+    scores = [r["score"] for r in loose["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_exclude_entity_ids_drops_the_whole_cluster(client: TestClient) -> None:
+    body = _match(client, YENTE_DOC_REQUEST, exclude_entity_ids=["uk:11286"])
+    assert all(not DAESONG_BANK_KEYS & _ids(r) for r in body["responses"]["entity2"]["results"])
+
+
+def test_exclude_schema_and_topics_filter(client: TestClient) -> None:
+    body = _match(client, YENTE_DOC_REQUEST, exclude_schema=["Person"], topics=["sanction"])
+    assert body["responses"]["entity1"]["results"] == []
+    assert body["responses"]["entity2"]["results"]
+    assert _match(client, YENTE_DOC_REQUEST, topics=["role.pep"])["responses"]["entity2"]["results"] == []
+
+
+# -- /search, /entities, /catalog, /algorithms ----------------------------------------------------------
+
+
+def test_search_finds_entities_in_yente_shape(client: TestClient) -> None:
+    response = client.get("/search/default", params={"q": "daesong bank"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"results", "facets", "total", "limit", "offset"}
+    first = body["results"][0]
+    assert set(first) == ENTITY_FIELDS
+    assert _ids(first) >= DAESONG_BANK_KEYS
+    assert body["total"]["value"] >= len(body["results"])
+    assert {v["name"] for v in body["facets"]["datasets"]["values"]} >= {"un", "ofac"}
+    assert {"name": "kp", "label": "North Korea", "count": 1} in body["facets"]["countries"]["values"] or any(
+        v["name"] == "kp" for v in body["facets"]["countries"]["values"]
+    )
+    hangul = client.get("/search/ofac", params={"q": "김정은", "schema": "Person"}).json()
+    assert hangul["results"][0]["id"] == KIM_JONG_UN
+    assert client.get("/search/nope", params={"q": "x"}).status_code == 404
+    assert client.get("/search/default", params={"q": "x", "schema": "Nothing"}).status_code == 400
+
+
+def test_entity_json_inlines_relations_and_the_other_party(client: TestClient) -> None:
+    # KOMID (ofac:9345) is linked to HWANG, Su Man by OFAC's remarks: yente nests the link, and the person.
+    response = client.get("/entities/ofac:9345", headers={"Accept": "*/*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert "Accept" in response.headers["vary"].split(", ")
+    entity = response.json()
+    assert set(entity) == ENTITY_FIELDS
+    assert entity["caption"] == "KOREA MINING DEVELOPMENT TRADING CORPORATION"
+    links = [v for values in entity["properties"].values() for v in values if isinstance(v, dict)]
+    assert links
+    assert all(link["schema"] == "UnknownLink" for link in links)
+    parties = {
+        party["id"]: party
+        for link in links
+        for values in link["properties"].values()
+        for party in values
+        if isinstance(party, dict)
+    }
+    assert parties["ofac:18552"]["caption"] == "HWANG, Su Man"
+    assert parties["ofac:18552"]["properties"]["name"]
+    # The entity itself is not repeated inside its own relations.
+    assert all("ofac:9345" not in values for link in links for values in link["properties"].values())
+    flat = client.get("/entities/ofac:9345", params={"nested": "false"}).json()
+    assert all(isinstance(v, str) for values in flat["properties"].values() for v in values)
+
+
+def test_entities_url_serves_html_to_browsers_and_json_to_api_clients(client: TestClient) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = client.get(f"/entities/{KIM_JONG_UN}", headers={"Accept": browser})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Accept" in page.headers["vary"].split(", ")
+    assert "KIM, Jong Un" in page.text
+    for accept in ("*/*", "application/json", "application/json, text/html;q=0.5", ""):
+        response = client.get(f"/entities/{KIM_JONG_UN}", headers={"Accept": accept})
+        assert response.headers["content-type"] == "application/json", accept
+        assert response.json()["id"] == KIM_JONG_UN
+    missing = client.get("/entities/ofac:0", headers={"Accept": "application/json"})
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "no entity with key 'ofac:0'"}
+    assert (
+        client.get("/entities/ofac:0", headers={"Accept": browser})
+        .headers["content-type"]
+        .startswith("text/html")
+    )
+
+
+def test_catalog_lists_each_list_and_default(client: TestClient) -> None:
+    body = client.get("/catalog").json()
+    datasets = {d["name"]: d for d in body["datasets"]}
+    assert set(datasets) == {"default", "ofac", "un", "eu_prk", "uk"}
+    assert sorted(datasets["default"]["children"]) == ["eu_prk", "ofac", "uk", "un"]
+    assert datasets["un"]["version"].startswith("1:")
+    assert datasets["ofac"]["entity_count"] > 1_000
+    assert body["index_stale"] is False
+    assert sorted(body["current"]) == sorted(datasets)
+
+
+def test_algorithms_say_which_yente_names_map_to_accomplices_matcher(client: TestClient) -> None:
+    body = client.get("/algorithms").json()
+    assert body["default"] == body["best"] == "accomplice-v1"
+    by_name = {a["name"]: a for a in body["algorithms"]}
+    assert {"accomplice-v1", "best", "logic-v1", "logic-v2", "name-based"} <= set(by_name)
+    assert "Alias of accomplice-v1" in by_name["logic-v2"]["description"]
+    AlgorithmDocs.model_validate(by_name["accomplice-v1"]["docs"])
+    assert by_name["accomplice-v1"]["features"]["hanja_reading_agrees"]["description"]
+
+
+# -- OpenRefine reconciliation --------------------------------------------------------------------------
+
+
+def test_reconcile_manifest_follows_the_reconciliation_api(client: TestClient) -> None:
+    manifest = client.get("/reconcile").json()
+    assert manifest["versions"] == ["0.2"]
+    assert manifest["identifierSpace"] == "http://testserver/entities/"
+    assert manifest["view"] == {"url": "http://testserver/entities/{{id}}"}
+    assert manifest["preview"]["url"] == "http://testserver/reconcile/preview?id={{id}}"
+    assert [t["id"] for t in manifest["defaultTypes"]] == ["Person", "Organization", "Company", "Vessel"]
+    scoped = client.get("/reconcile", params={"dataset": "un"}).json()
+    assert scoped["preview"]["url"].endswith("?id={{id}}&dataset=un")
+    assert client.get("/reconcile", params={"dataset": "nope"}).status_code == 404
+
+
+def test_reconcile_batch_scores_names_and_flags_matches(client: TestClient) -> None:
+    queries = {
+        "q0": {"query": "Kim Jong Un", "type": "Person", "properties": [{"pid": "birthDate", "v": "1984"}]},
+        "q1": {"query": "김정은", "type": "Person", "limit": 1},
+        "q2": {"query": "KOREA DAESONG BANK", "type": "Organization"},
+        "q3": {"query": "Jane Nobody Smithfield", "type": "Person"},
+        "q4": {"query": "x", "type": "NoSuchType"},
+    }
+    response = client.post("/reconcile", data={"queries": json.dumps(queries, ensure_ascii=False)})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == set(queries)
+    best = body["q0"]["result"][0]
+    assert best == {
+        "id": KIM_JONG_UN,
+        "name": "KIM, Jong Un",
+        "score": best["score"],
+        "match": True,
+        "type": [{"id": "Person", "name": "Person"}],
+        "description": "ofac",
+    }
+    assert 80 <= best["score"] <= 100
+    assert [r["id"] for r in body["q1"]["result"]] == [KIM_JONG_UN]
+    assert body["q2"]["result"][0]["id"] == "un:KPe.035"
+    assert all(not r["match"] for r in body["q3"]["result"])
+    assert body["q4"]["result"] == []
+    as_get = client.get("/reconcile", params={"queries": json.dumps({"q": queries["q1"]})}).json()
+    assert as_get["q"]["result"][0]["id"] == KIM_JONG_UN
+    assert client.post("/reconcile", data={"queries": "not json"}).status_code == 400
+
+
+def test_reconcile_preview_is_a_small_framable_card(client: TestClient) -> None:
+    response = client.get("/reconcile/preview", params={"id": KIM_JONG_UN})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors *" in response.headers["content-security-policy"]
+    assert "<script" not in response.text
+    assert "KIM, Jong Un" in response.text
+    assert "1984-01-08" in response.text
+    assert client.get("/reconcile/preview", params={"id": "ofac:0"}).status_code == 404
+
+
+def test_reconcile_suggest_entity_by_prefix(client: TestClient) -> None:
+    body = client.get("/reconcile/suggest/entity", params={"prefix": "Korea Daesong"}).json()
+    assert body["result"][0]["name"].upper() == "KOREA DAESONG BANK"
