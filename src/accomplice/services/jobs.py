@@ -7,8 +7,9 @@ refused at once with the file and line named, never queued to fail later); the w
 in small batches, each batch in one transaction with the job's progress, so that a job survives a restart
 of the server: the next worker resumes after the last row written.
 
-Visibility follows the accounts contract: whoever asks is a `Viewer` (an `accomplice.services.auth
-.Principal`), and a job whose organisation the viewer may not see does not exist for that viewer.
+Visibility follows the accounts contract: a job records who submitted it and their organisation; a job
+whose organisation the principal may not see (an importer looking at another organisation's) does not
+exist for that principal. Submissions and cancellations are audited in the transaction that makes them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from accomplice.batch.inputs import input_format, read_bytes
 from accomplice.errors import AccompliceError, InputError, NotFoundError
@@ -45,8 +46,13 @@ from accomplice.services import (
     screen_records,
     screening_index,
 )
+from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal
 from accomplice.store import Store
+from accomplice.store.audit import AuditLog
 from accomplice.store.jobs import JobRecord, JobResultRow, JobStore, NewResult, OnWrite
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = [
     "JOB_FORMATS",
@@ -60,7 +66,6 @@ __all__ = [
     "MatchView",
     "ResultView",
     "UploadTooLargeError",
-    "Viewer",
     "cancel_job",
     "decide_name",
     "decide_on_result",
@@ -98,18 +103,6 @@ MAX_FILE_NAME_CHARS = 255
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
-class Viewer(Protocol):
-    """Who asks: `accomplice.services.auth.Principal` (user name, organisation, organisation check)."""
-
-    @property
-    def user(self) -> str | None: ...
-
-    @property
-    def org(self) -> str | None: ...
-
-    def sees_org(self, org: str | None) -> bool: ...
-
-
 class UploadTooLargeError(InputError):
     """An uploaded file above MAX_UPLOAD_BYTES (HTTP 413)."""
 
@@ -119,6 +112,27 @@ class ConflictError(AccompliceError):
 
 
 # -- submission ---------------------------------------------------------------------------------------
+
+
+def _audited(store: Store, principal: Principal, action: str) -> OnWrite:
+    """An audit entry for a job write, appended in the write's own transaction."""
+
+    def append(conn: Connection, job: JobRecord) -> None:
+        AuditLog(store).append(
+            conn,
+            actor=principal.user,
+            action=action,
+            subject=f"job:{job.id}",
+            detail={
+                "file": job.file_name,
+                "sha256": job.checksum,
+                "rows": job.rows_total,
+                "org": job.org,
+                "state": job.state,
+            },
+        )
+
+    return append
 
 
 def clean_file_name(name: str) -> str:
@@ -134,13 +148,12 @@ def _records(file_name: str, data: bytes, fmt: str) -> list[ScreeningRecord]:
 
 def submit_job(
     store: Store,
-    viewer: Viewer,
+    principal: Principal,
     *,
     file_name: str,
     data: bytes,
     threshold: float | None = None,
     fmt: str | None = None,
-    on_write: OnWrite | None = None,
 ) -> JobRecord:
     """Check the whole file, then queue it. A bad file raises InputError naming the file and the line."""
     name = clean_file_name(file_name)
@@ -148,8 +161,10 @@ def submit_job(
         raise UploadTooLargeError(
             name, f"is {len(data):,} bytes; uploads are limited to {MAX_UPLOAD_BYTES:,} bytes"
         )
-    if not viewer.user:
-        raise InputError(name, "a job needs the name of the user who submits it")
+    if not principal.is_authenticated or principal.user is None:
+        raise AuthError("a job needs the user who submits it: log in first")
+    if not principal.can(Permission.JOBS):
+        raise ForbiddenError(f"{principal.user} may not submit jobs (needs the 'jobs' permission)")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError(name, f"threshold must be between 0 and 1, not {threshold}")
     kind = input_format(name, fmt or None)
@@ -157,25 +172,25 @@ def submit_job(
     if not records:
         raise InputError(name, "holds a header but no rows to screen")
     return JobStore(store).create(
-        created_by=viewer.user,
-        org=viewer.org,
+        created_by=principal.user,
+        org=principal.org,
         file_name=name,
         fmt=kind,
         checksum=hashlib.sha256(data).hexdigest(),
         data=data,
         threshold=threshold,
         rows_total=len(records),
-        on_write=on_write,
+        on_write=_audited(store, principal, "job.submit"),
     )
 
 
 # -- reads ---------------------------------------------------------------------------------------------
 
 
-def get_job(store: Store, viewer: Viewer, job_id: int) -> JobRecord:
-    """The job, if it exists and the viewer may see its organisation's objects; else NotFoundError."""
+def get_job(store: Store, principal: Principal, job_id: int) -> JobRecord:
+    """The job, if it exists and the principal may see its organisation's objects; else NotFoundError."""
     job = JobStore(store).get(job_id)
-    if job is None or not viewer.sees_org(job.org):
+    if job is None or not principal.sees_org(job.org):
         raise NotFoundError(f"no job {job_id}")
     return job
 
@@ -184,24 +199,24 @@ def get_job(store: Store, viewer: Viewer, job_id: int) -> JobRecord:
 JOBS_LISTED = 100
 
 
-def list_jobs(store: Store, viewer: Viewer, *, limit: int = JOBS_LISTED) -> list[JobRecord]:
-    """The newest jobs the viewer may see (an importer: its own organisation's)."""
-    # A viewer who cannot see organisation-less objects is confined to an organisation: let the database
-    # filter, so that a busy system's other jobs do not crowd out the viewer's own.
-    confined = not viewer.sees_org(None)
-    found = JobStore(store).jobs(org=viewer.org, only_org=confined, limit=limit)
-    return [job for job in found if viewer.sees_org(job.org)]
+def list_jobs(store: Store, principal: Principal, *, limit: int = JOBS_LISTED) -> list[JobRecord]:
+    """The newest jobs the principal may see (an importer: its own organisation's)."""
+    # A principal who cannot see organisation-less objects is confined to an organisation: let the database
+    # filter, so that a busy system's other jobs do not crowd out the principal's own.
+    confined = not principal.sees_org(None)
+    found = JobStore(store).jobs(org=principal.org, only_org=confined, limit=limit)
+    return [job for job in found if principal.sees_org(job.org)]
 
 
-def cancel_job(store: Store, viewer: Viewer, job_id: int, *, on_write: OnWrite | None = None) -> JobRecord:
+def cancel_job(store: Store, principal: Principal, job_id: int) -> JobRecord:
     """Cancel a queued or running job; its worker stops within about a second. Finished jobs stay."""
-    job = get_job(store, viewer, job_id)
+    job = get_job(store, principal, job_id)
     if job.state not in ("queued", "running"):
         raise ConflictError(f"job {job_id} is {job.state}; only a queued or running job can be cancelled")
-    return JobStore(store).cancel(job_id, on_write=on_write)
+    return JobStore(store).cancel(job_id, on_write=_audited(store, principal, "job.cancel"))
 
 
-def result_lines(store: Store, viewer: Viewer, job_id: int, fmt: str) -> Iterator[str]:
+def result_lines(store: Store, principal: Principal, job_id: int, fmt: str) -> Iterator[str]:
     """The results as `accomplice screen --format jsonl|csv` writes them, streamed in input order.
 
     A job still queued or running has no complete results: ConflictError. A cancelled job gives the
@@ -209,7 +224,7 @@ def result_lines(store: Store, viewer: Viewer, job_id: int, fmt: str) -> Iterato
     """
     if fmt not in RESULT_FORMATS:
         raise InputError("format", f"use {' or '.join(RESULT_FORMATS)}, not {fmt!r}")
-    job = get_job(store, viewer, job_id)
+    job = get_job(store, principal, job_id)
     if job.state in ("queued", "running"):
         raise ConflictError(
             f"job {job_id} is {job.state} ({job.rows_done:,} of {job.rows_total:,} rows); "
@@ -305,7 +320,7 @@ def _record_of(row: JobResultRow) -> ScreeningRecord:
 
 def job_results(
     store: Store,
-    viewer: Viewer,
+    principal: Principal,
     job_id: int,
     filters: JobFilter = JobFilter(),  # noqa: B008 - frozen, never mutated
     *,
@@ -313,7 +328,7 @@ def job_results(
     limit: int = 200,
 ) -> tuple[list[ResultView], int]:
     """One page of the job's results, filtered, with each match's newest decision; and the count kept."""
-    get_job(store, viewer, job_id)
+    get_job(store, principal, job_id)
     decisions = latest_decisions(store.decisions())
     kept: list[ResultView] = []
     total = 0
@@ -368,7 +383,7 @@ def job_results(
 
 def decide_on_result(
     store: Store,
-    viewer: Viewer,
+    principal: Principal,
     *,
     job_id: int,
     seq: int,
@@ -381,17 +396,17 @@ def decide_on_result(
     Through the existing `decide`: the decision holds the query's fingerprint and the entity's, so later
     screenings of the same name apply it until the listed entity changes.
     """
-    get_job(store, viewer, job_id)
+    get_job(store, principal, job_id)
     row = JobStore(store).result(job_id, seq)
     if row is None:
         raise NotFoundError(f"job {job_id} has no result row {seq}")
     record = _record_of(row)
     return decide(
         store,
+        principal,
         name=record.name,
         entity_key=entity_key,
         judgement=judgement,
-        user=viewer.user or "",
         reason=reason,
         schema=record.schema,
         birth_date=record.birth_date,
@@ -535,7 +550,7 @@ class JobWorker:
 
 def decide_name(
     store: Store,
-    viewer: Viewer,
+    principal: Principal,
     *,
     name: str,
     entity_key: str,
@@ -545,13 +560,13 @@ def decide_name(
     birth_date: str | None = None,
     nationality: str | None = None,
 ) -> Decision:
-    """A decision on a name screened outside a job (the search box, the CLI), taken by `viewer`."""
+    """A decision on a name screened outside a job (the search box, the CLI), taken by `principal`."""
     return decide(
         store,
+        principal,
         name=name,
         entity_key=entity_key,
         judgement=judgement,
-        user=viewer.user or "",
         reason=reason,
         schema=schema,
         birth_date=birth_date,

@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from accomplice.errors import InputError
 from accomplice.services import jobs as job_services
-from accomplice.services.auth import Principal
+from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
+from accomplice.web.auth import csrf_token_of, require
 from accomplice.web.routes import render
-from accomplice.web.uploads import read_upload
+from accomplice.web.uploads import read_upload, upload_limit
 
 __all__ = ["RESULTS_PAGE", "REFRESH_SECONDS", "jobs_web_router"]
 
@@ -38,26 +39,24 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _principal(request: Request) -> Principal:
-    # Set by the router's permission dependency (see api.app), the same one the JSON API uses.
-    principal: Principal = request.state.principal
-    return principal
+JobsPrincipal = Annotated[Principal, Depends(require(Permission.JOBS))]
+DecidePrincipal = Annotated[Principal, Depends(require(Permission.DECIDE))]
 
 
-def _csrf(request: Request) -> str:
-    token: str = request.state.csrf_token
-    return token
-
-
-def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return render(template, status, nav="batch", csrf_token=_csrf(request), principal=_principal(request), **context)
+def _page(
+    request: Request, principal: Principal, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    return render(
+        template, status, nav="batch", csrf_token=csrf_token_of(request) or "", principal=principal, **context
+    )
 
 
 @jobs_web_router.get("/batch", response_class=HTMLResponse)
-def batch_page(request: Request) -> HTMLResponse:
-    jobs = job_services.list_jobs(_store(request), _principal(request))
+def batch_page(request: Request, principal: JobsPrincipal) -> HTMLResponse:
+    jobs = job_services.list_jobs(_store(request), principal)
     return _page(
         request,
+        principal,
         "batch.html",
         jobs=jobs,
         error=None,
@@ -67,10 +66,9 @@ def batch_page(request: Request) -> HTMLResponse:
     )
 
 
-@jobs_web_router.post("/batch", response_class=HTMLResponse)
-async def upload(request: Request) -> Any:
+@jobs_web_router.post("/batch", response_class=HTMLResponse, dependencies=[Depends(upload_limit)])
+async def upload(request: Request, principal: JobsPrincipal) -> Any:
     store = _store(request)
-    principal = _principal(request)
     name, data, fields = await read_upload(request)
     try:
         threshold = float(fields["threshold"]) if fields.get("threshold", "").strip() else None
@@ -81,6 +79,7 @@ async def upload(request: Request) -> Any:
         status = 413 if isinstance(exc, job_services.UploadTooLargeError) else 422
         return _page(
             request,
+            principal,
             "batch.html",
             status,
             jobs=job_services.list_jobs(store, principal),
@@ -107,6 +106,7 @@ def _score(text: str | None) -> float | None:
 def job_page(
     request: Request,
     job_id: int,
+    principal: JobsPrincipal,
     min_score: str | None = None,
     max_score: str | None = None,
     schema: str | None = None,
@@ -116,7 +116,6 @@ def job_page(
     start: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     store = _store(request)
-    principal = _principal(request)
     job = job_services.get_job(store, principal, job_id)
     filters = job_services.JobFilter(
         min_score=_score(min_score),
@@ -149,6 +148,7 @@ def job_page(
     back = f"/batch/{job_id}" + ("?" + urlencode({**query, "start": start}) if query or start else "")
     return _page(
         request,
+        principal,
         "job.html",
         job=job,
         results=results,
@@ -167,8 +167,8 @@ def job_page(
 
 
 @jobs_web_router.post("/batch/{job_id}/cancel")
-def cancel(request: Request, job_id: int) -> RedirectResponse:
-    job_services.cancel_job(_store(request), _principal(request), job_id)
+def cancel(request: Request, job_id: int, principal: JobsPrincipal) -> RedirectResponse:
+    job_services.cancel_job(_store(request), principal, job_id)
     return RedirectResponse(f"/batch/{job_id}", status_code=303)
 
 
@@ -176,6 +176,7 @@ def cancel(request: Request, job_id: int) -> RedirectResponse:
 def decide(
     request: Request,
     job_id: int,
+    principal: DecidePrincipal,
     row: Annotated[int, Form(ge=0)],
     entity_key: Annotated[str, Form(max_length=255)],
     judgement: Annotated[str, Form(max_length=16)],
@@ -184,7 +185,7 @@ def decide(
 ) -> RedirectResponse:
     job_services.decide_on_result(
         _store(request),
-        _principal(request),
+        principal,
         job_id=job_id,
         seq=row,
         entity_key=entity_key,

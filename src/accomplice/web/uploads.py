@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from accomplice.services import jobs as job_services
 
-__all__ = ["read_upload"]
+__all__ = ["read_upload", "upload_limit"]
 
 # Bytes a multipart envelope adds around the file (boundaries, part headers, the small form fields):
 # a request longer than the file limit plus this is refused before anything is read.
@@ -29,17 +29,26 @@ def _limit_error(size: int | str) -> HTTPException:
     )
 
 
+def upload_limit(request: Request) -> None:
+    """A dependency: refuse an over-long upload by its declared length before the form is read.
+
+    Declared on the route (`dependencies=[...]`), it runs before the permission check, whose CSRF check
+    reads the form of a cookie-authenticated upload.
+    """
+    length = request.headers.get("content-length")
+    if length is not None and (
+        not length.isdigit() or int(length) > job_services.MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES
+    ):
+        raise _limit_error(length[:20])
+
+
 async def read_upload(request: Request) -> tuple[str, bytes, dict[str, str]]:
     """The uploaded file's name and bytes and the other form fields, refusing over-long uploads (413).
 
     The length is checked before the body is read; the file is then read in pieces and refused as soon
     as it passes the limit (a client may lie about the length or send it in chunks).
     """
-    length = request.headers.get("content-length")
-    if length is not None and (
-        not length.isdigit() or int(length) > job_services.MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES
-    ):
-        raise _limit_error(length)
+    upload_limit(request)
     form = await request.form(max_files=1, max_fields=MAX_FIELDS)
     try:
         upload = form.get("file")
