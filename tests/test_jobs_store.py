@@ -43,7 +43,13 @@ def test_job_keeps_its_input_bytes_and_starts_queued(store: Store) -> None:
     jobs = JobStore(store)
     job = jobs.get(_job(jobs))
     assert job is not None
-    assert (job.state, job.rows_total, job.rows_done, job.created_by, job.org) == ("queued", 2, 0, "ana", "acme")
+    assert (job.state, job.rows_total, job.rows_done, job.created_by, job.org) == (
+        "queued",
+        2,
+        0,
+        "ana",
+        "acme",
+    )
     assert job.created_at.tzinfo is not None
     assert jobs.input_data(job.id) == INPUT
 

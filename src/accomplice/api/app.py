@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +19,12 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
+from accomplice.api.jobs import jobs_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeError
 from accomplice.store import Store
+from accomplice.web.jobs import jobs_web_router
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
@@ -75,10 +80,37 @@ def _wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
 
 
-def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
+def _error_status(exc: AccompliceError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, UploadTooLargeError):
+        return 413
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, ConflictError):
+        return 409
+    return 400
+
+
+def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True) -> FastAPI:
     """The app over `store`. `warm_index` builds the screening index in the background at once, so that
-    the first search of a freshly started server does not wait for it."""
+    the first search of a freshly started server does not wait for it. `run_jobs` runs the batch-job
+    worker while the app is up: it resumes the jobs a previous server left queued or running."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = JobWorker(store) if run_jobs else None
+        app.state.job_worker = worker
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="accomplice",
         version=__version__,
         description="Sanctions lists for screening North Korea's enablers: lists and their versions, "
@@ -97,8 +129,7 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
     async def _accomplice_error(request: Request, exc: AccompliceError) -> Response:
         if not _wants_json(request):
             return web_error(exc)
-        status = 404 if isinstance(exc, NotFoundError) else 422 if isinstance(exc, InputError) else 400
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        return JSONResponse({"detail": str(exc)}, status_code=_error_status(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -128,7 +159,9 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(jobs_router)
     app.include_router(web_router)
+    app.include_router(jobs_web_router)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)

@@ -35,9 +35,9 @@ from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.matching.decisions import Decision, latest_decisions
 from accomplice.services import (
     CSV_RESULT_COLUMNS,
+    TARGET_SCHEMAS,
     ScreeningIndex,
     ScreeningRecord,
-    TARGET_SCHEMAS,
     ScreeningResult,
     decide,
     record_from_row,
@@ -322,7 +322,7 @@ def job_results(
     store: Store,
     principal: Principal,
     job_id: int,
-    filters: JobFilter = JobFilter(),  # noqa: B008 - frozen, never mutated
+    filters: JobFilter = JobFilter(),
     *,
     offset: int = 0,
     limit: int = 200,
@@ -534,7 +534,11 @@ class JobWorker:
         for record, result in zip(records, results, strict=True):
             batch.append(_new_result(record, result))
             stopping = self._stop.is_set()
-            if stopping or len(batch) >= self.batch_rows or time.monotonic() - last_write >= self.batch_seconds:
+            if (
+                stopping
+                or len(batch) >= self.batch_rows
+                or time.monotonic() - last_write >= self.batch_seconds
+            ):
                 if not self.jobs.write_results(job.id, self.id, start, batch):
                     return  # cancelled, or taken over: nothing more to do
                 start += len(batch)
@@ -545,7 +549,6 @@ class JobWorker:
                     return
         if self.jobs.write_results(job.id, self.id, start, batch):
             self.jobs.finish(job.id, self.id, "done")
-
 
 
 def decide_name(

@@ -261,9 +261,7 @@ class JobStore:
             )
             return self._read(conn, job_id)
 
-    def write_results(
-        self, job_id: int, worker: str, start: int, results: Sequence[NewResult]
-    ) -> bool:
+    def write_results(self, job_id: int, worker: str, start: int, results: Sequence[NewResult]) -> bool:
         """Append results for rows `start`... and advance the progress, in one transaction.
 
         False (and nothing written) when the worker no longer owns the running job, or when `start` is

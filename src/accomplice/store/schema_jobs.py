@@ -52,9 +52,7 @@ jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
-    CheckConstraint(
-        "state IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="ck_jobs_state"
-    ),
+    CheckConstraint("state IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="ck_jobs_state"),
     Index("ix_jobs_state", "state", "id"),
     Index("ix_jobs_org", "org", "id"),
 )

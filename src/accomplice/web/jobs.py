@@ -22,7 +22,7 @@ from accomplice.web.auth import csrf_token_of, require
 from accomplice.web.routes import render
 from accomplice.web.uploads import read_upload, upload_limit
 
-__all__ = ["RESULTS_PAGE", "REFRESH_SECONDS", "jobs_web_router"]
+__all__ = ["REFRESH_SECONDS", "RESULTS_PAGE", "jobs_web_router"]
 
 jobs_web_router = APIRouter(include_in_schema=False)
 
@@ -195,4 +195,3 @@ def decide(
     # Back to where the analyst was (filters and page kept), at the decided row; only this job's page.
     target = back if back.startswith(f"/batch/{job_id}") and "//" not in back else f"/batch/{job_id}"
     return RedirectResponse(f"{target}#row-{row}", status_code=303)
-

@@ -65,5 +65,3 @@ async def read_upload(request: Request) -> tuple[str, bytes, dict[str, str]]:
         return upload.filename or "upload", b"".join(chunks), fields
     finally:
         await form.close()
-
-

@@ -1,0 +1,329 @@
+"""Batch screening jobs through the JSON API, on the real DPRK lists: results identical to the CLI,
+restart survival, cancel, organisation isolation, bad files, and remembered decisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from accomplice.services.auth import add_user, issue_token, operator_principal
+from fastapi.testclient import TestClient
+
+from accomplice.api import create_app
+from accomplice.services import jobs as job_services
+from accomplice.store import Store, open_store
+from tests.jobs_data import names_csv
+
+# A job of the test file finishes in seconds; this bounds a hung worker, not the expected time.
+JOB_SECONDS = 300
+POLL = 0.05
+
+
+@pytest.fixture(scope="module")
+def jobs_store(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A private copy of the session's DPRK-lists store (jobs and decisions written here stay here),
+    with an analyst of one organisation and importers of two others."""
+    path = tmp_path_factory.mktemp("jobs") / "jobs.db"
+    source_path = screening_store.engine.url.database
+    assert source_path is not None
+    with sqlite3.connect(source_path) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    store = open_store(f"sqlite:///{path}")
+    operator = operator_principal("test")
+    for name, role, org in (
+        ("ana", "analyst", "ngo"),
+        ("imp1", "importer", "acme"),
+        ("imp2", "importer", "other"),
+    ):
+        add_user(store, operator, name=name, roles=[role], org=org)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def tokens(jobs_store: Store) -> dict[str, dict[str, str]]:
+    operator = operator_principal("test")
+    return {
+        name: {"Authorization": f"Bearer {issue_token(jobs_store, operator, user=name).secret}"}
+        for name in ("ana", "imp1", "imp2")
+    }
+
+
+@pytest.fixture(scope="module")
+def client(jobs_store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(jobs_store)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def names(raw_dir: Path) -> bytes:
+    return names_csv(raw_dir)
+
+
+def _submit(
+    client: TestClient, headers: dict[str, str], data: bytes, name: str = "names.csv", **fields: str
+) -> Any:
+    return client.post("/api/jobs", headers=headers, files={"file": (name, data, "text/csv")}, data=fields)
+
+
+def _wait(
+    client: TestClient, headers: dict[str, str], job_id: int, states: tuple[str, ...] = ("done",)
+) -> Any:
+    deadline = time.monotonic() + JOB_SECONDS
+    while True:
+        job = client.get(f"/api/jobs/{job_id}", headers=headers).json()
+        if job["state"] in states:
+            return job
+        assert job["state"] in ("queued", "running"), job
+        assert time.monotonic() < deadline, f"job {job_id} still {job['state']} after {JOB_SECONDS}s"
+        time.sleep(POLL)
+
+
+def _results(client: TestClient, headers: dict[str, str], job_id: int, fmt: str) -> bytes:
+    response = client.get(f"/api/jobs/{job_id}/results", params={"format": fmt}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def _accomplice() -> str:
+    found = shutil.which("accomplice", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.fail("the accomplice console script is not installed next to this Python")
+    return found
+
+
+def _cli(store: Store, source: Path, fmt: str) -> bytes:
+    output = source.with_suffix(f".cli.{fmt}")
+    result = subprocess.run(
+        [
+            _accomplice(),
+            "--db",
+            store.engine.url.render_as_string(hide_password=False),
+            "screen",
+            str(source),
+            "--format",
+            fmt,
+            "--output",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return output.read_bytes()
+
+
+def test_uploaded_names_are_screened_exactly_as_the_cli_screens_them(
+    client: TestClient, tokens: dict[str, dict[str, str]], jobs_store: Store, names: bytes, tmp_path: Path
+) -> None:
+    response = _submit(client, tokens["ana"], names)
+    assert response.status_code == 201, response.text
+    job = response.json()
+    assert (job["state"], job["rows_total"], job["created_by"], job["org"]) == ("queued", 35, "ana", "ngo")
+    done = _wait(client, tokens["ana"], job["id"])
+    assert (done["rows_done"], done["progress"]) == (35, 1.0)
+    jsonl = _results(client, tokens["ana"], job["id"], "jsonl")
+    lines = [json.loads(line) for line in jsonl.decode().splitlines()]
+    assert [line["id"] for line in lines] == [f"r0-{i}" for i in range(1, 36)]
+    by_id = {line["id"]: line for line in lines}
+    assert "ofac:20157" in by_id["r0-1"]["matches"][0]["keys"], "김정은 is Kim Jong Un"
+    assert by_id["r0-4"]["matches"] == [], "Patricia Lucas Wheeler is on no list"
+    assert done["rows_with_matches"] == sum(1 for line in lines if line["matches"])
+    source = tmp_path / "names.csv"
+    source.write_bytes(names)
+    assert jsonl == _cli(jobs_store, source, "jsonl")
+    assert _results(client, tokens["ana"], job["id"], "csv") == _cli(jobs_store, source, "csv")
+
+
+def test_job_stopped_mid_way_resumes_in_a_new_app_with_identical_results(
+    jobs_store: Store, tokens: dict[str, dict[str, str]], raw_dir: Path, tmp_path: Path
+) -> None:
+    data = names_csv(raw_dir, repeat=6)
+    with TestClient(create_app(jobs_store, run_jobs=False)) as first:
+        job_id = _submit(first, tokens["ana"], data, "restart.csv").json()["id"]
+        worker = job_services.JobWorker(jobs_store, batch_rows=5)
+        worker.start()
+        deadline = time.monotonic() + JOB_SECONDS
+        while first.get(f"/api/jobs/{job_id}", headers=tokens["ana"]).json()["rows_done"] < 10:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        worker.stop()
+        stopped = first.get(f"/api/jobs/{job_id}", headers=tokens["ana"]).json()
+    assert stopped["state"] == "queued", "a cleanly stopped worker puts its job back in the queue"
+    assert 10 <= stopped["rows_done"] < stopped["rows_total"] == 210
+    reopened = open_store(jobs_store.engine.url.render_as_string(hide_password=False))
+    try:
+        with TestClient(create_app(reopened)) as second:
+            done = _wait(second, tokens["ana"], job_id)
+            assert done["rows_done"] == 210
+            jsonl = _results(second, tokens["ana"], job_id, "jsonl")
+            csv_text = _results(second, tokens["ana"], job_id, "csv")
+    finally:
+        reopened.close()
+    source = tmp_path / "restart.csv"
+    source.write_bytes(data)
+    assert jsonl == _cli(jobs_store, source, "jsonl")
+    assert csv_text == _cli(jobs_store, source, "csv")
+
+
+def test_cancel_stops_a_running_job_within_a_batch(
+    jobs_store: Store, tokens: dict[str, dict[str, str]], raw_dir: Path
+) -> None:
+    data = names_csv(raw_dir, repeat=6)
+    with TestClient(create_app(jobs_store, run_jobs=False)) as client:
+        job_id = _submit(client, tokens["ana"], data, "cancel.csv").json()["id"]
+        worker = job_services.JobWorker(jobs_store, batch_rows=5)
+        worker.start()
+        try:
+            while client.get(f"/api/jobs/{job_id}", headers=tokens["ana"]).json()["rows_done"] < 5:
+                time.sleep(0.01)
+            cancelled = client.post(f"/api/jobs/{job_id}/cancel", headers=tokens["ana"])
+            assert cancelled.status_code == 200, cancelled.text
+            assert cancelled.json()["state"] == "cancelled"
+            time.sleep(2 * job_services.PROGRESS_EVERY_SECONDS)
+            settled = client.get(f"/api/jobs/{job_id}", headers=tokens["ana"]).json()
+            time.sleep(job_services.PROGRESS_EVERY_SECONDS)
+            later = client.get(f"/api/jobs/{job_id}", headers=tokens["ana"]).json()
+        finally:
+            worker.stop()
+        assert later["state"] == "cancelled"
+        assert later["rows_done"] == settled["rows_done"] < 210, "no row is written after the cancel"
+        lines = _results(client, tokens["ana"], job_id, "jsonl").decode().splitlines()
+        assert len(lines) == later["rows_done"]
+        again = client.post(f"/api/jobs/{job_id}/cancel", headers=tokens["ana"])
+        assert again.status_code == 409
+
+
+def test_importer_sees_only_its_own_organisations_jobs(
+    client: TestClient, tokens: dict[str, dict[str, str]], names: bytes
+) -> None:
+    job_id = _submit(client, tokens["imp1"], names, "acme.csv").json()["id"]
+    assert client.get(f"/api/jobs/{job_id}", headers=tokens["imp1"]).status_code == 200
+    for url in (f"/api/jobs/{job_id}", f"/api/jobs/{job_id}/results?format=csv"):
+        response = client.get(url, headers=tokens["imp2"])
+        assert response.status_code == 404, url
+        assert str(job_id) in response.json()["detail"]
+    assert client.post(f"/api/jobs/{job_id}/cancel", headers=tokens["imp2"]).status_code == 404
+    assert job_id not in [j["id"] for j in client.get("/api/jobs", headers=tokens["imp2"]).json()]
+    assert job_id in [j["id"] for j in client.get("/api/jobs", headers=tokens["imp1"]).json()]
+    assert job_id in [j["id"] for j in client.get("/api/jobs", headers=tokens["ana"]).json()], (
+        "analysts see all"
+    )
+    assert {j["org"] for j in client.get("/api/jobs", headers=tokens["imp1"]).json()} == {"acme"}
+    decision = {"job": job_id, "row": 1, "entity_key": "ofac:20157", "judgement": "no-match"}
+    assert client.post("/api/decisions", json=decision, headers=tokens["imp1"]).status_code == 403
+
+
+def test_anonymous_callers_get_401_on_every_job_route(client: TestClient, names: bytes) -> None:
+    assert _submit(client, {}, names).status_code == 401
+    assert client.get("/api/jobs").status_code == 401
+    assert client.get("/api/jobs/1").status_code == 401
+    assert client.get("/api/jobs/1/results").status_code == 401
+    assert client.post("/api/jobs/1/cancel").status_code == 401
+    assert client.post("/api/decisions", json={"entity_key": "x", "judgement": "match"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "message"),
+    [
+        ("bad.csv", b"id,fullname\n1,Kim\n", 422, "bad.csv:1: missing column(s) name"),
+        (
+            "names.jsonl",
+            b'{"id": "1", "name": "Kim"}\n{"id": 2, "name": \n',
+            422,
+            "names.jsonl:2: invalid JSON",
+        ),
+        (
+            "euc-kr.jsonl",
+            '{"id": "1", "name": "김정은"}\n'.encode("euc-kr"),
+            422,
+            "euc-kr.jsonl:1: not valid utf-8",
+        ),
+        ("empty.csv", b"", 422, "empty.csv: file is empty"),
+        ("header.csv", b"id,name\n", 422, "header.csv: holds a header but no rows"),
+        ("broken.xlsx", b"PK\x03\x04 not a workbook", 422, "broken.xlsx: not a readable XLSX workbook"),
+        ("ragged.csv", b"id,name\n1,Kim,extra\n", 422, "ragged.csv:2: 3 fields but the header has 2"),
+    ],
+)
+def test_bad_file_is_refused_at_once_with_file_and_line(
+    client: TestClient, tokens: dict[str, dict[str, str]], name: str, data: bytes, status: int, message: str
+) -> None:
+    before = len(client.get("/api/jobs", headers=tokens["ana"]).json())
+    response = _submit(client, tokens["ana"], data, name)
+    assert response.status_code == status, response.text
+    assert response.json()["detail"].startswith(message), response.json()
+    assert "Traceback" not in response.text
+    assert len(client.get("/api/jobs", headers=tokens["ana"]).json()) == before, "nothing is queued"
+
+
+def test_upload_above_the_limit_is_refused_with_413(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    data = b"id,name\n" + b"1,Kim Jong Un\n" * (job_services.MAX_UPLOAD_BYTES // 14 + 1)
+    response = _submit(client, tokens["ana"], data, "huge.csv")
+    assert response.status_code == 413
+    assert f"{job_services.MAX_UPLOAD_BYTES:,} bytes" in response.json()["detail"]
+
+
+def test_not_a_match_decision_is_remembered_on_the_next_job(
+    client: TestClient, tokens: dict[str, dict[str, str]], jobs_store: Store
+) -> None:
+    data = b"id,name,schema\n1,Kim Jong Un,Person\n2,Korea Daesong Bank,\n"
+    first = _submit(client, tokens["ana"], data, "decide.csv").json()["id"]
+    _wait(client, tokens["ana"], first)
+    before = [json.loads(x) for x in _results(client, tokens["ana"], first, "jsonl").decode().splitlines()]
+    best = before[0]["matches"][0]
+    assert "ofac:20157" in best["keys"]
+    response = client.post(
+        "/api/decisions",
+        json={
+            "job": first,
+            "row": 1,
+            "entity_key": best["key"],
+            "judgement": "no-match",
+            "reason": "born 1990",
+        },
+        headers=tokens["ana"],
+    )
+    assert response.status_code == 201, response.text
+    assert (response.json()["user"], response.json()["judgement"]) == ("ana", "no-match")
+    second = _submit(client, tokens["ana"], data, "decide-again.csv").json()["id"]
+    _wait(client, tokens["ana"], second)
+    after = [json.loads(x) for x in _results(client, tokens["ana"], second, "jsonl").decode().splitlines()]
+    assert best["key"] not in [m["key"] for m in after[0]["matches"]], "the not-a-match is suppressed"
+    assert after[1] == before[1], "the other row is untouched"
+    views, _ = job_services.job_results(
+        jobs_store, _principal(jobs_store, "ana"), first, job_services.JobFilter(decided="decided")
+    )
+    assert [
+        (v.seq, [(m.key, m.decision.judgement if m.decision else None) for m in v.matches]) for v in views
+    ] == [(0, [(best["key"], "no-match")])]
+
+
+def _principal(store: Store, name: str) -> Any:
+    from accomplice.services.auth import local_principal
+
+    return local_principal(store, name)
+
+
+def test_decision_on_another_row_or_unknown_entity_is_404(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    jobs = client.get("/api/jobs", headers=tokens["ana"]).json()
+    job_id = jobs[-1]["id"]
+    missing_row = {"job": job_id, "row": 10_000, "entity_key": "ofac:20157", "judgement": "match"}
+    assert client.post("/api/decisions", json=missing_row, headers=tokens["ana"]).status_code == 404
+    unknown = {"job": job_id, "row": 1, "entity_key": "ofac:0", "judgement": "match"}
+    assert client.post("/api/decisions", json=unknown, headers=tokens["ana"]).status_code == 404
+    no_job = {"job": 10_000, "row": 1, "entity_key": "ofac:20157", "judgement": "match"}
+    assert client.post("/api/decisions", json=no_job, headers=tokens["ana"]).status_code == 404
