@@ -134,3 +134,15 @@ def test_jobs_are_listed_newest_first_and_confined_to_an_org(store: Store) -> No
     assert [j.id for j in jobs.jobs()] == [c, b, a]
     assert [j.id for j in jobs.jobs(org="acme", only_org=True)] == [a]
     assert jobs.jobs(org=None, only_org=True) == []
+
+
+@BACKENDS
+def test_a_page_of_results_counts_only_the_rows_kept(store: Store) -> None:
+    jobs = JobStore(store)
+    job_id = _job(jobs, rows=7)
+    jobs.claim("w1", stale_before=_now())
+    assert jobs.write_results(job_id, "w1", 0, [_result(i, i % 2) for i in range(7)])
+    assert [r.seq for r in jobs.results(job_id, offset=2, limit=3)] == [2, 3, 4]
+    assert [r.seq for r in jobs.results(job_id, only_matches=True, offset=1, limit=5)] == [3, 5]
+    assert list(jobs.results(job_id, offset=7)) == []
+    assert (jobs.count_results(job_id), jobs.count_results(job_id, only_matches=True)) == (7, 3)

@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -330,55 +330,60 @@ def job_results(
     """One page of the job's results, filtered, with each match's newest decision; and the count kept."""
     get_job(store, principal, job_id)
     decisions = latest_decisions(store.decisions())
+    jobs = JobStore(store)
+    if not filters.narrows_matches:
+        # Every row (or every row with a match) is shown: the database pages, the page reads one page.
+        total = jobs.count_results(job_id, only_matches=filters.only_matches)
+        rows = jobs.results(job_id, only_matches=filters.only_matches, offset=offset, limit=limit)
+        return [_view(row, decisions, filters) for row in rows], total
     kept: list[ResultView] = []
     total = 0
-    rows = JobStore(store).results(
-        job_id,
-        only_matches=filters.only_matches or filters.narrows_matches,
-        # Row-level prefilter on the best score: a row whose best match is below the minimum has none above.
-        min_score=filters.min_score,
-    )
-    for row in rows:
-        record = _record_of(row)
-        payload = json.loads(row.line)
-        fingerprint = record.fingerprint
-        matches = []
-        for m in payload["matches"]:
-            keys = tuple(m["keys"])
-            decision = next(
-                (decisions[(fingerprint, k)] for k in (m["key"], *keys) if (fingerprint, k) in decisions),
-                None,
-            )
-            view = MatchView(
-                m["key"],
-                keys,
-                m["score"],
-                m["schema"],
-                m["caption"],
-                tuple(m["lists"]),
-                tuple(m["explanation"]),
-                m.get("decision"),
-                decision,
-            )
-            if filters.keeps(view):
-                matches.append(view)
-        if not matches and (filters.only_matches or filters.narrows_matches):
+    # Row-level prefilter on the best score: a row whose best match is below the minimum has none above.
+    for row in jobs.results(job_id, only_matches=True, min_score=filters.min_score):
+        view = _view(row, decisions, filters)
+        if not view.matches:
             continue
         total += 1
         if offset < total <= offset + limit:
-            kept.append(
-                ResultView(
-                    row.seq,
-                    record.id,
-                    record.name,
-                    record.schema,
-                    record.birth_date,
-                    record.nationality,
-                    tuple(matches),
-                    payload.get("error"),
-                )
-            )
+            kept.append(view)
     return kept, total
+
+
+def _view(row: JobResultRow, decisions: dict[tuple[str, str], Decision], filters: JobFilter) -> ResultView:
+    record = _record_of(row)
+    payload = json.loads(row.line)
+    fingerprint = record.fingerprint
+    matches = []
+    for m in payload["matches"]:
+        keys = tuple(m["keys"])
+        # A decision may name any list key of the entity, as `apply_decisions` reads them.
+        decision = next(
+            (decisions[(fingerprint, k)] for k in (m["key"], *keys) if (fingerprint, k) in decisions),
+            None,
+        )
+        view = MatchView(
+            m["key"],
+            keys,
+            m["score"],
+            m["schema"],
+            m["caption"],
+            tuple(m["lists"]),
+            tuple(m["explanation"]),
+            m.get("decision"),
+            decision,
+        )
+        if filters.keeps(view):
+            matches.append(view)
+    return ResultView(
+        row.seq,
+        record.id,
+        record.name,
+        record.schema,
+        record.birth_date,
+        record.nationality,
+        tuple(matches),
+        payload.get("error"),
+    )
 
 
 def decide_on_result(
@@ -436,15 +441,14 @@ def _new_result(record: ScreeningRecord, result: ScreeningResult) -> NewResult:
     )
 
 
-def _current_index(store: Store) -> ScreeningIndex:
-    """The shared screening index with the decisions as the store holds them now.
+def _job_index(store: Store) -> ScreeningIndex:
+    """The shared screening index with the decisions the store holds as the job starts.
 
-    Decisions taken by another process (a second server, `accomplice decide`) are not in this process's
-    cached index; a job must apply every decision taken before it starts, as the CLI would.
+    A private copy of the decisions: decisions taken by another process (a second server, `accomplice
+    decide`) are not in this process's cached index, and a decision taken while the job runs must not
+    change the shared dict under the job's feet (nor apply to half of its rows).
     """
-    index = screening_index(store)
-    index.decisions = latest_decisions(store.decisions())
-    return index
+    return replace(screening_index(store), decisions=latest_decisions(store.decisions()))
 
 
 class JobWorker:
@@ -512,7 +516,7 @@ class JobWorker:
             return False
         # Build (or reuse) the index before claiming: the first build takes seconds, during which the
         # job would otherwise be held without a heartbeat.
-        index = _current_index(self.store)
+        index = _job_index(self.store)
         job = self.jobs.claim(self.id, stale_before=stale_before)
         if job is None:
             return False

@@ -185,30 +185,52 @@ class JobStore:
         *,
         only_matches: bool = False,
         min_score: float | None = None,
-        max_score: float | None = None,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> Iterator[JobResultRow]:
-        """The job's results in input order, read in chunks (a download of any size in bounded memory)."""
-        after = -1
-        while True:
-            query = (
-                select(job_results)
-                .where(job_results.c.job_id == job_id, job_results.c.seq > after)
-                .order_by(job_results.c.seq)
-                .limit(READ_CHUNK)
-            )
-            if only_matches:
-                query = query.where(job_results.c.matches > 0)
-            if min_score is not None:
-                query = query.where(job_results.c.best_score >= min_score)
-            if max_score is not None:
-                query = query.where(job_results.c.best_score <= max_score)
+        """The job's results in input order, read in chunks (a download of any size in bounded memory).
+
+        `offset` and `limit` count the rows kept by the filters (a page of a job's results).
+        """
+        conditions = [job_results.c.job_id == job_id]
+        if only_matches:
+            conditions.append(job_results.c.matches > 0)
+        if min_score is not None:
+            conditions.append(job_results.c.best_score >= min_score)
+        after: int | None = None
+        if offset:
+            with self.engine.connect() as conn:
+                after = conn.execute(
+                    select(job_results.c.seq)
+                    .where(*conditions)
+                    .order_by(job_results.c.seq)
+                    .offset(offset - 1)
+                    .limit(1)
+                ).scalar_one_or_none()
+            if after is None:
+                return
+        left = limit
+        while left is None or left > 0:
+            chunk = READ_CHUNK if left is None else min(READ_CHUNK, left)
+            query = select(job_results).where(*conditions).order_by(job_results.c.seq).limit(chunk)
+            if after is not None:
+                query = query.where(job_results.c.seq > after)
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
             for r in rows:
                 yield JobResultRow(r.seq, r.record, r.line, r.csv_row, r.matches, r.best_score)
-            if len(rows) < READ_CHUNK:
+            if len(rows) < chunk:
                 return
             after = rows[-1].seq
+            if left is not None:
+                left -= len(rows)
+
+    def count_results(self, job_id: int, *, only_matches: bool = False) -> int:
+        query = select(func.count()).select_from(job_results).where(job_results.c.job_id == job_id)
+        if only_matches:
+            query = query.where(job_results.c.matches > 0)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def result(self, job_id: int, seq: int) -> JobResultRow | None:
         with self.engine.connect() as conn:

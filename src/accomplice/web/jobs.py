@@ -8,6 +8,7 @@ names apply them, as long as the listed entity has not changed.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -193,5 +194,5 @@ def decide(
         reason=reason.strip(),
     )
     # Back to where the analyst was (filters and page kept), at the decided row; only this job's page.
-    target = back if back.startswith(f"/batch/{job_id}") and "//" not in back else f"/batch/{job_id}"
+    target = back if re.fullmatch(rf"/batch/{job_id}(\?[\w=&%.+-]*)?", back) else f"/batch/{job_id}"
     return RedirectResponse(f"{target}#row-{row}", status_code=303)
