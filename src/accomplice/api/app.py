@@ -19,11 +19,14 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
+from accomplice.api.accounts import accounts_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.services.auth import AuthError, ForbiddenError, LockedError
 from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeError
 from accomplice.store import Store
+from accomplice.web.account import router as account_pages
 from accomplice.web.jobs import jobs_web_router
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
@@ -75,12 +78,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _wants_json(request: Request) -> bool:
-    path = request.url.path
-    return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
-
-
-def _error_status(exc: AccompliceError) -> int:
+def _status_of(exc: AccompliceError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, UploadTooLargeError):
@@ -89,7 +87,16 @@ def _error_status(exc: AccompliceError) -> int:
         return 422
     if isinstance(exc, ConflictError):
         return 409
+    if isinstance(exc, AuthError):
+        return 429 if isinstance(exc, LockedError) else 401
+    if isinstance(exc, ForbiddenError):
+        return 403
     return 400
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
 
 
 def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True) -> FastAPI:
@@ -128,15 +135,18 @@ def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True)
     @app.exception_handler(AccompliceError)
     async def _accomplice_error(request: Request, exc: AccompliceError) -> Response:
         if not _wants_json(request):
-            return web_error(exc)
-        return JSONResponse({"detail": str(exc)}, status_code=_error_status(exc))
+            return web_error(exc, request)
+        status = _status_of(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        title = "Page not found" if exc.status_code == 404 else "Cannot show this page"
-        return render_error(exc.status_code, title, str(exc.detail))
+        titles = {404: "Page not found", 401: "Log in to see this page", 403: "Not allowed"}
+        title = titles.get(exc.status_code, "Cannot show this page")
+        return render_error(exc.status_code, title, str(exc.detail), request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -148,19 +158,21 @@ def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True)
             # Field errors without the offending input: a 10,000-character query is not echoed back.
             return JSONResponse({"detail": errors}, status_code=422)
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
-        return render_error(422, "Cannot read this request", message)
+        return render_error(422, "Cannot read this request", message, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
         if _wants_json(request):
             return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
-        return render_error(500, "Something went wrong", "The server log has the details.")
+        return render_error(500, "Something went wrong", "The server log has the details.", request)
 
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(accounts_router)
     app.include_router(jobs_router)
     app.include_router(web_router)
+    app.include_router(account_pages)
     app.include_router(jobs_web_router)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)

@@ -19,7 +19,7 @@ from accomplice.errors import InputError
 from accomplice.services import jobs as job_services
 from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
-from accomplice.web.auth import csrf_token_of, require
+from accomplice.web.auth import require
 from accomplice.web.routes import render
 from accomplice.web.uploads import read_upload, upload_limit
 
@@ -47,9 +47,7 @@ DecidePrincipal = Annotated[Principal, Depends(require(Permission.DECIDE))]
 def _page(
     request: Request, principal: Principal, template: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    return render(
-        template, status, nav="batch", csrf_token=csrf_token_of(request) or "", principal=principal, **context
-    )
+    return render(template, status, request=request, nav="batch", principal=principal, **context)
 
 
 @jobs_web_router.get("/batch", response_class=HTMLResponse)
