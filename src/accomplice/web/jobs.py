@@ -144,7 +144,8 @@ def job_page(
     prev_url = (
         f"/batch/{job_id}?" + urlencode({**query, "start": max(0, start - RESULTS_PAGE)}) if start else None
     )
-    back = f"/batch/{job_id}" + ("?" + urlencode({**query, "start": start}) if query or start else "")
+    here = {**query, **({"start": start} if start else {})}
+    back = f"/batch/{job_id}" + ("?" + urlencode(here) if here else "")
     return _page(
         request,
         principal,
