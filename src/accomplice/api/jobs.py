@@ -18,7 +18,7 @@ from accomplice.api.auth import require
 from accomplice.api.routes import StoreDep
 from accomplice.services import jobs as job_services
 from accomplice.services.auth import Permission, Principal
-from accomplice.web.uploads import read_upload, upload_limit
+from accomplice.web.uploads import read_upload, upload_form
 
 __all__ = ["DecisionIn", "DecisionOut", "JobOut", "jobs_router"]
 
@@ -159,7 +159,7 @@ def wake_worker(request: Request) -> None:
     status_code=201,
     summary="Upload a file of names (CSV, XLSX or JSONL) to screen in the background",
     openapi_extra=UPLOAD_BODY,
-    dependencies=[Depends(upload_limit)],
+    dependencies=[Depends(upload_form)],
     responses={
         413: {"description": "The file is larger than the upload limit."},
         422: {"description": "The file cannot be read: the message names the file and the line."},

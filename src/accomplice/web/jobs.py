@@ -21,7 +21,7 @@ from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
 from accomplice.web.auth import require
 from accomplice.web.routes import render
-from accomplice.web.uploads import read_upload, upload_limit
+from accomplice.web.uploads import read_upload, upload_form
 
 __all__ = ["REFRESH_SECONDS", "RESULTS_PAGE", "jobs_web_router"]
 
@@ -65,7 +65,7 @@ def batch_page(request: Request, principal: JobsPrincipal) -> HTMLResponse:
     )
 
 
-@jobs_web_router.post("/batch", response_class=HTMLResponse, dependencies=[Depends(upload_limit)])
+@jobs_web_router.post("/batch", response_class=HTMLResponse, dependencies=[Depends(upload_form)])
 async def upload(request: Request, principal: JobsPrincipal) -> Any:
     store = _store(request)
     name, data, fields = await read_upload(request)

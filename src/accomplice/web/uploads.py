@@ -6,12 +6,14 @@ same way.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile
 
 from accomplice.services import jobs as job_services
 
-__all__ = ["read_upload", "upload_limit"]
+__all__ = ["read_upload", "upload_form", "upload_limit"]
 
 # Bytes a multipart envelope adds around the file (boundaries, part headers, the small form fields):
 # a request longer than the file limit plus this is refused before anything is read.
@@ -42,26 +44,40 @@ def upload_limit(request: Request) -> None:
         raise _limit_error(length[:20])
 
 
-async def read_upload(request: Request) -> tuple[str, bytes, dict[str, str]]:
-    """The uploaded file's name and bytes and the other form fields, refusing over-long uploads (413).
+async def upload_form(request: Request) -> AsyncIterator[None]:
+    """A route dependency for uploads: check the length, parse the form once (Starlette caches it on the
+    request, for the CSRF check and the route), and close its spooled files whatever happens after.
 
-    The length is checked before the body is read; the file is then read in pieces and refused as soon
-    as it passes the limit (a client may lie about the length or send it in chunks).
+    Declared first on the route (`dependencies=[Depends(upload_form)]`), it runs before the permission
+    check, which reads the form's CSRF token and may refuse the request: the uploaded file is closed then
+    too, instead of being left to the garbage collector.
     """
     upload_limit(request)
     form = await request.form(max_files=1, max_fields=MAX_FIELDS)
     try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise HTTPException(422, "send the file to screen as the multipart field `file`")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await upload.read(READ_BYTES):
-            size += len(chunk)
-            if size > job_services.MAX_UPLOAD_BYTES:
-                raise _limit_error(f"more than {job_services.MAX_UPLOAD_BYTES:,}")
-            chunks.append(chunk)
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        return upload.filename or "upload", b"".join(chunks), fields
+        yield
     finally:
         await form.close()
+
+
+async def read_upload(request: Request) -> tuple[str, bytes, dict[str, str]]:
+    """The uploaded file's name and bytes and the other form fields, refusing over-long uploads (413).
+
+    The length is checked before the body is read (see `upload_form`, which the route declares and which
+    closes the form); the file is then read in pieces and refused as soon as it passes the limit (a client
+    may lie about the length or send it in chunks).
+    """
+    upload_limit(request)
+    form = await request.form(max_files=1, max_fields=MAX_FIELDS)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(422, "send the file to screen as the multipart field `file`")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await upload.read(READ_BYTES):
+        size += len(chunk)
+        if size > job_services.MAX_UPLOAD_BYTES:
+            raise _limit_error(f"more than {job_services.MAX_UPLOAD_BYTES:,}")
+        chunks.append(chunk)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return upload.filename or "upload", b"".join(chunks), fields
