@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from accomplice.services.auth import add_user, issue_token, local_principal, operator_principal
 from fastapi.testclient import TestClient
 
 from accomplice.api import create_app
 from accomplice.services import jobs as job_services
+from accomplice.services.auth import add_user, issue_token, local_principal, operator_principal
 from accomplice.store import Store, open_store
+from accomplice.store.audit import AuditLog
 from tests.jobs_data import names_csv
 
 # A job of the test file finishes in seconds; this bounds a hung worker, not the expected time.
@@ -200,6 +201,14 @@ def test_cancel_stops_a_running_job_within_a_batch(
         assert len(lines) == later["rows_done"]
         again = client.post(f"/api/jobs/{job_id}/cancel", headers=tokens["ana"])
         assert again.status_code == 409
+    audit = AuditLog(jobs_store)
+    submitted = audit.entries(action="job.submit", subject=f"job:{job_id}")
+    cancelled_rows = audit.entries(action="job.cancel", subject=f"job:{job_id}")
+    assert [(r.actor, r.detail["file"], r.detail["rows"]) for r in submitted] == [
+        ("api-ana", "cancel.csv", BIG_ROWS)
+    ]
+    assert [(r.actor, r.detail["state"]) for r in cancelled_rows] == [("api-ana", "cancelled")]
+    assert audit.verify().ok
 
 
 def test_importer_sees_only_its_own_organisations_jobs(
