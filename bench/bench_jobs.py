@@ -7,8 +7,10 @@
 - Job: the same file submitted as a job and run by `JobWorker` in this thread: the whole-file check at
   submission, then screening with results and progress written to the store every
   `PROGRESS_EVERY_ROWS` rows (one transaction each), then the JSONL download streamed from the store.
-- The file: real names from the shared screening fixtures (50,000 clean names of many scripts, the UN
-  positives clean and treated), cycled to `--rows`, as CSV with id,name,birth_date,nationality.
+- The file: real names from the shared screening fixtures, one in ten a UN-listed name (clean or treated),
+  the others clean names of many scripts, `--rows` of them, as CSV with id,name,birth_date,nationality.
+- Order: baseline, job, baseline again (the first pass warms caches such as country-name lookups); the
+  table shows both baseline passes and compares the job with the faster one.
 - The store: by default the DPRK lists of OFAC, UN, EU and UK in SQLite under bench/out (built once);
   `--db` names another store that holds lists (e.g. PostgreSQL after `accomplice load`).
 """
@@ -39,16 +41,21 @@ DPRK_LISTS = (
 )
 
 
+# One row in this many is a UN-listed name (clean or treated), the rest clean names: a supplier file with
+# a few hits, as screening teams see them.
+POSITIVE_EVERY = 10
+
+
 def names_file(rows: int) -> bytes:
-    people = (
-        read_fixture("negatives_global.csv")
-        + read_fixture("positives_un_untreated.csv")
-        + read_fixture("positives_un_treated.csv")
+    negatives = itertools.cycle(read_fixture("negatives_global.csv"))
+    positives = itertools.cycle(
+        read_fixture("positives_un_untreated.csv") + read_fixture("positives_un_treated.csv")
     )
+    people = (next(positives) if i % POSITIVE_EVERY == 0 else next(negatives) for i in itertools.count())
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(["id", "name", "birth_date", "nationality"])
-    for i, p in enumerate(itertools.islice(itertools.cycle(people), rows)):
+    for i, p in enumerate(itertools.islice(people, rows)):
         writer.writerow([i, p.name, p.birth_date, p.nationality])
     return out.getvalue().encode("utf-8")
 
@@ -68,10 +75,13 @@ def main() -> None:
     source = OUT / f"jobs-{args.rows}.csv"
     source.write_bytes(data)
 
-    baseline_out = io.StringIO()
-    started = time.perf_counter()
-    report = services.screen_file(store, source, baseline_out, workers=1, index=index)
-    baseline_s = time.perf_counter() - started
+    def baseline() -> tuple[services.ScreenFileReport, str, float]:
+        out = io.StringIO()
+        started = time.perf_counter()
+        report = services.screen_file(store, source, out, workers=1, index=index)
+        return report, out.getvalue(), time.perf_counter() - started
+
+    report, baseline_text, first_s = baseline()
 
     principal = operator_principal("bench")
     started = time.perf_counter()
@@ -86,7 +96,9 @@ def main() -> None:
     started = time.perf_counter()
     downloaded = "".join(job_services.result_lines(store, principal, job.id, "jsonl"))
     download_s = time.perf_counter() - started
-    identical = downloaded == baseline_out.getvalue()
+    _, again_text, second_s = baseline()
+    baseline_s = min(first_s, second_s)
+    identical = downloaded == baseline_text == again_text
 
     table = Table(["path", "rows", "seconds", "rows/s", "note"])
     table.add(
@@ -98,7 +110,7 @@ def main() -> None:
         done.rows_done,
         run_s,
         f"{done.rows_done / run_s:,.0f}",
-        f"{(run_s - baseline_s) / done.rows_done * 1000:+.2f} ms/row vs baseline",
+        f"{(run_s - baseline_s) / done.rows_done * 1000:+.2f} ms/row vs the faster baseline pass",
     )
     table.add("job: JSONL download", done.rows_done, download_s, f"{done.rows_done / download_s:,.0f}", "")
     print(
