@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,13 +22,16 @@ from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.exposure import exposure_router, exposure_write_router
+from accomplice.api.jobs import jobs_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.api.yente import prefers_html
 from accomplice.api.yente import router as yente_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
+from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeError
 from accomplice.store import Store
 from accomplice.web.account import router as account_pages
+from accomplice.web.jobs import jobs_web_router
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
@@ -89,8 +94,12 @@ YENTE_PATHS = ("/algorithms", "/catalog")
 def _status_of(exc: AccompliceError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, UploadTooLargeError):
+        return 413
     if isinstance(exc, InputError):
         return 422
+    if isinstance(exc, ConflictError):
+        return 409
     if isinstance(exc, AuthError):
         return 429 if isinstance(exc, LockedError) else 401
     if isinstance(exc, ForbiddenError):
@@ -111,10 +120,25 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
+def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True) -> FastAPI:
     """The app over `store`. `warm_index` builds the screening index in the background at once, so that
-    the first search of a freshly started server does not wait for it."""
+    the first search of a freshly started server does not wait for it. `run_jobs` runs the batch-job
+    worker while the app is up: it resumes the jobs a previous server left queued or running."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = JobWorker(store) if run_jobs else None
+        app.state.job_worker = worker
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="accomplice",
         version=__version__,
         description="Sanctions lists for screening North Korea's enablers: lists and their versions, "
@@ -182,8 +206,10 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
     app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
     # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
     app.include_router(yente_router)
+    app.include_router(jobs_router)
     app.include_router(web_router)
     app.include_router(account_pages)
+    app.include_router(jobs_web_router)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)

@@ -19,7 +19,16 @@ from typing import IO
 from accomplice.errors import InputError
 from accomplice.sources.files import decode
 
-__all__ = ["IDENTIFIER_COLUMNS", "SCREENING_COLUMNS", "Columns", "InputRow", "read_rows"]
+__all__ = [
+    "FORMATS",
+    "IDENTIFIER_COLUMNS",
+    "SCREENING_COLUMNS",
+    "Columns",
+    "InputRow",
+    "input_format",
+    "read_bytes",
+    "read_rows",
+]
 
 InputRow = dict[str, str]
 
@@ -130,13 +139,15 @@ def _jsonl_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, Inpu
         yield number, row
 
 
-def _xlsx_rows(path: Path, spec: Columns) -> Iterator[tuple[int, InputRow]]:
+def _xlsx_rows(path: Path, spec: Columns, data: bytes | None = None) -> Iterator[tuple[int, InputRow]]:
+    import zipfile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        book = load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise InputError(str(path), f"not a readable XLSX workbook: {exc}") from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
@@ -153,6 +164,19 @@ def _xlsx_rows(path: Path, spec: Columns) -> Iterator[tuple[int, InputRow]]:
     book.close()
 
 
+FORMATS = ("csv", "xlsx", "jsonl")
+_SUFFIX_FORMATS = {"jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl", "xlsx": "xlsx"}
+
+
+def input_format(name: str, fmt: str | None = None) -> str:
+    """The input format: `fmt` if given, else told by the file name's suffix (CSV when it says nothing)."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise InputError(name, f"unknown input format {fmt!r}; use {', '.join(FORMATS)}")
+        return fmt
+    return _SUFFIX_FORMATS.get(Path(name).suffix.lower().lstrip("."), "csv")
+
+
 def read_rows(
     source: str | Path,
     *,
@@ -165,23 +189,32 @@ def read_rows(
     `columns` names the required columns and header aliases (screening input by default).
     """
     name = str(source)
-    suffix = Path(name).suffix.lower().lstrip(".")
-    kind = fmt or {"jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl", "xlsx": "xlsx"}.get(suffix, "csv")
+    kind = input_format(name, fmt)
     if name == "-":
-        data = (stdin or sys.stdin.buffer).read()
-        path = Path("<stdin>")
-    else:
-        path = Path(name)
-        if not path.exists():
-            raise InputError(name, "no such file")
-        if kind == "xlsx":
-            yield from _xlsx_rows(path, columns)
-            return
-        data = path.read_bytes()
+        yield from read_bytes("<stdin>", (stdin or sys.stdin.buffer).read(), fmt=kind, columns=columns)
+        return
+    path = Path(name)
+    if not path.exists():
+        raise InputError(name, "no such file")
+    if kind == "xlsx":
+        yield from _xlsx_rows(path, columns)
+        return
+    yield from read_bytes(name, path.read_bytes(), fmt=kind, columns=columns)
+
+
+def read_bytes(
+    name: str, data: bytes, *, fmt: str | None = None, columns: Columns = SCREENING_COLUMNS
+) -> Iterator[tuple[int, InputRow]]:
+    """Yield (line number, row) from the bytes of an uploaded file; `name` names it in errors."""
+    kind = input_format(name, fmt)
+    path = Path(name)
     if not data.strip():
-        raise InputError(str(path), "file is empty")
+        raise InputError(name, "file is empty")
+    if kind == "xlsx":
+        yield from _xlsx_rows(path, columns, data)
+        return
     text = decode(path, data, ENCODINGS if kind == "csv" else ("utf-8",))
     if kind == "jsonl":
-        yield from _jsonl_rows(str(path), text, columns)
+        yield from _jsonl_rows(name, text, columns)
     else:
-        yield from _csv_rows(str(path), text, columns)
+        yield from _csv_rows(name, text, columns)

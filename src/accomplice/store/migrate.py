@@ -1,4 +1,9 @@
-"""Bring a database to the newest schema with Alembic; called on every `open_store`."""
+"""Bring a database to the newest schema with Alembic; called on every `open_store`.
+
+Areas of the store are developed side by side, each adding its tables in its own revision; until their
+revisions are chained, the script directory may have several heads, and the database is brought to all
+of them ("heads"), each area's revision applied once.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-__all__ = ["current_revision", "head_revision", "upgrade"]
+__all__ = ["current_heads", "current_revision", "head_revision", "head_revisions", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,10 +26,20 @@ def _config() -> Config:
     return config
 
 
+def head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(_config()).get_heads())
+
+
 def head_revision() -> str:
+    """The single head of a linear history (an error while several areas' heads are not chained)."""
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
+
+
+def current_heads(engine: Engine) -> frozenset[str]:
+    with engine.connect() as conn:
+        return frozenset(MigrationContext.configure(conn).get_current_heads())
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -33,9 +48,9 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> None:
-    if current_revision(engine) == head_revision():
+    if current_heads(engine) == head_revisions():
         return
     config = _config()
     with engine.execution_options(sqlite_write=True).begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from accomplice.store import schema_auth, schema_exposure  # noqa: F401  (register their tables on `metadata`)
+# Imported for their side effect: each registers its area's tables on `metadata`.
+from accomplice.store import schema_auth, schema_exposure, schema_jobs  # noqa: F401
 from accomplice.store.schema import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,106 @@
+"""The Batch pages over HTTP (no browser): log in by the form, CSRF on every form, organisations apart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accomplice.api import create_app
+from accomplice.services.auth import add_user, operator_principal
+from accomplice.store import Store
+
+PASSWORD = "a long enough password"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FILE = b"id,name\n1,KORYO BANK\n2,Patricia Lucas Wheeler\n"
+
+
+@pytest.fixture(scope="module")
+def app_client(jobs_store: Store) -> Iterator[TestClient]:
+    operator = operator_principal("test")
+    for name, role, org in (("page-ana", "analyst", "ngo"), ("page-imp", "importer", "acme")):
+        add_user(jobs_store, operator, name=name, roles=[role], org=org, password=PASSWORD)
+    with TestClient(create_app(jobs_store)) as client:
+        yield client
+
+
+def _login(client: TestClient, user: str) -> None:
+    client.cookies.clear()
+    form = client.get("/login")
+    token = CSRF.search(form.text)
+    assert token is not None
+    done = client.post(
+        "/login",
+        data={"user": user, "password": PASSWORD, "csrf_token": token.group(1), "next": "/batch"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+
+def _csrf(client: TestClient, url: str = "/batch") -> str:
+    found = CSRF.findall(client.get(url).text)
+    assert found, f"{url} has no form with a CSRF token"
+    return str(found[-1])
+
+
+def _upload(client: TestClient, token: str | None) -> object:
+    data = {"csrf_token": token} if token is not None else {}
+    return client.post(
+        "/batch", data=data, files={"file": ("page.csv", FILE, "text/csv")}, follow_redirects=False
+    )
+
+
+def test_anonymous_visitor_is_asked_to_log_in(app_client: TestClient) -> None:
+    app_client.cookies.clear()
+    page = app_client.get("/batch")
+    assert page.status_code == 401
+    assert 'href="/login?next=%2Fbatch"' in page.text
+
+
+def test_upload_without_the_session_csrf_token_is_refused(app_client: TestClient) -> None:
+    _login(app_client, "page-ana")
+    before = app_client.get("/batch").text.count("<tr>")
+    refused = _upload(app_client, None)
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert _upload(app_client, "forged").status_code == 403  # type: ignore[attr-defined]
+    assert app_client.get("/batch").text.count("<tr>") == before, "nothing was queued"
+
+
+def test_upload_redirects_to_the_job_page_which_reloads_while_the_job_runs(app_client: TestClient) -> None:
+    _login(app_client, "page-ana")
+    posted = _upload(app_client, _csrf(app_client))
+    assert posted.status_code == 303  # type: ignore[attr-defined]
+    url = posted.headers["location"]  # type: ignore[attr-defined]
+    assert re.fullmatch(r"/batch/\d+", url)
+    page = app_client.get(url)
+    assert page.status_code == 200
+    running = "state-queued" in page.text or "state-running" in page.text
+    assert ('http-equiv="refresh"' in page.text) == running
+    assert "<script" not in page.text
+
+
+def test_bad_file_shows_the_reason_on_the_batch_page(app_client: TestClient) -> None:
+    _login(app_client, "page-ana")
+    response = app_client.post(
+        "/batch",
+        data={"csrf_token": _csrf(app_client)},
+        files={"file": ("bad.csv", b"id,fullname\n1,Kim\n", "text/csv")},
+    )
+    assert response.status_code == 422
+    assert "bad.csv:1: missing column(s) name" in response.text
+
+
+def test_importer_cannot_open_another_organisations_job_page(app_client: TestClient) -> None:
+    _login(app_client, "page-ana")
+    job_url = _upload(app_client, _csrf(app_client)).headers["location"]  # type: ignore[attr-defined]
+    _login(app_client, "page-imp")
+    assert app_client.get(job_url).status_code == 404
+    token = _csrf(app_client)
+    assert app_client.post(f"{job_url}/cancel", data={"csrf_token": token}).status_code == 404
+    assert job_url not in app_client.get("/batch").text
+    decision = {"csrf_token": token, "row": "0", "entity_key": "ofac:23004", "judgement": "no-match"}
+    assert app_client.post(f"{job_url}/decisions", data=decision).status_code == 403, (
+        "importers do not decide"
+    )
