@@ -16,7 +16,9 @@ import yaml
 
 import accomplice
 from accomplice import services
+from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, Permission, Principal, Role
 from accomplice.store import Store
+from accomplice.store.audit import AuditLog
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "cases" / "screening.yaml").read_text("utf-8")
@@ -176,17 +178,21 @@ def test_public_api_is_curated_and_sorted() -> None:
         assert hasattr(accomplice, name), name
 
 
+def _analyst(name: str) -> Principal:
+    return Principal(name, frozenset({Role.ANALYST}), None)
+
+
 def test_decisions_override_scores_and_are_remembered(screening_store: Store) -> None:
     index = services.screening_index(screening_store)
     record = services.ScreeningRecord("1", "KIM Jong Un", "Person")
     assert services.screen_record(index, record)[0].key == "ofac:20157"
     services.decide(
         screening_store,
+        _analyst("analyst1"),
         name="KIM Jong Un",
         schema="Person",
         entity_key="ofac:20157",
         judgement="no-match",
-        user="analyst1",
         reason="our customer is born 1990",
         index=index,
     )
@@ -197,11 +203,11 @@ def test_decisions_override_scores_and_are_remembered(screening_store: Store) ->
     # decisions are append-only: a later decision wins, the earlier one stays on record
     services.decide(
         screening_store,
+        _analyst("analyst2"),
         name="KIM Jong Un",
         schema="Person",
         entity_key="ofac:20157",
         judgement="match",
-        user="analyst2",
         reason="second look",
         index=index,
     )
@@ -219,20 +225,42 @@ def test_confirmed_match_below_the_threshold_is_brought_back(screening_store: St
     assert "ofac:20157" not in {m.key for m in services.screen_record(index, record)}
     services.decide(
         screening_store,
+        _analyst("analyst"),
         name="Kim J U",
         schema="Person",
         entity_key="ofac:20157",
         judgement="match",
-        user="analyst",
         index=index,
     )
     assert services.screen_record(index, record)[0].key == "ofac:20157"
 
 
 def test_decision_needs_a_known_judgement_and_an_analyst(screening_store: Store) -> None:
+    analyst = _analyst("a")
     with pytest.raises(accomplice.InputError):
-        services.decide(screening_store, name="x", entity_key="ofac:20157", judgement="maybe", user="a")
-    with pytest.raises(accomplice.InputError):
-        services.decide(screening_store, name="x", entity_key="ofac:20157", judgement="match", user=" ")
+        services.decide(screening_store, analyst, name="x", entity_key="ofac:20157", judgement="maybe")
+    with pytest.raises(AuthError):
+        services.decide(screening_store, ANONYMOUS, name="x", entity_key="ofac:20157", judgement="match")
     with pytest.raises(accomplice.NotFoundError):
-        services.decide(screening_store, name="x", entity_key="ofac:0", judgement="match", user="a")
+        services.decide(screening_store, analyst, name="x", entity_key="ofac:0", judgement="match")
+
+
+def test_decision_needs_the_decide_permission(screening_store: Store) -> None:
+    researcher = Principal("r", frozenset({Role.RESEARCHER}), None)
+    scoped = Principal("a", frozenset({Role.ANALYST}), None, scopes=frozenset({Permission.SCREEN}))
+    for principal in (researcher, scoped):
+        with pytest.raises(ForbiddenError):
+            services.decide(screening_store, principal, name="x", entity_key="ofac:20157", judgement="match")
+
+
+def test_decision_is_audited_in_its_transaction(screening_store: Store) -> None:
+    log = AuditLog(screening_store)
+    before = log.count()
+    services.decide(
+        screening_store, _analyst("auditee"), name="Kim Jong Un", entity_key="ofac:20157", judgement="match"
+    )
+    entry = log.entries(limit=1)[0]
+    assert log.count() == before + 1
+    assert (entry.actor, entry.action, entry.subject) == ("auditee", "decision.add", "ofac:20157")
+    assert entry.detail["judgement"] == "match"
+    assert log.verify().ok

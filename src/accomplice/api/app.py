@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from accomplice import __version__, services
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.services.auth import AuthError, ForbiddenError, LockedError
 from accomplice.store import Store
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
@@ -70,6 +71,18 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _status_of(exc: AccompliceError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, AuthError):
+        return 429 if isinstance(exc, LockedError) else 401
+    if isinstance(exc, ForbiddenError):
+        return 403
+    return 400
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
@@ -97,8 +110,9 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
     async def _accomplice_error(request: Request, exc: AccompliceError) -> Response:
         if not _wants_json(request):
             return web_error(exc)
-        status = 404 if isinstance(exc, NotFoundError) else 422 if isinstance(exc, InputError) else 400
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        status = _status_of(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

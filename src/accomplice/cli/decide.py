@@ -9,6 +9,7 @@ import typer
 
 from accomplice import services
 from accomplice.cli.app import get_store, out_console
+from accomplice.services.auth import local_principal
 
 
 def decide(
@@ -16,7 +17,14 @@ def decide(
     key: Annotated[str, typer.Argument(help="Key of the listed entity, e.g. ofac:12312.")],
     judgement: Annotated[str, typer.Argument(help="match or no-match.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (shown with every later result).")] = "",
-    user: Annotated[str | None, typer.Option("--user", help="Analyst taking the decision.")] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Analyst taking the decision: an account (its roles must allow deciding) or, without an "
+            "account of that name, the local operator. Default: your login name.",
+        ),
+    ] = None,
     schema: Annotated[str | None, typer.Option("--schema")] = None,
     birth_date: Annotated[str | None, typer.Option("--birth-date")] = None,
     nationality: Annotated[str | None, typer.Option("--nationality")] = None,
@@ -28,12 +36,14 @@ def decide(
 
     Example: accomplice decide "Kim Jong Un" ofac:20157 match --reason "same DOB and passport"
     """
+    store = get_store()
+    principal = local_principal(store, user or getpass.getuser())
     decision = services.decide(
-        get_store(),
+        store,
+        principal,
         name=name,
         entity_key=key,
         judgement=judgement,
-        user=user or getpass.getuser(),
         reason=reason,
         schema=schema,
         birth_date=birth_date,

@@ -32,8 +32,10 @@ from accomplice.matching.decisions import (
     query_fingerprint,
 )
 from accomplice.matching.resolve import cluster_entities, merge_clusters
+from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal
 from accomplice.sources import get_format
 from accomplice.store import EntityRow, Store
+from accomplice.store.audit import AuditEntry
 from accomplice.store.store import ENTITY_ID_PROP
 
 __all__ = [
@@ -886,22 +888,29 @@ def screen_file(
 
 def decide(
     store: Store,
+    principal: Principal,
     *,
     name: str,
     entity_key: str,
     judgement: str,
-    user: str,
     reason: str = "",
     schema: str | None = None,
     birth_date: str | None = None,
     nationality: str | None = None,
     index: ScreeningIndex | None = None,
 ) -> Decision:
-    """Record that screening `name` against `entity_key` is (or is not) a true match."""
+    """Record that screening `name` against `entity_key` is (or is not) a true match.
+
+    Needs the DECIDE permission; the decision names the principal's user and is audited in the same
+    transaction.
+    """
+    if not principal.is_authenticated or principal.user is None:
+        raise AuthError("a decision needs the analyst who takes it: log in first")
+    if not principal.can(Permission.DECIDE):
+        raise ForbiddenError(f"{principal.user} may not record decisions (needs the 'decide' permission)")
+    user = principal.user
     if judgement not in JUDGEMENTS:
         raise InputError("decision", f"judgement must be one of {', '.join(JUDGEMENTS)}, not {judgement!r}")
-    if not user.strip():
-        raise InputError("decision", "a decision needs the name of the analyst who takes it")
     index = index or screening_index(store)
     fingerprints = index.entity_fingerprints([entity_key])
     if entity_key not in fingerprints:
@@ -919,7 +928,13 @@ def decide(
         entity_fingerprint=fingerprints[entity_key],
         created_at=datetime.now(UTC),
     )
-    store.add_decision(decision)
+    audit = AuditEntry(
+        user,
+        "decision.add",
+        entity_key,
+        {"query": name, "judgement": judgement, "reason": reason, "org": principal.org},
+    )
+    store.add_decision(decision, audit)
     index.decisions[(decision.query_fingerprint, entity_key)] = decision
     return decision
 

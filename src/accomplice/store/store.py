@@ -61,6 +61,7 @@ from accomplice.lists.model import (
 )
 from accomplice.matching.decisions import Decision
 from accomplice.store import migrate
+from accomplice.store.audit import AuditEntry, AuditLog
 from accomplice.store.engine import make_engine
 from accomplice.store.schema import decisions, entities, entity_lists, list_versions, source_lists, statements
 
@@ -926,8 +927,11 @@ class Store:
 
     # -- decisions (append-only) ----------------------------------------------------------------------
 
-    def add_decision(self, decision: Decision) -> None:
-        """Record an analyst's decision. There is no update or delete: a changed mind is a new row."""
+    def add_decision(self, decision: Decision, audit: AuditEntry | None = None) -> None:
+        """Record an analyst's decision. There is no update or delete: a changed mind is a new row.
+
+        `audit` is recorded in the audit log in the same transaction.
+        """
         with self._writer().begin() as conn:
             conn.execute(
                 decisions.insert().values(
@@ -941,6 +945,8 @@ class Store:
                     created_at=decision.created_at,
                 )
             )
+            if audit is not None:
+                AuditLog(self).append_entry(conn, audit)
 
     def decisions(self, *, entity_key: str | None = None) -> list[Decision]:
         query = select(decisions).order_by(decisions.c.id)

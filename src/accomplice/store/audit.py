@@ -1,0 +1,227 @@
+"""The audit log: append-only and hash-chained, so that a changed or removed row is found.
+
+Each row's `hash` is the SHA-256 of the canonical JSON of its fields (seq, at, actor, action, subject,
+detail) followed by the previous row's hash; the first row follows `GENESIS_HASH`. `verify` recomputes the
+chain and names the first row that does not fit. There is no method to update or delete a row, and the
+database refuses UPDATE and DELETE on the table (triggers from migration 0003).
+
+What a chain cannot show on its own: rows cut from the end (the last rows gone, the rest intact). The
+`head` that `verify` reports (count and last hash) can be written down elsewhere, e.g. in a ticket or a
+signed export, to catch that too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select, text
+
+from accomplice.store.schema_auth import audit_log
+
+if TYPE_CHECKING:
+    from accomplice.store.store import Store
+
+__all__ = ["GENESIS_HASH", "AuditEntry", "AuditLog", "AuditRow", "VerifyReport", "row_hash"]
+
+# The "previous hash" of the first row: 64 zeros, so every row has a prev_hash of the same form.
+GENESIS_HASH = "0" * 64
+# `verify` reads the log in pages of this many rows: constant memory however long the log grows.
+VERIFY_PAGE_ROWS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What a write records about itself, handed to the store method that performs the write."""
+
+    actor: str | None
+    action: str
+    subject: str
+    detail: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    seq: int
+    at: datetime
+    actor: str | None
+    action: str
+    subject: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The result of recomputing the chain: `ok`, or the first bad row and what is wrong with it."""
+
+    ok: bool
+    rows: int
+    last_hash: str
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    def message(self) -> str:
+        if self.ok:
+            return f"audit log intact: {self.rows} rows, last hash {self.last_hash}"
+        return f"audit log broken at row {self.first_bad_seq}: {self.reason}"
+
+
+def canonical_json(value: object) -> str:
+    """One text per value: sorted keys, no spaces, non-ASCII kept (hashes must not depend on formatting)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite hands back naive datetimes (we store UTC); PostgreSQL aware ones: hash both the same way.
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def row_hash(
+    seq: int, at: datetime, actor: str | None, action: str, subject: str, detail: str, prev_hash: str
+) -> str:
+    """SHA-256 over the canonical JSON of the row's fields, then the previous row's hash."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "at": _utc(at).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "detail": detail,
+        }
+    )
+    return hashlib.sha256((body + prev_hash).encode("utf-8")).hexdigest()
+
+
+class AuditLog:
+    """Append and read the audit log of one store. No update, no delete: by design there is no method."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def append(
+        self,
+        conn: Connection,
+        *,
+        actor: str | None,
+        action: str,
+        subject: str,
+        detail: Mapping[str, object],
+    ) -> AuditRow:
+        """Add a row in the caller's transaction (`conn`), so the record and the write commit together."""
+        if conn.dialect.name == "postgresql":
+            # Writers queue for the chain's head (readers are not blocked): two appends computing the same
+            # next seq would otherwise both hash the same previous row. SQLite's BEGIN IMMEDIATE already
+            # serialises writers.
+            conn.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
+        last = conn.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        )
+        head = last.first()
+        seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+        at = datetime.now(UTC)
+        detail_text = canonical_json(dict(detail))
+        digest = row_hash(seq, at, actor, action, subject, detail_text, prev)
+        conn.execute(
+            audit_log.insert().values(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=action,
+                subject=subject,
+                detail=detail_text,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        return AuditRow(seq, at, actor, action, subject, json.loads(detail_text), prev, digest)
+
+    def record(self, entry: AuditEntry) -> AuditRow:
+        """Append in a transaction of its own, for events that write nothing else."""
+        with self.store._writer().begin() as conn:
+            return self.append(
+                conn, actor=entry.actor, action=entry.action, subject=entry.subject, detail=entry.detail
+            )
+
+    def append_entry(self, conn: Connection, entry: AuditEntry) -> AuditRow:
+        return self.append(
+            conn, actor=entry.actor, action=entry.action, subject=entry.subject, detail=entry.detail
+        )
+
+    @staticmethod
+    def _row(r: Any) -> AuditRow:
+        return AuditRow(
+            r.seq, _utc(r.at), r.actor, r.action, r.subject, json.loads(r.detail), r.prev_hash, r.hash
+        )
+
+    def entries(
+        self,
+        *,
+        limit: int = 100,
+        before: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        subject: str | None = None,
+    ) -> list[AuditRow]:
+        """The newest rows first (or those before `before`), optionally of one actor, action or subject."""
+        query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+        if before is not None:
+            query = query.where(audit_log.c.seq < before)
+        if actor is not None:
+            query = query.where(audit_log.c.actor == actor)
+        if action is not None:
+            query = query.where(audit_log.c.action == action)
+        if subject is not None:
+            query = query.where(audit_log.c.subject == subject)
+        with self.store.engine.connect() as conn:
+            return [self._row(r) for r in conn.execute(query)]
+
+    def count(self) -> int:
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+
+    def _pages(self) -> Iterator[Sequence[Any]]:
+        after = 0
+        while True:
+            with self.store.engine.connect() as conn:
+                rows = conn.execute(
+                    select(audit_log)
+                    .where(audit_log.c.seq > after)
+                    .order_by(audit_log.c.seq)
+                    .limit(VERIFY_PAGE_ROWS)
+                ).all()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1].seq
+
+    def verify(self) -> VerifyReport:
+        """Recompute every row's hash from its fields and the previous row's hash; stop at the first misfit.
+
+        A row is bad when its seq is not the next number (a row before it was removed), its prev_hash is not
+        the previous row's hash (removed or reordered), or its hash does not match its fields (altered).
+        """
+        expected_seq, prev, count = 1, GENESIS_HASH, 0
+        for page in self._pages():
+            for r in page:
+                if r.seq != expected_seq:
+                    return VerifyReport(
+                        False, count, prev, r.seq, f"expected row {expected_seq} before it (missing)"
+                    )
+                if r.prev_hash != prev:
+                    return VerifyReport(
+                        False, count, prev, r.seq, "prev_hash is not the hash of the row before"
+                    )
+                digest = row_hash(r.seq, r.at, r.actor, r.action, r.subject, r.detail, r.prev_hash)
+                if digest != r.hash:
+                    return VerifyReport(
+                        False, count, prev, r.seq, "hash does not match the row's contents (altered)"
+                    )
+                prev, expected_seq, count = r.hash, expected_seq + 1, count + 1
+        return VerifyReport(True, count, prev)

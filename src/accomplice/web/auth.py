@@ -1,0 +1,205 @@
+"""Who is asking, for the API and the pages alike: FastAPI dependencies over `services.auth`.
+
+`accomplice.api.auth` re-exports these (the API is the documented home of the contract); they live here
+because the pages need them too and the layers let `api` use `web`, not the other way round.
+
+- `Authorization: Bearer acc_...` or yente's `Authorization: ApiKey acc_...` carries an API token;
+- otherwise the `accomplice_session` cookie (HttpOnly, SameSite=Lax, Secure over https) a web session;
+- otherwise the request is anonymous.
+
+A bad token is refused (401) rather than treated as anonymous, so that a client learns at once that its
+token was revoked or has expired. A cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) must
+carry the session's CSRF token in the `X-CSRF-Token` header or the `csrf_token` form field (403
+otherwise): SameSite=Lax already keeps the cookie off cross-site POSTs, the token covers older browsers
+and same-site attackers. Token-authenticated requests need no CSRF token: browsers never add the
+header by themselves.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from accomplice.services.auth import (
+    ANONYMOUS,
+    AuthError,
+    Permission,
+    Principal,
+    authenticate_token,
+    principal_for_session,
+)
+from accomplice.store import Store
+
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "PUBLIC_ROUTES",
+    "SESSION_COOKIE",
+    "authenticated",
+    "client_address",
+    "csrf_token_of",
+    "current_principal",
+    "require",
+    "route_permission",
+    "session_cookie_of",
+]
+
+SESSION_COOKIE = "accomplice_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The token schemes of the Authorization header: OAuth's Bearer, and ApiKey as yente clients send it.
+TOKEN_SCHEMES = frozenset({"bearer", "apikey"})
+# The attribute that marks a dependency made by `require`/`authenticated`, so that a test (and a reader)
+# can tell for every route what it needs.
+PERMISSION_ATTR = "__accomplice_permission__"
+LOGIN_REQUIRED = "login"
+
+# Every route anonymous users may call, as (method, path) pairs. Any other route must depend on
+# `require(...)` or `authenticated`; tests/test_auth_routes.py checks every route of the app against
+# this list, so a route added without either fails the tests. Public: the lists are public documents.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/openapi.json"),
+        ("GET", "/api/lists"),
+        ("GET", "/api/lists/{name}"),
+        ("GET", "/api/lists/{name}/diff"),
+        ("GET", "/api/entities/{key}"),
+        ("GET", "/api/lookup"),
+        ("GET", "/search"),
+        ("GET", "/"),
+        ("GET", "/lists"),
+        ("GET", "/lists/{name}"),
+        ("GET", "/entities/{key}"),
+        ("GET", "/about/api"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+    }
+)
+
+_PRINCIPAL_STATE = "principal"
+_CSRF_STATE = "csrf_token"
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def session_cookie_of(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() not in TOKEN_SCHEMES or not value.strip():
+        raise HTTPException(
+            401, "use 'Authorization: Bearer <token>' or 'ApiKey <token>'", {"WWW-Authenticate": "Bearer"}
+        )
+    return value.strip()
+
+
+async def _csrf_sent(request: Request) -> str | None:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent:
+        return sent
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        # Starlette caches the parsed form on the request: the route reads the same form afterwards.
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def current_principal(request: Request) -> Principal:
+    """The principal of this request (a token, a session cookie, or ANONYMOUS); cached per request.
+
+    Store reads run in the thread pool only when the request carries credentials: anonymous reads of
+    public data cost nothing extra.
+    """
+    cached = getattr(request.state, _PRINCIPAL_STATE, None)
+    if isinstance(cached, Principal):
+        return cached
+    principal = ANONYMOUS
+    token = _bearer(request)
+    if token is not None:
+        try:
+            principal = await run_in_threadpool(authenticate_token, _store(request), token)
+        except AuthError as exc:
+            raise HTTPException(401, str(exc), {"WWW-Authenticate": "Bearer"}) from exc
+    else:
+        cookie = session_cookie_of(request)
+        found = await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
+        if found is not None:
+            principal, csrf = found
+            setattr(request.state, _CSRF_STATE, csrf)
+            if request.method not in SAFE_METHODS:
+                sent = await _csrf_sent(request)
+                if not sent or not hmac.compare_digest(sent.encode(), csrf.encode()):
+                    raise HTTPException(403, "CSRF token missing or wrong: reload the page and try again")
+    setattr(request.state, _PRINCIPAL_STATE, principal)
+    return principal
+
+
+def csrf_token_of(request: Request) -> str | None:
+    """The session's CSRF token, for forms (after `current_principal` ran for this request)."""
+    value = getattr(request.state, _CSRF_STATE, None)
+    return value if isinstance(value, str) else None
+
+
+def _mark(dependency: Callable[..., Any], need: str) -> Callable[..., Any]:
+    setattr(dependency, PERMISSION_ATTR, need)
+    return dependency
+
+
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the principal if it holds `permission`; 401 if anonymous, 403 if not allowed.
+
+    Usage: `def create_job(..., principal: Principal = Depends(require(Permission.JOBS)))`.
+    """
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.is_authenticated:
+            raise HTTPException(401, "log in or send an API token", {"WWW-Authenticate": "Bearer"})
+        if not principal.can(permission):
+            raise HTTPException(403, f"needs the {permission.value!r} permission")
+        return principal
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    return _mark(dependency, permission.value)
+
+
+async def _authenticated(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_authenticated:
+        raise HTTPException(401, "log in or send an API token", {"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+# A dependency for routes open to every logged-in user whatever the roles (one's own account and tokens).
+authenticated: Callable[..., Awaitable[Principal]] = _mark(_authenticated, LOGIN_REQUIRED)
+
+
+def route_permission(route: Any) -> str | None:
+    """What a route needs: a permission value, "login", or None (nothing: a public route)."""
+    dependant = getattr(route, "dependant", None)
+    stack = [dependant] if dependant is not None else []
+    while stack:
+        current = stack.pop()
+        need = getattr(current.call, PERMISSION_ATTR, None)
+        if isinstance(need, str):
+            return need
+        stack.extend(current.dependencies)
+    return None
