@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +19,11 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
+from accomplice.api.monitor import monitor_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError
+from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.store import Store
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
@@ -88,10 +92,28 @@ def _wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path in ("/api", "/healthz", "/readyz", "/openapi.json")
 
 
-def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
+def _webhook_worker(store: Store) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The server's lifespan: a background thread delivers due webhook deliveries until shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = start_delivery_worker(store, stop)
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=WEBHOOK_TIMEOUT_SECONDS + 1)
+
+    return lifespan
+
+
+def create_app(store: Store, *, warm_index: bool = False, deliver_webhooks: bool = False) -> FastAPI:
     """The app over `store`. `warm_index` builds the screening index in the background at once, so that
-    the first search of a freshly started server does not wait for it."""
+    the first search of a freshly started server does not wait for it; `deliver_webhooks` runs the
+    webhook delivery worker while the server runs (`accomplice serve`)."""
     app = FastAPI(
+        lifespan=_webhook_worker(store) if deliver_webhooks else None,
         title="accomplice",
         version=__version__,
         description="Sanctions lists for screening North Korea's enablers: lists and their versions, "
@@ -142,6 +164,7 @@ def create_app(store: Store, *, warm_index: bool = False) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(monitor_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)

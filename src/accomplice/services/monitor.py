@@ -22,13 +22,14 @@ import hashlib
 import hmac
 import json
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from accomplice import services
@@ -37,7 +38,9 @@ from accomplice.errors import InputError, NotFoundError
 from accomplice.lists.model import ImportReport, ProgressFn, VersionInfo
 from accomplice.matching import Match
 from accomplice.services import ScreeningIndex, ScreeningRecord, record_from_row, screen_record
+from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal
 from accomplice.store import Store
+from accomplice.store.audit import AuditEntry
 from accomplice.store.monitor import (
     Alert,
     Delivery,
@@ -56,8 +59,13 @@ __all__ = [
     "ALERT_KINDS",
     "ALERT_STATES",
     "MAX_ATTEMPTS",
+    "MAX_NAME_CHARS",
+    "MAX_UPLOAD_ENTRIES",
+    "MAX_URL_CHARS",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "WEBHOOK_TIMEOUT_SECONDS",
+    "AddReport",
     "Alert",
     "DeliveryReport",
     "EntryView",
@@ -69,6 +77,7 @@ __all__ = [
     "acknowledge_alert",
     "add_entries",
     "add_entries_from_file",
+    "add_entries_from_upload",
     "alert_json",
     "alerts",
     "alerts_per_version",
@@ -153,30 +162,54 @@ def _clean_name(text: str, what: str) -> str:
     return cleaned
 
 
-def create_watchlist(store: Store, name: str, *, org: str | None, created_by: str | None) -> Watchlist:
-    return _monitor(store).create_watchlist(_clean_name(name, "watchlist"), org=org, created_by=created_by)
+# An organisation name no one has: a principal that may see its objects may see every organisation's.
+_ANY_OTHER_ORG = "\x00any other organisation"
 
 
-def watchlists(store: Store, scope: OrgScope) -> list[Watchlist]:
-    return _monitor(store).watchlists(scope)
+def _scope(principal: Principal) -> OrgScope:
+    """Check that `principal` may keep watchlists, and which organisations' objects it sees."""
+    if not principal.is_authenticated:
+        raise AuthError("log in first")
+    if not principal.can(Permission.WATCHLISTS):
+        raise ForbiddenError(f"{principal.user} may not do this (needs the 'watchlists' permission)")
+    return OrgScope.everything() if principal.sees_org(_ANY_OTHER_ORG) else OrgScope.only(principal.org)
 
 
-def get_watchlist(store: Store, watchlist_id: int, scope: OrgScope) -> Watchlist:
-    """The watchlist, if it exists and `scope` may see it (another org's is "not found", not "forbidden",
-    so that ids do not reveal which exist)."""
+def _audit(principal: Principal, action: str, subject: str, **detail: object) -> AuditEntry:
+    return AuditEntry(principal.user, action, subject, {"org": principal.org, **detail})
+
+
+def create_watchlist(store: Store, principal: Principal, name: str) -> Watchlist:
+    """A new watchlist owned by the principal's organisation."""
+    _scope(principal)
+    name = _clean_name(name, "watchlist")
+    return _monitor(store).create_watchlist(
+        name,
+        org=principal.org,
+        created_by=principal.user,
+        audit=_audit(principal, "watchlist.create", name),
+    )
+
+
+def watchlists(store: Store, principal: Principal) -> list[Watchlist]:
+    return [w for w in _monitor(store).watchlists(_scope(principal)) if principal.sees_org(w.org)]
+
+
+def get_watchlist(store: Store, principal: Principal, watchlist_id: int) -> Watchlist:
+    """The watchlist, if it exists and the principal may see it (another org's is "not found", not
+    "forbidden", so that ids do not reveal which exist)."""
+    _scope(principal)
     found = _monitor(store).watchlist(watchlist_id)
-    if found is None or not _visible(scope, found.org):
+    if found is None or not principal.sees_org(found.org):
         raise NotFoundError(f"no watchlist {watchlist_id}")
     return found
 
 
-def delete_watchlist(store: Store, watchlist_id: int, scope: OrgScope) -> None:
-    get_watchlist(store, watchlist_id, scope)
-    _monitor(store).delete_watchlist(watchlist_id)
-
-
-def _visible(scope: OrgScope, org: str | None) -> bool:
-    return scope.all_orgs or scope.org == org
+def delete_watchlist(store: Store, principal: Principal, watchlist_id: int) -> None:
+    found = get_watchlist(store, principal, watchlist_id)
+    _monitor(store).delete_watchlist(
+        watchlist_id, _audit(principal, "watchlist.delete", str(watchlist_id), name=found.name)
+    )
 
 
 def _new_entry(record: ScreeningRecord, where: str) -> NewEntry:
@@ -215,38 +248,54 @@ class AddReport:
 
 def add_entries(
     store: Store,
+    principal: Principal,
     watchlist_id: int,
     rows: Iterable[dict[str, object] | ScreeningRecord],
     *,
-    scope: OrgScope,
-    created_by: str | None,
     source: str = "entries",
     index: ScreeningIndex | None = None,
 ) -> AddReport:
     """Add entries (screening input rows) to a watchlist and screen them at once as their baseline."""
-    get_watchlist(store, watchlist_id, scope)
+    get_watchlist(store, principal, watchlist_id)
     entries = []
     for position, row in enumerate(rows, start=1):
         record = services.as_record(row, position) if isinstance(row, dict) else row
         entries.append(_new_entry(record, f"{source}:{position}" if isinstance(row, dict) else source))
         if len(entries) > MAX_UPLOAD_ENTRIES:
             raise InputError(source, f"more than {MAX_UPLOAD_ENTRIES:,} entries; split the file")
-    ids = _monitor(store).add_entries(watchlist_id, entries, created_by=created_by)
+    return _add(store, principal, watchlist_id, entries, source, index)
+
+
+def _add(
+    store: Store,
+    principal: Principal,
+    watchlist_id: int,
+    entries: Sequence[NewEntry],
+    source: str,
+    index: ScreeningIndex | None,
+) -> AddReport:
+    ids = _monitor(store).add_entries(
+        watchlist_id,
+        entries,
+        created_by=principal.user,
+        audit=_audit(
+            principal, "watchlist.entries.add", str(watchlist_id), entries=len(entries), source=source
+        ),
+    )
     report = rescreen(store, index=index, only_unscreened=True)
     return AddReport(len(ids), report.matches)
 
 
 def add_entries_from_file(
     store: Store,
+    principal: Principal,
     watchlist_id: int,
     path: str | Path,
     *,
-    scope: OrgScope,
-    created_by: str | None,
     index: ScreeningIndex | None = None,
 ) -> AddReport:
     """Add every row of a CSV/XLSX/JSONL file (the columns of `accomplice screen`); a bad row adds nothing."""
-    get_watchlist(store, watchlist_id, scope)
+    get_watchlist(store, principal, watchlist_id)
     records = []
     for line, row in read_rows(path):
         record = record_from_row(row)
@@ -255,14 +304,50 @@ def add_entries_from_file(
             raise InputError(str(path), f"more than {MAX_UPLOAD_ENTRIES:,} entries; split the file", line)
     if not records:
         raise InputError(str(path), "holds no entries")
-    ids = _monitor(store).add_entries(watchlist_id, records, created_by=created_by)
-    report = rescreen(store, index=index, only_unscreened=True)
-    return AddReport(len(ids), report.matches)
+    return _add(store, principal, watchlist_id, records, Path(path).name, index)
 
 
-def remove_entry(store: Store, watchlist_id: int, entry_id: int, scope: OrgScope) -> None:
-    get_watchlist(store, watchlist_id, scope)
-    if not _monitor(store).delete_entry(watchlist_id, entry_id):
+# An upload larger than this is not a counterparty file (100,000 rows of CSV are about 10 MB).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Uploads are spooled in pieces of this size, to stop at MAX_UPLOAD_BYTES without holding more in memory.
+UPLOAD_CHUNK_BYTES = 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson", ".json", ".txt")
+
+
+def add_entries_from_upload(
+    store: Store,
+    principal: Principal,
+    watchlist_id: int,
+    filename: str,
+    stream: BinaryIO,
+    *,
+    index: ScreeningIndex | None = None,
+) -> AddReport:
+    """Spool an uploaded file to a private temporary folder (bounded in size) and add its rows."""
+    name = Path(filename).name or "entries.csv"
+    if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
+        raise InputError(name, "use a .csv, .xlsx or .jsonl file")
+    get_watchlist(store, principal, watchlist_id)
+    with tempfile.TemporaryDirectory(prefix="accomplice-upload-") as folder:
+        target = Path(folder) / name
+        size = 0
+        with target.open("wb") as out:
+            while chunk := stream.read(UPLOAD_CHUNK_BYTES):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise InputError(name, f"is larger than {MAX_UPLOAD_BYTES // 2**20} MB; split it")
+                out.write(chunk)
+        try:
+            return add_entries_from_file(store, principal, watchlist_id, target, index=index)
+        except InputError as exc:
+            # Name the file as the user knows it, not the temporary path.
+            raise InputError(name, exc.reason, exc.line) from None
+
+
+def remove_entry(store: Store, principal: Principal, watchlist_id: int, entry_id: int) -> None:
+    get_watchlist(store, principal, watchlist_id)
+    audit = _audit(principal, "watchlist.entries.remove", str(watchlist_id), entry=entry_id)
+    if not _monitor(store).delete_entry(watchlist_id, entry_id, audit):
         raise NotFoundError(f"watchlist {watchlist_id} has no entry {entry_id}")
 
 
@@ -278,8 +363,8 @@ class EntryView:
         return self.matches[0] if self.matches else None
 
 
-def entry_views(store: Store, watchlist_id: int, scope: OrgScope) -> list[EntryView]:
-    get_watchlist(store, watchlist_id, scope)
+def entry_views(store: Store, principal: Principal, watchlist_id: int) -> list[EntryView]:
+    get_watchlist(store, principal, watchlist_id)
     monitor = _monitor(store)
     entries = monitor.entries(watchlist_id)
     matches = monitor.matches([e.id for e in entries])
@@ -470,7 +555,7 @@ services.POST_IMPORT_HOOKS.append(rescreen_after_import)
 
 def alerts(
     store: Store,
-    scope: OrgScope,
+    principal: Principal,
     *,
     watchlist_id: int | None = None,
     state: str | None = None,
@@ -483,8 +568,8 @@ def alerts(
         raise InputError("state", f"must be one of {', '.join(ALERT_STATES)}")
     if kind is not None and kind not in ALERT_KINDS:
         raise InputError("kind", f"must be one of {', '.join(ALERT_KINDS)}")
-    return _monitor(store).alerts(
-        scope,
+    found = _monitor(store).alerts(
+        _scope(principal),
         watchlist_id=watchlist_id,
         state=state,
         kind=kind,
@@ -492,24 +577,33 @@ def alerts(
         limit=limit,
         offset=offset,
     )
+    return [a for a in found if principal.sees_org(a.org)]
 
 
-def get_alert(store: Store, alert_id: int, scope: OrgScope) -> Alert:
+def get_alert(store: Store, principal: Principal, alert_id: int) -> Alert:
+    _scope(principal)
     found = _monitor(store).alert(alert_id)
-    if found is None or not _visible(scope, found.org):
+    if found is None or not principal.sees_org(found.org):
         raise NotFoundError(f"no alert {alert_id}")
     return found
 
 
-def acknowledge_alert(store: Store, alert_id: int, *, scope: OrgScope, user: str | None) -> Alert:
-    get_alert(store, alert_id, scope)
-    acknowledged = _monitor(store).acknowledge(alert_id, user=user, at=_now())
+def acknowledge_alert(store: Store, principal: Principal, alert_id: int) -> Alert:
+    """Mark the alert acknowledged by the principal (acknowledging again keeps the first who and when)."""
+    found = get_alert(store, principal, alert_id)
+    acknowledged = _monitor(store).acknowledge(
+        alert_id,
+        user=principal.user,
+        at=_now(),
+        audit=_audit(principal, "alert.acknowledge", str(alert_id), entity=found.entity_key),
+    )
     assert acknowledged is not None
     return acknowledged
 
 
-def alerts_per_version(store: Store, scope: OrgScope) -> list[tuple[str, int, str, int]]:
-    return _monitor(store).alerts_per_version(scope)
+def alerts_per_version(store: Store, principal: Principal) -> list[tuple[str, int, str, int]]:
+    """(list, version, label, alerts) for every list version that raised alerts the principal sees."""
+    return _monitor(store).alerts_per_version(_scope(principal))
 
 
 def alert_json(alert: Alert) -> dict[str, object]:
@@ -559,44 +653,53 @@ def _check_events(events: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def create_webhook(
-    store: Store,
-    url: str,
-    *,
-    events: Sequence[str] | None = None,
-    org: str | None,
-    created_by: str | None,
+    store: Store, principal: Principal, url: str, *, events: Sequence[str] | None = None
 ) -> Webhook:
-    """Register an endpoint; the returned webhook carries its secret, which is never shown again."""
-    secret = secrets.token_hex(SECRET_BYTES)
+    """Register an endpoint for the principal's organisation's alerts (all organisations' for a webhook
+    created by someone without an organisation). The returned webhook carries its secret, which is never
+    shown again."""
+    _scope(principal)
+    url = _check_url(url)
+    chosen = _check_events(events)
     return _monitor(store).create_webhook(
-        _check_url(url), secret, events=_check_events(events), org=org, created_by=created_by
+        url,
+        secrets.token_hex(SECRET_BYTES),
+        events=chosen,
+        org=principal.org,
+        created_by=principal.user,
+        audit=_audit(principal, "webhook.create", url, events=list(chosen)),
     )
 
 
-def webhooks(store: Store, scope: OrgScope) -> list[Webhook]:
-    return _monitor(store).webhooks(scope)
+def webhooks(store: Store, principal: Principal) -> list[Webhook]:
+    return [h for h in _monitor(store).webhooks(_scope(principal)) if principal.sees_org(h.org)]
 
 
-def get_webhook(store: Store, webhook_id: int, scope: OrgScope) -> Webhook:
+def get_webhook(store: Store, principal: Principal, webhook_id: int) -> Webhook:
+    _scope(principal)
     found = _monitor(store).webhook(webhook_id)
-    if found is None or not _visible(scope, found.org):
+    if found is None or not principal.sees_org(found.org):
         raise NotFoundError(f"no webhook {webhook_id}")
     return found
 
 
-def set_webhook_active(store: Store, webhook_id: int, active: bool, scope: OrgScope) -> Webhook:
-    get_webhook(store, webhook_id, scope)
-    _monitor(store).set_webhook_active(webhook_id, active)
-    return get_webhook(store, webhook_id, scope)
+def set_webhook_active(store: Store, principal: Principal, webhook_id: int, active: bool) -> Webhook:
+    get_webhook(store, principal, webhook_id)
+    _monitor(store).set_webhook_active(
+        webhook_id, active, _audit(principal, "webhook.activate", str(webhook_id), active=active)
+    )
+    return get_webhook(store, principal, webhook_id)
 
 
-def delete_webhook(store: Store, webhook_id: int, scope: OrgScope) -> None:
-    get_webhook(store, webhook_id, scope)
-    _monitor(store).delete_webhook(webhook_id)
+def delete_webhook(store: Store, principal: Principal, webhook_id: int) -> None:
+    found = get_webhook(store, principal, webhook_id)
+    _monitor(store).delete_webhook(
+        webhook_id, _audit(principal, "webhook.delete", str(webhook_id), url=found.url)
+    )
 
 
-def deliveries(store: Store, webhook_id: int, scope: OrgScope) -> list[Delivery]:
-    get_webhook(store, webhook_id, scope)
+def deliveries(store: Store, principal: Principal, webhook_id: int) -> list[Delivery]:
+    get_webhook(store, principal, webhook_id)
     return _monitor(store).deliveries(webhook_id)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
+from accomplice.store.audit import AuditEntry, AuditLog
 from accomplice.store.schema_monitor import (
     monitor_alerts,
     watchlist_entries,
@@ -295,10 +296,18 @@ class MonitorStore:
         self.store = store
         self.engine = store.engine
 
+    def _audit(self, conn: Connection, audit: AuditEntry | None) -> None:
+        """Record the write in the audit log, in the write's own transaction."""
+        if audit is not None:
+            AuditLog(self.store).append_entry(conn, audit)
+
     # -- watchlists --------------------------------------------------------------------------------
 
-    def create_watchlist(self, name: str, *, org: str | None, created_by: str | None) -> Watchlist:
+    def create_watchlist(
+        self, name: str, *, org: str | None, created_by: str | None, audit: AuditEntry | None = None
+    ) -> Watchlist:
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             row = conn.execute(
                 insert(watchlists)
                 .values(name=name, org=org, created_by=created_by, created_at=_now())
@@ -340,8 +349,9 @@ class MonitorStore:
         found = [w for w in self.watchlists(OrgScope.everything()) if w.id == watchlist_id]
         return found[0] if found else None
 
-    def delete_watchlist(self, watchlist_id: int) -> bool:
+    def delete_watchlist(self, watchlist_id: int, audit: AuditEntry | None = None) -> bool:
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             # Deliveries name alerts by id only, so they stay as the record of what was sent.
             result = conn.execute(delete(watchlists).where(watchlists.c.id == watchlist_id))
         return bool(result.rowcount)
@@ -349,13 +359,19 @@ class MonitorStore:
     # -- entries -----------------------------------------------------------------------------------
 
     def add_entries(
-        self, watchlist_id: int, entries: Sequence[NewEntry], *, created_by: str | None
+        self,
+        watchlist_id: int,
+        entries: Sequence[NewEntry],
+        *,
+        created_by: str | None,
+        audit: AuditEntry | None = None,
     ) -> list[int]:
         """Add entries; an entry whose reference the watchlist already holds is replaced (and screened
         afresh, since it may now be another person). Returns the ids in input order."""
         now = _now()
         ids: list[int] = []
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             existing: dict[str, int] = dict(
                 conn.execute(
                     select(watchlist_entries.c.ref, watchlist_entries.c.id).where(
@@ -395,8 +411,9 @@ class MonitorStore:
                 ids.append(entry_id)
         return ids
 
-    def delete_entry(self, watchlist_id: int, entry_id: int) -> bool:
+    def delete_entry(self, watchlist_id: int, entry_id: int, audit: AuditEntry | None = None) -> bool:
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             result = conn.execute(
                 delete(watchlist_entries).where(
                     watchlist_entries.c.id == entry_id, watchlist_entries.c.watchlist_id == watchlist_id
@@ -557,9 +574,12 @@ class MonitorStore:
             row = conn.execute(select(monitor_alerts).where(monitor_alerts.c.id == alert_id)).one_or_none()
         return _alert(row) if row is not None else None
 
-    def acknowledge(self, alert_id: int, *, user: str | None, at: datetime) -> Alert | None:
+    def acknowledge(
+        self, alert_id: int, *, user: str | None, at: datetime, audit: AuditEntry | None = None
+    ) -> Alert | None:
         """Mark an open alert acknowledged; acknowledging it again keeps the first who and when."""
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             conn.execute(
                 update(monitor_alerts)
                 .where(monitor_alerts.c.id == alert_id, monitor_alerts.c.state == "open")
@@ -588,9 +608,17 @@ class MonitorStore:
     # -- webhooks and deliveries -------------------------------------------------------------------
 
     def create_webhook(
-        self, url: str, secret: str, *, events: Sequence[str], org: str | None, created_by: str | None
+        self,
+        url: str,
+        secret: str,
+        *,
+        events: Sequence[str],
+        org: str | None,
+        created_by: str | None,
+        audit: AuditEntry | None = None,
     ) -> Webhook:
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             row = conn.execute(
                 insert(webhooks)
                 .values(
@@ -616,13 +644,15 @@ class MonitorStore:
             row = conn.execute(select(webhooks).where(webhooks.c.id == webhook_id)).one_or_none()
         return _webhook(row, with_secret=with_secret) if row is not None else None
 
-    def set_webhook_active(self, webhook_id: int, active: bool) -> bool:
+    def set_webhook_active(self, webhook_id: int, active: bool, audit: AuditEntry | None = None) -> bool:
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             result = conn.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(active=active))
         return bool(result.rowcount)
 
-    def delete_webhook(self, webhook_id: int) -> bool:
+    def delete_webhook(self, webhook_id: int, audit: AuditEntry | None = None) -> bool:
         with self.store._writer().begin() as conn:
+            self._audit(conn, audit)
             result = conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
         return bool(result.rowcount)
 
