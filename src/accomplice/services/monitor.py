@@ -519,7 +519,10 @@ def _changes(
             continue
         if _decided_on_current_entity(index, query_fp, match, fingerprint):
             continue
-        kind = "new" if prior is None else "changed"
+        # A pair an analyst decided on earlier (and that left the state, as a not-a-match does) is not
+        # new to them: the entity changed since their decision.
+        decided_before = any((query_fp, k) in index.decisions for k in (match.key, *match.keys))
+        kind = "new" if prior is None and not decided_before else "changed"
         alerts.append(
             _new_alert(
                 entry, kind, match.key, match.caption, match.score, match.explanation, causes.of(match.lists)
