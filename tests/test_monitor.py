@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -180,10 +181,12 @@ def _verify(received: bytes, headers: dict[str, str], secret: str) -> dict[str, 
 def test_webhook_is_signed_retried_with_backoff_and_then_delivered(scenario: Scenario) -> None:
     store, receiver = scenario.store, scenario.receiver
     (delivery,) = monitor.deliveries(store, ANA, scenario.flaky.id)
-    assert delivery.next_attempt_at is not None and delivery.next_attempt_at >= scenario.import_started
+    assert delivery.next_attempt_at is not None
+    assert delivery.next_attempt_at >= scenario.import_started
     now = delivery.next_attempt_at
     first = monitor.deliver_due(store, now=now)
-    assert first.attempted >= 1 and first.failed >= 1
+    assert first.attempted >= 1
+    assert first.failed >= 1
     (delivery,) = monitor.deliveries(store, ANA, scenario.flaky.id)
     assert (delivery.attempts, delivery.status_code, delivery.last_error) == (1, 500, "HTTP 500")
     assert delivery.next_attempt_at == now + timedelta(seconds=monitor.RETRY_BASE_SECONDS)
@@ -228,7 +231,8 @@ def test_webhook_of_another_org_gets_only_its_alerts(scenario: Scenario) -> None
 def test_redirects_are_not_followed_and_count_as_failures(scenario: Scenario) -> None:
     monitor.deliver_due(scenario.store, now=datetime.now(UTC) + timedelta(seconds=1))
     (delivery,) = monitor.deliveries(scenario.store, ANA, scenario.redirecting.id)
-    assert delivery.status_code == 302 and delivery.delivered_at is None
+    assert delivery.status_code == 302
+    assert delivery.delivered_at is None
     assert scenario.receiver.on("/elsewhere") == []
     body = json.loads(scenario.receiver.on("/moved")[0].body)
     assert {a["kind"] for a in body["alerts"]} == {"new"}
@@ -238,7 +242,7 @@ def test_backoff_doubles_up_to_six_hours_and_gives_up_after_the_last_attempt() -
     delays = [monitor.retry_delay(n).total_seconds() for n in range(1, monitor.MAX_ATTEMPTS + 1)]
     assert delays[:4] == [30, 60, 120, 240]
     assert max(delays) == monitor.RETRY_MAX_DELAY_SECONDS
-    assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(delays))
 
 
 @pytest.mark.parametrize(

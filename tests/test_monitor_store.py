@@ -96,7 +96,8 @@ def test_a_due_delivery_is_claimed_by_one_worker_only(store: Store) -> None:
     now = datetime.now(UTC) + timedelta(seconds=1)
     first = monitor.claim_due(now, now + timedelta(seconds=30), 10)
     second = monitor.claim_due(now, now + timedelta(seconds=30), 10)
-    assert len(first) == 1 and first[0][1].secret == "s1"
+    assert len(first) == 1
+    assert first[0][1].secret == "s1"
     assert second == []
     # Once the lease has run out (the worker died mid-send), the delivery is due again.
     later = now + timedelta(seconds=31)
@@ -115,13 +116,15 @@ def test_acknowledging_keeps_the_first_who_and_when_and_scopes_hide_other_orgs(s
     )
     at = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     done = monitor.acknowledge(alerts[0].id, user="ana", at=at)
-    assert done is not None and (done.state, done.acknowledged_by, done.acknowledged_at) == (
+    assert done is not None
+    assert (done.state, done.acknowledged_by, done.acknowledged_at) == (
         "acknowledged",
         "ana",
         at,
     )
     again = monitor.acknowledge(alerts[0].id, user="zed", at=at + timedelta(hours=1))
-    assert again is not None and (again.acknowledged_by, again.acknowledged_at) == ("ana", at)
+    assert again is not None
+    assert (again.acknowledged_by, again.acknowledged_at) == ("ana", at)
     assert [a.org for a in monitor.alerts(OrgScope.only("acme"))] == ["acme"]
     assert {a.org for a in monitor.alerts(OrgScope.everything())} == {"acme", "other"}
     assert [a.id for a in monitor.alerts(OrgScope.everything(), state="open")] == [alerts[1].id]
