@@ -25,6 +25,7 @@ from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError
 from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.store import Store
+from accomplice.web.monitor import router as monitor_pages
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
@@ -166,6 +167,7 @@ def create_app(store: Store, *, warm_index: bool = False, deliver_webhooks: bool
     app.include_router(api_router)
     app.include_router(monitor_router)
     app.include_router(web_router)
+    app.include_router(monitor_pages)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)

@@ -59,7 +59,7 @@ def _global(
 
 
 def _register() -> None:
-    from accomplice.cli import decide, entity, export, lists, load, screen, serve
+    from accomplice.cli import decide, entity, export, lists, load, monitor, screen, serve
 
     app.add_typer(load.app, name="load")
     app.add_typer(lists.app, name="lists")
@@ -68,6 +68,7 @@ def _register() -> None:
     app.command("screen")(screen.screen)
     app.command("decide")(decide.decide)
     app.command("serve")(serve.serve)
+    app.add_typer(monitor.app, name="monitor")
 
 
 _register()

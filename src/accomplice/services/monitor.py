@@ -58,6 +58,7 @@ from accomplice.store.schema_monitor import ALERT_KINDS, ALERT_STATES
 __all__ = [
     "ALERT_KINDS",
     "ALERT_STATES",
+    "DELIVERY_BATCH",
     "MAX_ATTEMPTS",
     "MAX_NAME_CHARS",
     "MAX_UPLOAD_ENTRIES",
@@ -98,6 +99,7 @@ __all__ = [
     "set_webhook_active",
     "sign",
     "start_delivery_worker",
+    "watchlist_named",
     "watchlists",
     "webhooks",
 ]
@@ -205,6 +207,17 @@ def get_watchlist(store: Store, principal: Principal, watchlist_id: int) -> Watc
     return found
 
 
+def watchlist_named(store: Store, principal: Principal, name: str, *, create: bool = False) -> Watchlist:
+    """The watchlist the principal sees by this name (or id), created for its organisation if asked."""
+    wanted = services.clean_query(name)
+    for found in watchlists(store, principal):
+        if found.name == wanted or str(found.id) == wanted:
+            return found
+    if not create:
+        raise NotFoundError(f"no watchlist named {wanted!r}")
+    return create_watchlist(store, principal, wanted)
+
+
 def delete_watchlist(store: Store, principal: Principal, watchlist_id: int) -> None:
     found = get_watchlist(store, principal, watchlist_id)
     _monitor(store).delete_watchlist(
@@ -273,6 +286,7 @@ def _add(
     entries: Sequence[NewEntry],
     source: str,
     index: ScreeningIndex | None,
+    progress: ProgressFn | None = None,
 ) -> AddReport:
     ids = _monitor(store).add_entries(
         watchlist_id,
@@ -282,7 +296,7 @@ def _add(
             principal, "watchlist.entries.add", str(watchlist_id), entries=len(entries), source=source
         ),
     )
-    report = rescreen(store, index=index, only_unscreened=True)
+    report = rescreen(store, index=index, only_unscreened=True, progress=progress)
     return AddReport(len(ids), report.matches)
 
 
@@ -293,6 +307,7 @@ def add_entries_from_file(
     path: str | Path,
     *,
     index: ScreeningIndex | None = None,
+    progress: ProgressFn | None = None,
 ) -> AddReport:
     """Add every row of a CSV/XLSX/JSONL file (the columns of `accomplice screen`); a bad row adds nothing."""
     get_watchlist(store, principal, watchlist_id)
@@ -304,7 +319,7 @@ def add_entries_from_file(
             raise InputError(str(path), f"more than {MAX_UPLOAD_ENTRIES:,} entries; split the file", line)
     if not records:
         raise InputError(str(path), "holds no entries")
-    return _add(store, principal, watchlist_id, records, Path(path).name, index)
+    return _add(store, principal, watchlist_id, records, Path(path).name, index, progress)
 
 
 # An upload larger than this is not a counterparty file (100,000 rows of CSV are about 10 MB).
