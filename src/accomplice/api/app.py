@@ -19,12 +19,14 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
+from accomplice.api.accounts import accounts_router
 from accomplice.api.monitor import monitor_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError
 from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.store import Store
+from accomplice.web.account import router as account_pages
 from accomplice.web.monitor import router as monitor_pages
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
@@ -132,7 +134,7 @@ def create_app(store: Store, *, warm_index: bool = False, deliver_webhooks: bool
     @app.exception_handler(AccompliceError)
     async def _accomplice_error(request: Request, exc: AccompliceError) -> Response:
         if not _wants_json(request):
-            return web_error(exc)
+            return web_error(exc, request)
         status = _status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
@@ -141,8 +143,9 @@ def create_app(store: Store, *, warm_index: bool = False, deliver_webhooks: bool
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        title = "Page not found" if exc.status_code == 404 else "Cannot show this page"
-        return render_error(exc.status_code, title, str(exc.detail))
+        titles = {404: "Page not found", 401: "Log in to see this page", 403: "Not allowed"}
+        title = titles.get(exc.status_code, "Cannot show this page")
+        return render_error(exc.status_code, title, str(exc.detail), request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -154,19 +157,21 @@ def create_app(store: Store, *, warm_index: bool = False, deliver_webhooks: bool
             # Field errors without the offending input: a 10,000-character query is not echoed back.
             return JSONResponse({"detail": errors}, status_code=422)
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
-        return render_error(422, "Cannot read this request", message)
+        return render_error(422, "Cannot read this request", message, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
         if _wants_json(request):
             return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
-        return render_error(500, "Something went wrong", "The server log has the details.")
+        return render_error(500, "Something went wrong", "The server log has the details.", request)
 
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(monitor_router)
+    app.include_router(accounts_router)
     app.include_router(web_router)
+    app.include_router(account_pages)
     app.include_router(monitor_pages)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)

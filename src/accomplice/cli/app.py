@@ -59,7 +59,7 @@ def _global(
 
 
 def _register() -> None:
-    from accomplice.cli import decide, entity, export, lists, load, monitor, screen, serve
+    from accomplice.cli import audit, decide, entity, export, lists, load, monitor, screen, serve, users
 
     app.add_typer(load.app, name="load")
     app.add_typer(lists.app, name="lists")
@@ -68,6 +68,8 @@ def _register() -> None:
     app.command("screen")(screen.screen)
     app.command("decide")(decide.decide)
     app.command("serve")(serve.serve)
+    app.add_typer(users.app, name="users")
+    app.add_typer(audit.app, name="audit")
     app.add_typer(monitor.app, name="monitor")
 
 
@@ -76,7 +78,10 @@ _register()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode Click returns (not raises) the code of a `typer.Exit`: pass it on.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except AccompliceError as exc:
         err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(EXIT_ERROR)

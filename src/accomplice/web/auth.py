@@ -43,6 +43,7 @@ __all__ = [
     "client_address",
     "csrf_token_of",
     "current_principal",
+    "identity_of",
     "require",
     "route_permission",
     "session_cookie_of",
@@ -152,6 +153,12 @@ async def current_principal(request: Request) -> Principal:
                     raise HTTPException(403, "CSRF token missing or wrong: reload the page and try again")
     setattr(request.state, _PRINCIPAL_STATE, principal)
     return principal
+
+
+def identity_of(request: Request) -> tuple[Principal, str | None]:
+    """The principal and CSRF token already found for this request (ANONYMOUS if none was looked up)."""
+    principal = getattr(request.state, _PRINCIPAL_STATE, None)
+    return (principal if isinstance(principal, Principal) else ANONYMOUS), csrf_token_of(request)
 
 
 def csrf_token_of(request: Request) -> str | None:

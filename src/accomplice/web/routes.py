@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -23,8 +23,10 @@ from starlette.staticfiles import StaticFiles
 
 from accomplice import services
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, LockedError
 from accomplice.store import Store
 from accomplice.web import present
+from accomplice.web.auth import current_principal, identity_of
 
 __all__ = ["STATIC_DIR", "render_error", "router", "static_files"]
 
@@ -32,7 +34,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Static files are named by content hash in their URLs (`?v=`), so browsers may keep them for a year.
 STATIC_MAX_AGE = 365 * 24 * 3600
 
-router = APIRouter(include_in_schema=False)
+# Every page knows who is asking, to show it in the header; anonymous requests cost no store query.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 
 
 @cache
@@ -80,15 +83,32 @@ def _env() -> Environment:
     return env
 
 
-def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    template: str, status_code: int = 200, *, request: Request | None = None, **context: Any
+) -> HTMLResponse:
+    """Render a page; with `request`, the header shows who is logged in (and a log-out button)."""
     context.setdefault("nav", "")
     context.setdefault("q", "")
+    me, csrf = identity_of(request) if request is not None else (ANONYMOUS, None)
+    context.setdefault("me", me)
+    context.setdefault("csrf_token", csrf)
     html = _env().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)
 
 
-def render_error(status_code: int, title: str, message: str) -> HTMLResponse:
-    return render("error.html", status_code, title=title, message=message, status=status_code)
+def render_error(status_code: int, title: str, message: str, request: Request | None = None) -> HTMLResponse:
+    login_url = None
+    if status_code == 401 and request is not None:
+        login_url = "/login?" + urlencode({"next": request.url.path})
+    return render(
+        "error.html",
+        status_code,
+        request=request,
+        title=title,
+        message=message,
+        status=status_code,
+        login_url=login_url,
+    )
 
 
 def _store(request: Request) -> Store:
@@ -125,7 +145,7 @@ def home(
         "nationality": present.short(services.clean_query(nationality or ""), 60),
     }
     if not query:
-        return render("home.html", overviews=services.list_overviews(store), **page)
+        return render("home.html", request=request, overviews=services.list_overviews(store), **page)
     try:
         results = services.screen_query(
             store,
@@ -137,16 +157,21 @@ def home(
         )
     except InputError as exc:
         return render(
-            "home.html", 422, q=present.short(query, 200), overviews=[], **{**page, "error": exc.reason}
+            "home.html",
+            422,
+            request=request,
+            q=present.short(query, 200),
+            overviews=[],
+            **{**page, "error": exc.reason},
         )
     page.update(results=results)
-    return render("home.html", q=query, overviews=[], **page)
+    return render("home.html", request=request, q=query, overviews=[], **page)
 
 
 @router.get("/lists", response_class=HTMLResponse)
 def lists_page(request: Request) -> HTMLResponse:
     overviews = services.list_overviews(_store(request))
-    return render("lists.html", nav="lists", overviews=overviews, present=present)
+    return render("lists.html", request=request, nav="lists", overviews=overviews, present=present)
 
 
 @router.get("/lists/{name}", response_class=HTMLResponse)
@@ -178,6 +203,7 @@ def list_page(
     api_url = f"/api/lists/{name}/diff" + ("?" + urlencode(api_params) if api_params else "")
     return render(
         "list.html",
+        request=request,
         nav="lists",
         overview=overview,
         present=present,
@@ -194,7 +220,7 @@ def list_page(
 def entity_page(request: Request, key: str) -> HTMLResponse:
     detail = services.entity_detail(_store(request), key)
     page = present.entity_page(detail)
-    return render("entity.html", page=page, title=page.heading)
+    return render("entity.html", request=request, page=page, title=page.heading)
 
 
 # Example values for the path parameters of the API reference's "try it" links: real OFAC entries.
@@ -218,15 +244,21 @@ def api_reference(request: Request) -> HTMLResponse:
             if path == "/api/lookup":
                 example += "?q=daesong"
             endpoints.append((method.upper(), path, op.get("summary", ""), params, example))
-    return render("api.html", nav="api", endpoints=endpoints, title="API")
+    return render("api.html", request=request, nav="api", endpoints=endpoints, title="API")
 
 
-def web_error(exc: AccompliceError) -> HTMLResponse:
+def web_error(exc: AccompliceError, request: Request | None = None) -> HTMLResponse:
     if isinstance(exc, NotFoundError):
-        return render_error(404, "Not found", str(exc))
+        return render_error(404, "Not found", str(exc), request)
     if isinstance(exc, InputError):
-        return render_error(422, "Cannot read this request", str(exc))
-    return render_error(400, "Cannot do this", str(exc))
+        return render_error(422, "Cannot read this request", str(exc), request)
+    if isinstance(exc, LockedError):
+        return render_error(429, "Too many failed logins", str(exc), request)
+    if isinstance(exc, AuthError):
+        return render_error(401, "Log in to see this page", str(exc), request)
+    if isinstance(exc, ForbiddenError):
+        return render_error(403, "Not allowed", str(exc), request)
+    return render_error(400, "Cannot do this", str(exc), request)
 
 
 class _StaticFiles(StaticFiles):
