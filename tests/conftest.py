@@ -105,3 +105,13 @@ def web_store_url(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> st
     finally:
         store.close()
     return url
+
+
+@pytest.fixture(scope="session")
+def monitor_scenario(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Iterator[object]:
+    """Watchlists re-screened across the two real OFAC versions (see tests/monitor_data.py), built once
+    per test process for the monitoring service, API, page and browser tests."""
+    from tests.monitor_data import monitoring_scenario
+
+    with monitoring_scenario(tmp_path_factory.mktemp("monitor"), raw_dir) as scenario:
+        yield scenario

@@ -7,7 +7,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from accomplice import services
+from accomplice.services import auth as accounts
+from accomplice.services import monitor
+from accomplice.services.auth import Principal, Role
+from accomplice.store import Store, open_store
 
 OFAC_2023 = "ofac/2023-12-28"
 OFAC_2024_SDN = "ofac/2024-05-03/sdn.csv"
@@ -83,3 +91,84 @@ def webhook_receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+PASSWORD = "correct horse battery staple"
+OPERATOR = accounts.operator_principal("tester")
+# Real accounts of the scenario's store: an analyst of "acme", an importer of "other", a reviewer (who
+# may not keep watchlists).
+ACCOUNTS = (("ana", "analyst", "acme"), ("bo", "importer", "other"), ("rev", "reviewer", "acme"))
+
+
+def principal(store: Store, name: str) -> Principal:
+    return accounts.local_principal(store, name)
+
+
+# The principals of those accounts, as a token or a session of theirs yields them.
+ANA = Principal(user="ana", roles=frozenset({Role.ANALYST}), org="acme")
+BO = Principal(user="bo", roles=frozenset({Role.IMPORTER}), org="other")
+REVIEWER = Principal(user="rev", roles=frozenset({Role.REVIEWER}), org="acme")
+
+
+@dataclass
+class Scenario:
+    store: Store
+    url: str
+    receiver: Receiver
+    acme: int
+    other: int
+    before_2024: list[monitor.Alert]
+    flaky: monitor.Webhook
+    redirecting: monitor.Webhook
+    elsewhere: monitor.Webhook
+    import_started: datetime
+
+
+def _rows(items: dict[str, tuple[dict[str, str], str]]) -> list[dict[str, object]]:
+    return [{"id": ref, **row} for ref, (row, _key) in items.items()]
+
+
+@contextmanager
+def monitoring_scenario(folder: Path, raw_dir: Path) -> Iterator[Scenario]:
+    """OFAC 2023-12-28 loaded; watchlists of two organisations screened against it; two baseline matches
+    decided not-a-match; webhooks registered (one answering 500 then 503 before 200, one redirecting);
+    then OFAC 2024-05-03 imported, which re-screens every entry."""
+    url = f"sqlite:///{folder / 'accomplice.db'}"
+    store = open_store(url)
+    for name, role, org in ACCOUNTS:
+        accounts.add_user(store, OPERATOR, name=name, roles=[role], password=PASSWORD, org=org)
+    ana, bo = principal(store, "ana"), principal(store, "bo")
+    with webhook_receiver() as receiver:
+        services.load_list(store, "ofac", raw_dir / OFAC_2023, data_date="2023-12-28")
+        acme = monitor.create_watchlist(store, ana, "Counterparties")
+        rows = _rows(ADDED_IN_2024) + _rows(
+            {"k1": UNCHANGED, "d1": CHANGED_DECIDED, "u1": CHANGED_UNDECIDED, "v1": DELISTED}
+        )
+        monitor.add_entries(store, ana, acme.id, rows)
+        other = monitor.create_watchlist(store, bo, "Suppliers")
+        monitor.add_entries(store, bo, other.id, [{"id": "s1", **ADDED_IN_2024["c3"][0]}])
+        # The analyst has looked at two baseline matches and decided they are other people.
+        for row, key in (CHANGED_DECIDED, UNCHANGED):
+            services.decide(
+                store,
+                ana,
+                entity_key=key,
+                judgement="no-match",
+                reason="other person",
+                name=row["name"],
+                schema=row.get("schema"),
+                birth_date=row.get("birth_date"),
+                nationality=row.get("nationality"),
+            )
+        before = list(monitor.rescreen(store).alerts)
+        receiver.script["/flaky"] = [500, 503]
+        flaky = monitor.create_webhook(store, ana, receiver.url + "/flaky")
+        receiver.script["/moved"] = [302] * 20
+        redirecting = monitor.create_webhook(store, ana, receiver.url + "/moved", events=["new"])
+        elsewhere = monitor.create_webhook(store, bo, receiver.url + "/other")
+        started = datetime.now(UTC)
+        services.load_list(store, "ofac", raw_dir / OFAC_2024_SDN, data_date="2024-05-03")
+        yield Scenario(
+            store, url, receiver, acme.id, other.id, before, flaky, redirecting, elsewhere, started
+        )
+    store.close()

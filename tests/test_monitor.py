@@ -9,86 +9,38 @@ import hmac
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from accomplice import services
+from accomplice.api import create_app
+from accomplice.api.auth import SESSION_COOKIE
 from accomplice.errors import InputError, NotFoundError
+from accomplice.services import auth as accounts
 from accomplice.services import monitor
-from accomplice.services.auth import AuthError, ForbiddenError, Principal, Role
-from accomplice.store import Store, open_store
+from accomplice.services.auth import AuthError, ForbiddenError, Principal
 from tests.monitor_data import (
     ADDED_IN_2024,
+    ANA,
+    BO,
     CHANGED_DECIDED,
     CHANGED_UNDECIDED,
     DELISTED,
-    OFAC_2023,
     OFAC_2024_SDN,
+    OPERATOR,
+    PASSWORD,
+    REVIEWER,
     UNCHANGED,
-    Receiver,
-    webhook_receiver,
+    Scenario,
 )
 
-ANA = Principal(user="ana", roles=frozenset({Role.ANALYST}), org="acme")
-BO = Principal(user="bo", roles=frozenset({Role.IMPORTER}), org="other")
-REVIEWER = Principal(user="rev", roles=frozenset({Role.REVIEWER}), org="acme")
 
-
-@dataclass
-class Scenario:
-    store: Store
-    receiver: Receiver
-    acme: int
-    other: int
-    before_2024: list[monitor.Alert]
-    flaky: monitor.Webhook
-    redirecting: monitor.Webhook
-    elsewhere: monitor.Webhook
-    import_started: datetime
-
-
-def _rows(items: dict[str, tuple[dict[str, str], str]]) -> list[dict[str, object]]:
-    return [{"id": ref, **row} for ref, (row, _key) in items.items()]
-
-
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Iterator[Scenario]:
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('monitor') / 'accomplice.db'}")
-    with webhook_receiver() as receiver:
-        services.load_list(store, "ofac", raw_dir / OFAC_2023, data_date="2023-12-28")
-        acme = monitor.create_watchlist(store, ANA, "Counterparties")
-        rows = _rows(ADDED_IN_2024) + _rows(
-            {"k1": UNCHANGED, "d1": CHANGED_DECIDED, "u1": CHANGED_UNDECIDED, "v1": DELISTED}
-        )
-        monitor.add_entries(store, ANA, acme.id, rows)
-        other = monitor.create_watchlist(store, BO, "Suppliers")
-        monitor.add_entries(store, BO, other.id, [{"id": "s1", **ADDED_IN_2024["c3"][0]}])
-        # The analyst has looked at two baseline matches and decided they are other people.
-        for row, key in (CHANGED_DECIDED, UNCHANGED):
-            services.decide(
-                store,
-                ANA,
-                entity_key=key,
-                judgement="no-match",
-                reason="other person",
-                name=row["name"],
-                schema=row.get("schema"),
-                birth_date=row.get("birth_date"),
-                nationality=row.get("nationality"),
-            )
-        before = list(monitor.rescreen(store).alerts)
-        receiver.script["/flaky"] = [500, 503]
-        flaky = monitor.create_webhook(store, ANA, receiver.url + "/flaky")
-        redirecting = monitor.create_webhook(store, ANA, receiver.url + "/moved", events=["new"])
-        receiver.script["/moved"] = [302] * 20
-        elsewhere = monitor.create_webhook(store, BO, receiver.url + "/other")
-        started = datetime.now(UTC)
-        services.load_list(store, "ofac", raw_dir / OFAC_2024_SDN, data_date="2024-05-03")
-        yield Scenario(store, receiver, acme.id, other.id, before, flaky, redirecting, elsewhere, started)
-    store.close()
+@pytest.fixture
+def scenario(monitor_scenario: Scenario) -> Scenario:
+    return monitor_scenario
 
 
 def _acme_alerts(s: Scenario) -> dict[tuple[str, str], monitor.Alert]:
@@ -251,3 +203,184 @@ def test_backoff_doubles_up_to_six_hours_and_gives_up_after_the_last_attempt() -
 def test_webhook_urls_must_be_http_or_https(scenario: Scenario, url: str) -> None:
     with pytest.raises(InputError):
         monitor.create_webhook(scenario.store, ANA, url)
+
+
+def test_the_scenario_principals_are_those_of_the_accounts(scenario: Scenario) -> None:
+    from tests.monitor_data import principal
+
+    assert [principal(scenario.store, n) for n in ("ana", "bo", "rev")] == [ANA, BO, REVIEWER]
+
+
+# --- over HTTP: the JSON API and the pages ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(monitor_scenario: Scenario) -> Iterator[TestClient]:
+    with TestClient(create_app(monitor_scenario.store)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def tokens(monitor_scenario: Scenario) -> dict[str, dict[str, str]]:
+    store = monitor_scenario.store
+    issued = {name: accounts.issue_token(store, OPERATOR, user=name).secret for name in ("ana", "bo", "rev")}
+    return {name: {"Authorization": f"Bearer {secret}"} for name, secret in issued.items()}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/watchlists"),
+        ("POST", "/api/watchlists"),
+        ("GET", "/api/alerts"),
+        ("POST", "/api/alerts/1/ack"),
+        ("GET", "/api/webhooks"),
+        ("POST", "/api/webhooks"),
+        ("GET", "/watchlists"),
+        ("GET", "/alerts"),
+    ],
+)
+def test_monitoring_is_refused_to_anonymous_and_to_roles_without_watchlists(
+    client: TestClient, tokens: dict[str, dict[str, str]], method: str, path: str
+) -> None:
+    assert client.request(method, path).status_code == 401
+    assert client.request(method, path, headers=tokens["rev"]).status_code == 403
+
+
+def test_api_lists_alerts_with_filters_and_importer_sees_only_its_own(
+    client: TestClient, tokens: dict[str, dict[str, str]], scenario: Scenario
+) -> None:
+    new = client.get("/api/alerts", params={"kind": "new", "watchlist": scenario.acme}, headers=tokens["ana"])
+    assert new.status_code == 200
+    assert {a["entity"]["key"] for a in new.json()} == {key for _row, key in ADDED_IN_2024.values()}
+    assert all(a["list_version"] == {"list": "ofac", "seq": 2, "label": "2024-05-03"} for a in new.json())
+    assert all(a["explanation"] for a in new.json())
+    theirs = client.get("/api/alerts", headers=tokens["bo"]).json()
+    assert [(a["entry"]["ref"], a["org"]) for a in theirs] == [("s1", "other")]
+    acme_id = new.json()[0]["id"]
+    assert client.get(f"/api/alerts/{acme_id}", headers=tokens["bo"]).status_code == 404
+    assert client.post(f"/api/alerts/{acme_id}/ack", headers=tokens["bo"]).status_code == 404
+    assert client.get(f"/api/watchlists/{scenario.acme}", headers=tokens["bo"]).status_code == 404
+    assert [w["name"] for w in client.get("/api/watchlists", headers=tokens["bo"]).json()] == ["Suppliers"]
+
+
+def test_api_acknowledges_an_alert_once_with_who_and_when(
+    client: TestClient, tokens: dict[str, dict[str, str]], scenario: Scenario
+) -> None:
+    (alert,) = client.get(
+        "/api/alerts", params={"kind": "removed", "state": "open"}, headers=tokens["ana"]
+    ).json()
+    done = client.post(f"/api/alerts/{alert['id']}/ack", headers=tokens["ana"])
+    assert done.status_code == 200
+    assert (done.json()["state"], done.json()["acknowledged_by"]) == ("acknowledged", "ana")
+    assert (
+        client.get("/api/alerts", params={"kind": "removed", "state": "open"}, headers=tokens["ana"]).json()
+        == []
+    )
+
+
+def test_api_watchlist_crud_with_entries_and_their_matches(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    created = client.post("/api/watchlists", json={"name": "Vessels"}, headers=tokens["bo"])
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["org"], body["created_by"]) == ("other", "bo")
+    added = client.post(
+        f"/api/watchlists/{body['id']}/entries",
+        json={"entries": [{"id": "v1", "name": "Jon Yun Gun", "birth_date": "1973-04-22"}]},
+        headers=tokens["bo"],
+    )
+    assert added.status_code == 201
+    assert added.json() == {"added": 1, "baseline_matches": 1}
+    detail = client.get(f"/api/watchlists/{body['id']}", headers=tokens["bo"]).json()
+    (entry,) = detail["entries"]
+    assert entry["matches"][0]["key"] == "ofac:48262"
+    upload = client.post(
+        f"/api/watchlists/{body['id']}/entries/upload",
+        files={"file": ("more.csv", b"id,name,schema\nv2,Pioneer Bencont Star Real Estate,Organization\n")},
+        headers=tokens["bo"],
+    )
+    assert upload.status_code == 201
+    bad = client.post(
+        f"/api/watchlists/{body['id']}/entries/upload",
+        files={"file": ("bad.csv", b"ref,title\nx,y\n")},
+        headers=tokens["bo"],
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("bad.csv:1: missing column(s) id, name")
+    removed = client.delete(f"/api/watchlists/{body['id']}/entries/{entry['id']}", headers=tokens["bo"])
+    assert removed.status_code == 204
+    assert client.delete(f"/api/watchlists/{body['id']}", headers=tokens["ana"]).status_code == 204
+    assert client.get(f"/api/watchlists/{body['id']}", headers=tokens["bo"]).status_code == 404
+
+
+def test_api_webhook_secret_is_shown_once(client: TestClient, tokens: dict[str, dict[str, str]]) -> None:
+    created = client.post(
+        "/api/webhooks",
+        json={"url": "https://hooks.example.org/accomplice", "events": ["new"]},
+        headers=tokens["bo"],
+    )
+    assert created.status_code == 201
+    hook = created.json()
+    assert len(hook["secret"]) == 64
+    listed = client.get("/api/webhooks", headers=tokens["bo"]).json()
+    assert all("secret" not in h for h in listed)
+    detail = client.get(f"/api/webhooks/{hook['id']}", headers=tokens["bo"]).json()
+    assert "secret" not in detail["webhook"]
+    paused = client.patch(f"/api/webhooks/{hook['id']}", json={"active": False}, headers=tokens["bo"])
+    assert paused.json()["active"] is False
+    bad = client.post("/api/webhooks", json={"url": "file:///etc/passwd"}, headers=tokens["bo"])
+    assert bad.status_code == 422
+    assert client.delete(f"/api/webhooks/{hook['id']}", headers=tokens["bo"]).status_code == 204
+
+
+def _login(client: TestClient, name: str) -> str:
+    """A real web session: the session's CSRF token for forms (the cookie stays in the client)."""
+    result = accounts.login(client.app.state.store, name, PASSWORD, address="testclient")
+    client.cookies.set(SESSION_COOKIE, result.session_id)
+    return result.csrf_token
+
+
+def test_alerts_page_shows_explanation_version_and_acknowledges_with_csrf(scenario: Scenario) -> None:
+    with TestClient(create_app(scenario.store)) as browser:
+        csrf = _login(browser, "ana")
+        page = browser.get("/alerts", params={"watchlist": scenario.acme})
+        assert page.status_code == 200
+        assert "JONG, Song Ho" in page.text
+        assert "ofac 2024-05-03" in page.text
+        assert "The names are written with the same letters" in page.text
+        assert "<script" not in page.text
+        alert = monitor.alerts(scenario.store, ANA, kind="new", state="open", watchlist_id=scenario.acme)[0]
+        refused = browser.post(f"/alerts/{alert.id}/ack", data={"back": "/alerts"}, follow_redirects=False)
+        assert refused.status_code == 403
+        done = browser.post(
+            f"/alerts/{alert.id}/ack",
+            data={"csrf_token": csrf, "back": "https://evil.example/"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/alerts"
+        assert monitor.get_alert(scenario.store, ANA, alert.id).acknowledged_by == "ana"
+
+
+def test_watchlist_page_creates_uploads_and_shows_best_match(scenario: Scenario) -> None:
+    with TestClient(create_app(scenario.store)) as browser:
+        csrf = _login(browser, "bo")
+        created = browser.post(
+            "/watchlists", data={"csrf_token": csrf, "name": "Brokers"}, follow_redirects=False
+        )
+        assert created.status_code == 303
+        url = created.headers["location"]
+        uploaded = browser.post(
+            url + "/upload",
+            data={"csrf_token": csrf},
+            files={"file": ("brokers.csv", b"id,name,birth_date\nb1,Han Chol Man,1978-05-06\n")},
+            follow_redirects=True,
+        )
+        assert uploaded.status_code == 200
+        assert "HAN, Chol Man" in uploaded.text
+        assert "ofac:48267" in uploaded.text
+        bad = browser.post(url + "/upload", data={"csrf_token": csrf}, files={"file": ("x.csv", b"id\n1\n")})
+        assert bad.status_code == 422
+        assert "x.csv:1: missing column(s) name" in bad.text

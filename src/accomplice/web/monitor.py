@@ -18,7 +18,7 @@ from accomplice.services import monitor
 from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
 from accomplice.web import present
-from accomplice.web.auth import CSRF_FIELD, csrf_token_of, require
+from accomplice.web.auth import CSRF_FIELD, require
 from accomplice.web.routes import render
 
 __all__ = ["router"]
@@ -38,15 +38,8 @@ def _store(request: Request) -> Store:
 def _page(
     request: Request, principal: Principal, template: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    return render(
-        template,
-        status,
-        csrf_field=CSRF_FIELD,
-        csrf_token=csrf_token_of(request) or "",
-        principal=principal,
-        present=present,
-        **context,
-    )
+    # `render` with the request adds the session's CSRF token (`csrf_token`) for the forms.
+    return render(template, status, request=request, csrf_field=CSRF_FIELD, principal=principal, **context)
 
 
 def _back(url: str) -> RedirectResponse:
@@ -134,14 +127,14 @@ def add_entry(
     principal: Watcher,
     ref: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
-    schema: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
     birth_date: Annotated[str, Form()] = "",
     nationality: Annotated[str, Form()] = "",
 ) -> Any:
     row: dict[str, object] = {
         "id": ref,
         "name": name,
-        "schema": schema if schema in SCHEMA_CHOICES else "",
+        "schema": kind if kind in SCHEMA_CHOICES else "",
         "birth_date": birth_date,
         "nationality": nationality,
     }
@@ -199,6 +192,7 @@ def alerts_page(
         states=STATE_CHOICES,
         watchlist=watchlist,
         names=names,
+        present=present,
         per_version=per_version,
         chart=chart,
         limit=ALERTS_PER_PAGE,
