@@ -162,15 +162,17 @@ STATE_CHOICES = ("open", "acknowledged", "all")
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(
-    request: Request, principal: Watcher, state: str = "open", watchlist: int | None = None
+    request: Request, principal: Watcher, state: str = "open", watchlist: str = ""
 ) -> HTMLResponse:
     store = _store(request)
+    # The filter form sends an empty value for "all watchlists".
+    watchlist_id = int(watchlist) if watchlist.isdigit() and len(watchlist) < 10 else None
     state = state if state in STATE_CHOICES else "open"
     found = monitor.alerts(
         store,
         principal,
         state=None if state == "all" else state,
-        watchlist_id=watchlist,
+        watchlist_id=watchlist_id,
         limit=ALERTS_PER_PAGE,
     )
     names = {w.id: w.name for w in monitor.watchlists(store, principal)}
@@ -190,7 +192,7 @@ def alerts_page(
         alerts=found,
         state=state,
         states=STATE_CHOICES,
-        watchlist=watchlist,
+        watchlist=watchlist_id,
         names=names,
         present=present,
         per_version=per_version,
