@@ -80,7 +80,9 @@ class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field("", max_length=accounts.MAX_TOKEN_NAME_CHARS)
     scopes: list[Permission] | None = Field(None, description="Default: everything the roles allow.")
-    days: int | None = Field(accounts.DEFAULT_TOKEN_DAYS, ge=1, le=accounts.MAX_TOKEN_DAYS)
+    days: int = Field(
+        accounts.DEFAULT_TOKEN_DAYS, ge=1, le=accounts.MAX_TOKEN_DAYS, description="Days until it expires."
+    )
     user: str | None = Field(None, max_length=64, description="Another user's name (needs manage-users).")
 
 

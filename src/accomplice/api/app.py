@@ -1,7 +1,7 @@
 """The FastAPI application: the JSON API under /api, health checks, and the web UI beside them.
 
-Read-only for now. Routers are included here, in one place, so that authentication and roles can later be
-added per router (`dependencies=[...]`) without touching the routes.
+Public reads (lists, versions, diffs, entities) need no account; every other route depends on
+`accomplice.api.auth.require(...)` (tests/test_auth_api.py checks every route against `PUBLIC_ROUTES`).
 """
 
 from __future__ import annotations
@@ -120,7 +120,8 @@ def create_app(store: Store, *, warm_index: bool = False, deliver_webhooks: bool
         title="accomplice",
         version=__version__,
         description="Sanctions lists for screening North Korea's enablers: lists and their versions, "
-        "diffs between versions, and entities with the provenance of every value. Read-only.",
+        "diffs between versions, and entities with the provenance of every value (public); accounts, API "
+        "tokens and the audit log (authenticated: `Authorization: Bearer <token>`).",
         # The interactive docs pages load scripts from a CDN; the schema itself is served at /openapi.json.
         docs_url=None,
         redoc_url=None,

@@ -551,7 +551,7 @@ def issue_token(
     user: str | None = None,
     name: str = "",
     scopes: Iterable[str] | None = None,
-    days: int | None = DEFAULT_TOKEN_DAYS,
+    days: int = DEFAULT_TOKEN_DAYS,
 ) -> IssuedToken:
     """A new API token for `user` (default: the actor). Scopes cannot exceed the actor's own permissions:
     a scoped token cannot mint a broader one. For another user it needs MANAGE_USERS."""
@@ -574,7 +574,7 @@ def issue_token(
         beyond = sorted(set(wanted) - {p.value for p in actor.permissions})
         if beyond:
             raise ForbiddenError(f"cannot grant what you do not have: {', '.join(beyond)}")
-    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+    if not 1 <= days <= MAX_TOKEN_DAYS:
         raise InputError("days", f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
     now = _now()
     token_id = secrets.token_hex(8)
@@ -589,7 +589,7 @@ def issue_token(
         created_by=actor.user,
         created_at=now,
         last_used_at=None,
-        expires_at=now + timedelta(days=days) if days is not None else None,
+        expires_at=now + timedelta(days=days),
         revoked_at=None,
     )
     detail = {

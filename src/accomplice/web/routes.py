@@ -26,7 +26,7 @@ from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, LockedError
 from accomplice.store import Store
 from accomplice.web import present
-from accomplice.web.auth import current_principal, identity_of
+from accomplice.web.auth import PUBLIC_ROUTES, current_principal, identity_of
 
 __all__ = ["STATIC_DIR", "render_error", "router", "static_files"]
 
@@ -243,7 +243,8 @@ def api_reference(request: Request) -> HTMLResponse:
                 example = example.replace("{" + name + "}", value)
             if path == "/api/lookup":
                 example += "?q=daesong"
-            endpoints.append((method.upper(), path, op.get("summary", ""), params, example))
+            public = (method.upper(), path) in PUBLIC_ROUTES
+            endpoints.append((method.upper(), path, op.get("summary", ""), params, example, public))
     return render("api.html", request=request, nav="api", endpoints=endpoints, title="API")
 
 

@@ -1,0 +1,114 @@
+"""Logging in, making an API token and logging out in a real browser (Debian's Chromium via Playwright).
+
+The server runs over its own store with one account; no browser is downloaded (see tests/test_browser.py).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from accomplice.api import create_app
+from accomplice.services import auth as accounts
+from accomplice.store import open_store
+from tests.test_browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, SCREENSHOTS, SERVER_START_SECONDS, _free_port
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('browser-auth') / 'accomplice.db'}")
+    accounts.add_user(
+        store,
+        accounts.operator_principal("tester"),
+        name="min-ji",
+        roles=["analyst"],
+        password=PASSWORD,
+        display_name="Park Min-ji",
+        org="NK Watch",
+    )
+    port = _free_port()
+    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-auth-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start on port {port}")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the tests never download a browser)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)
+
+
+def test_analyst_logs_in_creates_a_token_and_logs_out(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.get_by_role("link", name="Log in").click()
+    expect(page).to_have_url(base_url + "/login")
+    page.get_by_label("User name").fill("min-ji")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+    page.get_by_label("Password").fill(PASSWORD)
+    _shot(page, "login")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_url(base_url + "/account")
+    nav = page.locator("header.site")
+    expect(nav).to_contain_text("Logged in as min-ji")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Park Min-ji")
+
+    page.get_by_label("Name", exact=True).fill("nightly screening")
+    page.get_by_role("checkbox", name="screen").check()
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("#new-token")
+    expect(secret).to_have_text(re.compile(r"^acc_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$"))
+    token = secret.inner_text()
+    expect(page.locator("table.tokens")).to_contain_text("nightly screening")
+    _shot(page, "account")
+
+    # The token works for the API (the browser keeps no secret of it: it was shown once).
+    me = page.request.get(base_url + "/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status == 200
+    assert me.json()["scopes"] == ["screen"]
+
+    page.goto(base_url + "/lists")
+    expect(nav).to_contain_text("Logged in as min-ji")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(base_url + "/")
+    expect(page.locator("header.site").get_by_role("link", name="Log in")).to_be_visible()
+    page.goto(base_url + "/account")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in to see this page")
