@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from accomplice.store import schema_auth  # noqa: F401  (registers its tables on `metadata`)
+from accomplice.store import schema_auth, schema_monitor  # noqa: F401  (register their tables on `metadata`)
 from accomplice.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
