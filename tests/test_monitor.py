@@ -384,3 +384,50 @@ def test_watchlist_page_creates_uploads_and_shows_best_match(scenario: Scenario)
         bad = browser.post(url + "/upload", data={"csrf_token": csrf}, files={"file": ("x.csv", b"id\n1\n")})
         assert bad.status_code == 422
         assert "x.csv:1: missing column(s) name" in bad.text
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt(tmp_path: Path) -> None:
+    from accomplice.store import open_store
+    from accomplice.store.monitor import MonitorStore, NewAlert, NewEntry
+    from tests.monitor_data import webhook_receiver
+
+    store = open_store(f"sqlite:///{tmp_path / 'accomplice.db'}")
+    with webhook_receiver() as receiver:
+        receiver.script["/down"] = [500] * monitor.MAX_ATTEMPTS
+        raw = MonitorStore(store)
+        watchlist = raw.create_watchlist("W", org="acme", created_by="ana")
+        (entry_id,) = raw.add_entries(watchlist.id, [NewEntry("c1", "Jon Yun Gun")], created_by="ana")
+        hook = monitor.create_webhook(store, ANA, receiver.url + "/down")
+        alert = NewAlert(
+            watchlist.id,
+            entry_id,
+            "c1",
+            "Jon Yun Gun",
+            "acme",
+            "ofac:48262",
+            "JON, Yun Gun",
+            "new",
+            1.0,
+            ("names agree",),
+            "ofac",
+            2,
+            "2024-05-03",
+        )
+        raw.record_screening([], [alert], generation="1", payload_of=monitor._payload)
+        now = datetime.now(UTC) + timedelta(seconds=1)
+        reports = []
+        for attempt in range(1, monitor.MAX_ATTEMPTS + 1):
+            reports.append(monitor.deliver_due(store, now=now))
+            now += monitor.retry_delay(attempt)
+        assert monitor.deliver_due(store, now=now + timedelta(days=30)).attempted == 0
+    (delivery,) = monitor.deliveries(store, ANA, hook.id)
+    store.close()
+    assert [r.attempted for r in reports] == [1] * monitor.MAX_ATTEMPTS
+    assert reports[-1].given_up == 1
+    assert (delivery.attempts, delivery.status_code, delivery.next_attempt_at, delivery.delivered_at) == (
+        monitor.MAX_ATTEMPTS,
+        500,
+        None,
+        None,
+    )
+    assert len(receiver.on("/down")) == monitor.MAX_ATTEMPTS

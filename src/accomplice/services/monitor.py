@@ -121,13 +121,13 @@ TIMESTAMP_HEADER = "X-Accomplice-Timestamp"
 # slow endpoint behind a queue, short enough that one hung receiver does not hold the worker for minutes.
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 # First retry after half a minute (a receiver restarting), then doubling: 30 s, 1 min, 2 min ... so that a
-# receiver down for hours is not hammered, with no delay above six hours (alerts stay timely once it is
-# back). Twelve attempts span about 1.5 days, enough to ride out a weekend incident's first day; after that
-# the delivery is given up (kept with its last error, for the UI and a manual retry).
+# receiver down for hours is not hammered, with no wait above six hours (alerts stay timely once it is
+# back). Sixteen attempts span about 38 hours (30 s x (2^10 - 1) + 5 waits of 6 h), enough to ride out a
+# receiver down for a day; after that the delivery is given up (kept with its last status and error).
 RETRY_BASE_SECONDS = 30
 RETRY_FACTOR = 2
 RETRY_MAX_DELAY_SECONDS = 6 * 3600
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 16
 # A claimed delivery is pushed this far into the future while being sent, so that another worker does not
 # send it too; if the worker dies mid-send, the delivery is due again after this lease.
 CLAIM_LEASE_SECONDS = 3 * WEBHOOK_TIMEOUT_SECONDS
