@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accomplice import services
 from accomplice.matching import DEFAULT_THRESHOLD, indexed_entity, query_entity, score_candidate
+from accomplice.matching.model import IndexedEntity
 from accomplice.matching.screen import CANDIDATES_SCORED
 from accomplice.names.normalize import fold
 from baseline import LOGIC_V2_THRESHOLD, logic_v2, logic_v2_score, make_proxy, proxy_of
@@ -307,39 +308,85 @@ def ofac_sls(out: list[str]) -> None:
     out.append(table.markdown())
 
 
+ORG_SCHEMAS = ("Organization", "Company", "LegalEntity")
+
+
+def _identifiers_conflict(a: IndexedEntity, b: IndexedEntity) -> bool:
+    kinds = {k for k, _ in a.identifiers} & {k for k, _ in b.identifiers}
+    return any(
+        not ({v for k, v in a.identifiers if k == kind} & {v for k, v in b.identifiers if k == kind})
+        for kind in kinds
+    )
+
+
 def cross_list_schema(schema: str, out: list[str]) -> None:
-    """Same real entity across lists (joined by IMO or UN reference) vs other entities of the schema."""
+    """One real ship or firm as two lists write it vs other ships or firms.
+
+    Entities are read from the store one list entry at a time (before screening merges them): ships are
+    joined by IMO number, firms by the UN reference that OFAC, the EU and the UK cite. A positive is two
+    entries of one group from two lists; each gets three negatives: the first entry against an entry of
+    another group.
+    """
     store = bench_store("all", all_lists())
-    index = services.build_screening_index(store)
+    schemas = (schema,) if schema == "Vessel" else ORG_SCHEMAS
     groups: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
-    for entity in index.screener.index:
-        if entity.schema != schema:
-            continue
-        for kind, value in entity.identifiers:
-            if kind == "imo":
-                groups[f"imo:{value}"].append(entity)
+    for row, props in store.iter_current_properties(schemas):
+        entity = indexed_entity(row.key, row.schema, row.caption, props, row.lists)
+        if schema == "Vessel":
+            for kind, value in entity.identifiers:
+                if kind == "imo":
+                    groups[f"imo:{value}"].append(entity)
+        else:
+            if row.key.startswith("un:"):
+                groups[row.key].append(entity)
+            for reference in entity.references:
+                if reference.startswith("un:"):
+                    groups[reference].append(entity)
+    if schema != "Vessel":
+        # A cited UN reference can be wrong (the UK list of 2018 cites KPe.023, DAEDONG CREDIT BANK, for
+        # KOREA DAESONG BANK): an entry whose SWIFT/BIC or other identifier contradicts the UN entry's
+        # is not that entry.
+        for ref, members in groups.items():
+            anchor = next((e for e in members if e.key == ref), None)
+            if anchor is not None:
+                groups[ref] = [e for e in members if e is anchor or not _identifiers_conflict(anchor, e)]
     rng = random.Random(SEED)
-    pairs = []
     multi = [g for g in groups.values() if len({e.lists[0] for e in g if e.lists}) > 1]
-    pool = [e for g in multi for e in g]
+    # Whole list entries are compared, every name and alias of one against every one of the other (the
+    # best pair decides), without identifiers: one entry's names must find the other's. Single names
+    # would not do: a renamed ship or a firm's translated name shares nothing with its other names.
+    pairs = []
     for group in multi:
         a, b = rng.sample(group, 2)
         if a.lists == b.lists:
             continue
-        pairs.append((a.names[0].text, b.names[0].text, True))
+        pairs.append((a, b, True))
+        others = [g for g in multi if g is not group]
         for _ in range(3):
-            other = rng.choice(pool)
-            if other not in group:
-                pairs.append((a.names[0].text, other.names[0].text, False))
+            pairs.append((a, rng.choice(rng.choice(others)), False))
     ours, theirs = Counts(), Counts()
+    label = "Vessel" if schema == "Vessel" else "Organization"
     for a, b, same in pairs:
-        ours.add(pair_score(a, b, schema) >= DEFAULT_THRESHOLD, same)
+        names_a = [f.text for f in a.names]
+        names_b = [f.text for f in b.names]
+        query = query_entity("q", names_a, schema=label)
+        candidate = indexed_entity("c", label, names_b[0], {"name": names_b})
+        ours.add(score_candidate(query, candidate).score >= DEFAULT_THRESHOLD, same)
         theirs.add(
-            logic_v2_score(make_proxy(schema, [a]), make_proxy(schema, [b])) >= LOGIC_V2_THRESHOLD, same
+            logic_v2_score(make_proxy(label, names_a), make_proxy(label, names_b)) >= LOGIC_V2_THRESHOLD,
+            same,
         )
-    table = Table(["schema", "pairs", "acc. P", "acc. R", "acc. F1", "l-v2 P", "l-v2 R", "l-v2 F1"])
+    table = Table(["schema", "groups", "pairs", "acc. P", "acc. R", "acc. F1", "l-v2 P", "l-v2 R", "l-v2 F1"])
     table.add(
-        schema, len(pairs), ours.precision, ours.recall, ours.f1, theirs.precision, theirs.recall, theirs.f1
+        label,
+        len(multi),
+        len(pairs),
+        ours.precision,
+        ours.recall,
+        ours.f1,
+        theirs.precision,
+        theirs.recall,
+        theirs.f1,
     )
     out.append(table.markdown())
 
@@ -351,7 +398,9 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=50_000)
     parser.add_argument("--logic-v2-negatives", type=int, default=2_000)
     parser.add_argument("--pairs", type=int, default=500, help="positive pairs per script")
-    parser.add_argument("--only", choices=["un", "scripts", "watchman", "ofac", "vessels"], default=None)
+    parser.add_argument(
+        "--only", choices=["un", "scripts", "watchman", "ofac", "vessels", "organisations"], default=None
+    )
     args = parser.parse_args()
     out: list[str] = [f"threshold: accomplice {DEFAULT_THRESHOLD}, logic-v2 {LOGIC_V2_THRESHOLD}\n"]
     steps = {
@@ -360,6 +409,7 @@ def main() -> None:
         "watchman": lambda: watchman(out),
         "ofac": lambda: ofac_sls(out),
         "vessels": lambda: cross_list_schema("Vessel", out),
+        "organisations": lambda: cross_list_schema("Organization", out),
     }
     for name, step in steps.items():
         if args.only and name != args.only:

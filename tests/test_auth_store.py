@@ -346,3 +346,15 @@ def test_admin_holds_every_permission_and_only_admin_manages_users() -> None:
     assert managers == {Role.ADMIN}
     confidential = {r for r, perms in accounts.ROLE_PERMISSIONS.items() if Permission.CONFIDENTIAL in perms}
     assert confidential == {Role.ADMIN, Role.RESEARCHER}
+
+
+def test_hash_with_older_argon2_parameters_verifies_and_is_upgraded_at_login(store: Store) -> None:
+    accounts.add_user(store, OPERATOR, name="alice", roles=["analyst"])
+    old_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    AuthStore(store).update_user("alice", {"password_hash": old_hash}, AuditEntry(None, "test", "alice", {}))
+    accounts.authenticate(store, "alice", PASSWORD, address="192.0.2.1")
+    user = AuthStore(store).user("alice")
+    assert user is not None
+    assert user.password_hash != old_hash
+    assert f"m={accounts.ARGON2_MEMORY_KIB},t={accounts.ARGON2_TIME_COST}" in (user.password_hash or "")
+    assert AuditLog(store).entries(limit=1)[0].action == "user.rehash"

@@ -446,10 +446,16 @@ def test_hangul_vessel_name_with_ho_marker_meets_its_romanization(korean_dprk: o
     assert parse_vessel_name("지성6號", romanize=korean_dprk).key == "jisong 6"
 
 
-def test_roman_hull_numbers_from_two_up_are_numbers() -> None:
+def test_roman_hull_numbers_after_a_name_word_are_numbers() -> None:
     assert parse_vessel_name("SEA STAR II").number == 2
     assert parse_vessel_name("PETREL VIII").number == 8
-    assert parse_vessel_name("VOSTOK I").number is None  # a lone I may be a word or an initial
+    # The lists write the same ship SEA MARINE I and SEA MARINE 1, DIVA I and DIVA 1.
+    assert parse_vessel_name("SEA MARINE I").key == parse_vessel_name("SEA MARINE 1").key
+    assert parse_vessel_name("I").number is None  # alone it is a name, not a number
+
+
+def test_cyrillic_lookalike_inside_a_latin_ship_name_reads_as_latin() -> None:
+    assert parse_vessel_name("Cheetah I\u0406").key == parse_vessel_name("CHEETAH II").key
 
 
 def test_bracketed_former_names_are_variants() -> None:

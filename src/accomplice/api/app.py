@@ -11,7 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,10 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
+from accomplice.api.auth import require
+from accomplice.api.exposure import exposure_router, exposure_write_router
 from accomplice.api.monitor import monitor_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
-from accomplice.services.auth import AuthError, ForbiddenError, LockedError
+from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
 from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.store import Store
 from accomplice.web.account import router as account_pages
@@ -171,6 +173,10 @@ def create_app(store: Store, *, warm_index: bool = False, deliver_webhooks: bool
     app.include_router(api_router)
     app.include_router(monitor_router)
     app.include_router(accounts_router)
+    # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
+    # their permission.
+    app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
+    app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
     app.include_router(web_router)
     app.include_router(account_pages)
     app.include_router(monitor_pages)

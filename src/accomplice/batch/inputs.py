@@ -11,14 +11,15 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from accomplice.errors import InputError
 from accomplice.sources.files import decode
 
-__all__ = ["IDENTIFIER_COLUMNS", "InputRow", "read_rows"]
+__all__ = ["IDENTIFIER_COLUMNS", "SCREENING_COLUMNS", "Columns", "InputRow", "read_rows"]
 
 InputRow = dict[str, str]
 
@@ -49,13 +50,24 @@ ALIASES = {
 ENCODINGS = ("utf-8", "cp1252")
 
 
-def _normalise_header(header: str) -> str:
+def _normalise_header(header: str, aliases: Mapping[str, str] = ALIASES) -> str:
     key = header.strip().lower().replace(" ", "_").replace("-", "_")
-    return ALIASES.get(key, key)
+    return aliases.get(key, key)
 
 
-def _check_columns(path: str, columns: list[str]) -> None:
-    missing = [c for c in REQUIRED if c not in columns]
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The columns a kind of input file must have, and the header aliases it accepts."""
+
+    required: Sequence[str] = REQUIRED
+    aliases: Mapping[str, str] = field(default_factory=lambda: ALIASES)
+
+
+SCREENING_COLUMNS = Columns()
+
+
+def _check_columns(path: str, columns: list[str], spec: Columns) -> None:
+    missing = [c for c in spec.required if c not in columns]
     if missing:
         found = ", ".join(columns[:12]) or "none"
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found: {found}", line=1)
@@ -65,7 +77,7 @@ def _clean(row: dict[str, object]) -> InputRow:
     return {k: ("" if v is None else str(v)).strip() for k, v in row.items() if k}
 
 
-def _csv_rows(path: str, text: str) -> Iterator[tuple[int, InputRow]]:
+def _csv_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, InputRow]]:
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -79,8 +91,8 @@ def _csv_rows(path: str, text: str) -> Iterator[tuple[int, InputRow]]:
         raise InputError(path, "file is empty") from None
     except csv.Error as exc:
         raise InputError(path, f"malformed CSV header: {exc}", line=1) from None
-    columns = [_normalise_header(h) for h in header]
-    _check_columns(path, columns)
+    columns = [_normalise_header(h, spec.aliases) for h in header]
+    _check_columns(path, columns, spec)
     while True:
         try:
             values = next(reader)
@@ -97,7 +109,7 @@ def _csv_rows(path: str, text: str) -> Iterator[tuple[int, InputRow]]:
         yield reader.line_num, _clean(dict(zip(columns, values, strict=False)))
 
 
-def _jsonl_rows(path: str, text: str) -> Iterator[tuple[int, InputRow]]:
+def _jsonl_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, InputRow]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -108,13 +120,17 @@ def _jsonl_rows(path: str, text: str) -> Iterator[tuple[int, InputRow]]:
         if not isinstance(data, dict):
             raise InputError(path, "each line must be a JSON object", line=number)
         row = _clean(
-            {_normalise_header(str(k)): v for k, v in data.items() if not isinstance(v, (dict, list))}
+            {
+                _normalise_header(str(k), spec.aliases): v
+                for k, v in data.items()
+                if not isinstance(v, (dict, list))
+            }
         )
-        _check_columns(path, list(row))
+        _check_columns(path, list(row), spec)
         yield number, row
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, InputRow]]:
+def _xlsx_rows(path: Path, spec: Columns) -> Iterator[tuple[int, InputRow]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -128,8 +144,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, InputRow]]:
         header = next(rows)
     except StopIteration:
         raise InputError(str(path), "workbook's first sheet is empty") from None
-    columns = [_normalise_header(str(h or "")) for h in header]
-    _check_columns(str(path), columns)
+    columns = [_normalise_header(str(h or ""), spec.aliases) for h in header]
+    _check_columns(str(path), columns, spec)
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
@@ -138,9 +154,16 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, InputRow]]:
 
 
 def read_rows(
-    source: str | Path, *, fmt: str | None = None, stdin: IO[bytes] | None = None
+    source: str | Path,
+    *,
+    fmt: str | None = None,
+    stdin: IO[bytes] | None = None,
+    columns: Columns = SCREENING_COLUMNS,
 ) -> Iterator[tuple[int, InputRow]]:
-    """Yield (line number, row) from a CSV, XLSX or JSONL file, or from standard input for `-`."""
+    """Yield (line number, row) from a CSV, XLSX or JSONL file, or from standard input for `-`.
+
+    `columns` names the required columns and header aliases (screening input by default).
+    """
     name = str(source)
     suffix = Path(name).suffix.lower().lstrip(".")
     kind = fmt or {"jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl", "xlsx": "xlsx"}.get(suffix, "csv")
@@ -152,13 +175,13 @@ def read_rows(
         if not path.exists():
             raise InputError(name, "no such file")
         if kind == "xlsx":
-            yield from _xlsx_rows(path)
+            yield from _xlsx_rows(path, columns)
             return
         data = path.read_bytes()
     if not data.strip():
         raise InputError(str(path), "file is empty")
     text = decode(path, data, ENCODINGS if kind == "csv" else ("utf-8",))
     if kind == "jsonl":
-        yield from _jsonl_rows(str(path), text)
+        yield from _jsonl_rows(str(path), text, columns)
     else:
-        yield from _csv_rows(str(path), text)
+        yield from _csv_rows(str(path), text, columns)

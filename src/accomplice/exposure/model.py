@@ -206,6 +206,7 @@ class Hop:
     relation_id: str | None
     source: Source | None
     period: Period = ALWAYS
+    share: float | None = None  # for an OWNS hop: the percentage held
 
 
 class FlagReason(StrEnum):

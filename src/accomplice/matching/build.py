@@ -82,10 +82,38 @@ def han_hint(countries: Iterable[str]) -> str:
     return hints.pop() if len(hints) == 1 else ""
 
 
+# Lists put other names in brackets inside one name: the EU writes DPRK ships as "Chol Ryong (Ryong Gun
+# Bong)" (the present and the former name), firms as "KHATIBA IMAM AL-BUKHARI (KIB)" and some entries carry
+# their UN reference, "SECOND ACADEMY OF NATURAL SCIENCES (KPe.018)".
+_BRACKETED = re.compile(r"\(([^()]*)\)")
+_LIST_REFERENCE = re.compile(r"^[A-Za-z]{2,4}[a-z]?\.\d+$")
+# A bracketed single word this short is an acronym (KIB, DCB): an alias, but a weak one.
+ACRONYM_MAX_LETTERS = 5
+
+
+def bracketed_names(text: str) -> list[tuple[str, bool]]:
+    """The names inside one written name: the part outside brackets, and each bracketed part (weak or not)."""
+    if "(" not in text:
+        return []
+    out: list[tuple[str, bool]] = []
+    outside = " ".join(_BRACKETED.sub(" ", text).split())
+    if outside and outside != text:
+        out.append((outside, False))
+    for part in _BRACKETED.findall(text):
+        part = " ".join(part.split())
+        if not part or _LIST_REFERENCE.match(part) or not any(ch.isalpha() for ch in part):
+            continue
+        acronym = " " not in part and len(part) <= ACRONYM_MAX_LETTERS
+        out.append((part, acronym))
+    return out
+
+
 def _forms(names: Iterable[tuple[str, bool]], kind: str, han: str) -> tuple[NameForms, ...]:
     seen: dict[tuple[str, bool], None] = {}
     for text, weak in names:
         seen.setdefault((text, weak), None)
+        for inner, inner_weak in bracketed_names(text):
+            seen.setdefault((inner, weak or inner_weak), None)
     forms: dict[tuple[tuple[str, ...], bool], NameForms] = {}
     for text, weak in seen:
         for form in analyze_name(text, NameHint(kind, han, weak)):

@@ -680,8 +680,14 @@ _MIN_HANGUL_WITH_HO = 3
 _BRACKETED_PART = re.compile(r"\(([^()]*)\)")
 _ROMAN = re.compile(r"^(?:x{0,2})(?:ix|iv|v?i{0,3})$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
-# Roman numerals read as hull numbers only from II up: a lone I, V or X may be an initial or a word.
-_MIN_ROMAN = 2
+# A Roman numeral ends a ship's name as its hull number (SEA MARINE I = SEA MARINE 1, CHEETAH II): after at
+# least one name word, even a lone I is the number one, not an initial.
+_MIN_ROMAN = 1
+# Cyrillic letters that look like Latin ones, as found inside Latin ship names ("Cheetah IІ" with a
+# Cyrillic І): read as the Latin letter they imitate when the name is otherwise Latin.
+_CYRILLIC_LOOKALIKES = str.maketrans("ІіАВЕКМНОРСТХаеорсху", "IiABEKMHOPCTXaeopcxy")
+_HAS_LATIN = re.compile(r"[A-Za-z]")
+_HAS_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{2,}")
 
 
 def _roman(token: str) -> int | None:
@@ -703,6 +709,8 @@ def parse_vessel_name(text: str, *, romanize: Romanizer | None = None) -> Vessel
     ``지성 6호`` all give the key ``jisong 6``.
     """
     prepared = unicodedata.normalize("NFKC", text).replace(_FULLWIDTH_SPACE, " ")
+    if _HAS_LATIN.search(prepared) and not _HAS_CYRILLIC_WORD.search(prepared):
+        prepared = prepared.translate(_CYRILLIC_LOOKALIKES)
     prepared = "".join(" " if ch in _BRACKETS else ch for ch in prepared)
     prepared = _VESSEL_PREFIX.sub("", prepared)
     prepared = _NUMBER_AFTER.sub(r" \1 ", prepared)

@@ -4,10 +4,10 @@ The contract other modules code against: `Role`, `Permission`, `ROLE_PERMISSIONS
 `ANONYMOUS`. Interfaces turn a request into a `Principal` (a token, a web session, or the local operator of
 the command line) and ask `principal.can(permission)` before any write or sensitive read.
 
-Secrets: passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommended
-setting: 64 MiB, 3 passes, 4 lanes); API tokens (`acc_<id>_<secret>`) and session ids are random and
-stored only as SHA-256 hashes, which is enough for 256-bit random secrets (no dictionary to guess from).
-Every write is recorded in the audit log in the transaction that performs it.
+Secrets: passwords are hashed with argon2id (19 MiB, 2 passes: see ARGON2_MEMORY_KIB); API tokens
+(`acc_<id>_<secret>`) and session ids are random and stored only as SHA-256 hashes, which is enough for
+256-bit random secrets (no dictionary to guess from). Every write is recorded in the audit log in the
+transaction that performs it.
 """
 
 from __future__ import annotations
@@ -215,9 +215,17 @@ def local_principal(store: Store, name: str) -> Principal:
 
 # -- passwords --------------------------------------------------------------------------------------------
 
-# argon2-cffi's defaults follow RFC 9106's second recommendation (argon2id, 64 MiB, t=3, p=4): about 50 ms
-# per hash on one core, slow for an attacker with a stolen table, fast enough for a login.
-_HASHER = PasswordHasher()
+# argon2id with OWASP's recommended minimum (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane.
+# RFC 9106's 64 MiB / 3 passes / 4 lanes (argon2-cffi's default) took 0.9 s per login on a busy 2-core
+# server (bench/bench_auth.py), and every failed login an attacker sends costs a verification; this costs
+# a seventh of that and still makes each guess against a stolen table cost ~19 MiB of memory. Hashes made
+# with other parameters verify and are rehashed with these at the next login.
+ARGON2_MEMORY_KIB = 19_456
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1
+_HASHER = PasswordHasher(
+    time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM
+)
 # A user name that does not exist is checked against this hash, so that a failed login takes as long
 # whether or not the name exists (no user enumeration by timing).
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))

@@ -152,6 +152,11 @@ async def current_principal(request: Request) -> Principal:
                 if not sent or not hmac.compare_digest(sent.encode(), csrf.encode()):
                     raise HTTPException(403, "CSRF token missing or wrong: reload the page and try again")
     setattr(request.state, _PRINCIPAL_STATE, principal)
+    if principal.is_authenticated:
+        # The hooks that routes written before this module read (api/exposure.py): who is writing, and
+        # whether confidential evidence sources may be shown.
+        request.state.user = principal.user
+        request.state.may_see_confidential = principal.can(Permission.CONFIDENTIAL)
     return principal
 
 

@@ -1,0 +1,855 @@
+"""Use-cases of the CAATSA §321(b) exposure feature: import trade data, resolve parties, trace shipments.
+
+Every party a file names is screened against the loaded lists (the same screening as `accomplice
+screen`): at or above the threshold it is taken for that listed entity, and the engine knows it by the
+entity's key; below, it is a party of its own (`party:<slug>-<hash>`). Analysts confirm or split these
+resolutions (append-only decisions), which the engine sees at its next build without any trade record
+being rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import unicodedata
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, is_dataclass, replace
+from datetime import date, datetime
+from pathlib import Path as FilePath
+from typing import IO, Any
+
+from accomplice.batch.exposure import (
+    ParsedEvidence,
+    ParsedFacility,
+    ParsedFile,
+    ParsedOwnership,
+    ParsedRelation,
+    ParsedShipment,
+    SourceRef,
+    read_exposure_file,
+    read_exposure_rows,
+)
+from accomplice.errors import InputError, NotFoundError
+from accomplice.exposure.engine import ExposureEngine
+from accomplice.exposure.model import (
+    Evidence,
+    Facility,
+    Hop,
+    Listing,
+    Ownership,
+    Party,
+    Path,
+    Period,
+    Shipment,
+    ShipmentRole,
+    Source,
+    SupplyRelation,
+    Trace,
+)
+from accomplice.exposure.rebuttal import rebuttal_checklist
+from accomplice.lists.model import ProgressFn
+from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
+from accomplice.store import Store
+from accomplice.store.exposure import (
+    BatchInfo,
+    ExposureBatch,
+    ExposureStore,
+    PartyDecision,
+    PartyRecord,
+    ShipmentRecord,
+)
+
+__all__ = [
+    "ExposureView",
+    "ImportResult",
+    "add_rows",
+    "build_view",
+    "confirm_party",
+    "import_file",
+    "is_dprk_listing",
+    "list_evidence",
+    "list_parties",
+    "list_relations",
+    "party_exposure",
+    "party_id",
+    "split_party",
+    "trace_file",
+    "trace_rows",
+    "trace_shipments",
+    "trace_stored",
+]
+
+# Sources marked confidential (an informant, a partner's report) appear as this unless the reader may
+# see them: the path still shows that a source exists, and its id lets an authorised analyst find it.
+CONFIDENTIAL_TITLE = "confidential source {id}"
+# Slugs keep party ids readable in logs and URLs; the hash makes them unique.
+SLUG_CHARS = 48
+PARTY_HASH_CHARS = 12
+# Shipments traced between two progress callbacks.
+PROGRESS_EVERY = 50
+
+# OFAC program codes of the North Korea sanctions: DPRK, DPRK2, DPRK3, DPRK4, DPRK-NKSPEA and NKSPEA.
+_OFAC_DPRK = re.compile(r"^(DPRK[-0-9A-Z]*|NKSPEA)$")
+# The EU's and UK's DPRK regimes as their lists name them (EU programme key, UK regime name).
+_REGIME_DPRK = ("EU-PRK", "PRK", "DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA", "NORTH KOREA")
+# OFAC's remark on designations that carry North Korea secondary sanctions risk, whatever the program.
+OFAC_DPRK_REMARK = "North Korea Sanctions Regulations"
+# The lists whose listing is an SDN-style asset freeze that OFAC's 50% rule propagates to owned firms.
+BLOCKING_LISTS = ("ofac",)
+
+
+def is_dprk_listing(key: str, list_name: str, programs: Collection[str], notes: Collection[str] = ()) -> bool:
+    """A listing under a North Korea program: OFAC DPRK*/NKSPEA, UN 1718 (un:KP… keys), EU/UK DPRK.
+
+    OFAC also marks DPRK-related designations under other programs (NPWMD: Dandong Hongxiang) with the
+    remark "Secondary sanctions risk: North Korea Sanctions Regulations"; that marks them DPRK too.
+    """
+    if list_name == "un" and key.startswith("un:KP"):
+        return True
+    if list_name.startswith("ofac") and any(OFAC_DPRK_REMARK in n for n in notes):
+        return True
+    for program in programs:
+        upper = program.strip().upper()
+        if _OFAC_DPRK.match(upper) or upper in _REGIME_DPRK or "DPRK" in upper:
+            return True
+    return False
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:SLUG_CHARS].strip("-")
+
+
+def party_id(norm_key: str, name: str) -> str:
+    """`party:<slug>-<hash>` from the folded name and country: the same party in every file."""
+    digest = hashlib.sha256(norm_key.encode()).hexdigest()[:PARTY_HASH_CHARS]
+    slug = _slug(name)
+    return f"party:{slug}-{digest}" if slug else f"party:{digest}"
+
+
+# --- import --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    batch: BatchInfo
+    parties: tuple[PartyRecord, ...]  # the parties the file names, with their resolution
+    record_ids: tuple[str, ...]  # ids of the file's records, in file order
+
+    @property
+    def resolved(self) -> int:
+        return sum(1 for p in self.parties if p.entity_key is not None)
+
+
+def _resolve(
+    store: Store,
+    parsed: ParsedFile,
+    *,
+    index: ScreeningIndex | None,
+    threshold: float | None,
+    progress: ProgressFn | None,
+) -> dict[str, PartyRecord]:
+    """Every party the file names: stored ones as they are, new ones screened against the lists."""
+    known = {p.norm_key: p for p in ExposureStore(store).parties(norm_keys=list(parsed.parties))}
+    resolved: dict[str, PartyRecord] = {}
+    todo = [(k, n) for k, n in parsed.parties.items() if k not in known]
+    keyed = [n.entity_key for _, n in todo if n.entity_key is not None]
+    rows = store.entity_rows(keyed) if keyed else {}
+    if todo and any(n.entity_key is None for _, n in todo):
+        index = index or screening_index(store, progress=progress)
+    for done, (norm_key, name) in enumerate(todo, start=1):
+        pid = party_id(norm_key, name.name)
+        if name.entity_key is not None:
+            row = rows.get(name.entity_key)
+            if row is None:
+                raise InputError(
+                    parsed.path,
+                    f"refers to {name.entity_key!r}, neither an entity of the file nor a listed entity",
+                    line=parsed.party_lines[norm_key],
+                )
+            resolved[norm_key] = PartyRecord(
+                pid, row.caption, None, row.schema, norm_key, row.key, 1.0, ("named by its key in the file",)
+            )
+            continue
+        assert index is not None
+        record = ScreeningRecord(
+            pid, name.name, "Person" if name.schema == "Person" else None, None, name.country
+        )
+        matches = screen_record(index, record, threshold=threshold, limit=1)
+        best = matches[0] if matches and matches[0].decision != "no-match" else None
+        resolved[norm_key] = PartyRecord(
+            pid,
+            name.name,
+            name.country,
+            name.schema,
+            norm_key,
+            best.key if best else None,
+            round(best.score, 4) if best else None,
+            tuple(best.explanation) if best else (),
+        )
+        if progress and (done % PROGRESS_EVERY == 0 or done == len(todo)):
+            progress("resolving parties", done, len(todo))
+    return {**known, **resolved}
+
+
+def _sources(store: Store, parsed: ParsedFile, refs: Iterable[SourceRef | None]) -> list[Source]:
+    """The sources rows describe; a bare source_id must name a source of the file or of the store."""
+    described: dict[str, Source] = {}
+    bare: list[SourceRef] = []
+    for ref in refs:
+        if ref is None:
+            continue
+        if ref.title is None:
+            bare.append(ref)
+            continue
+        described[ref.id] = Source(
+            ref.id, ref.title, ref.url, ref.published, ref.reliability, ref.confidential
+        )
+    if bare:
+        stored = ExposureStore(store).sources()
+        for ref in bare:
+            if ref.id not in described and ref.id not in stored:
+                raise InputError(
+                    parsed.path, f"source_id {ref.id!r} is not a stored source; give source_title", ref.line
+                )
+    return list(described.values())
+
+
+def _batch(
+    store: Store, parsed: ParsedFile, parties: Mapping[str, PartyRecord], user: str, file_name: str
+) -> ExposureBatch:
+    ids = {k: p.id for k, p in parties.items()}
+    batch = ExposureBatch(parsed.kind, file_name, parsed.checksum, user)
+    known = {p.id for p in ExposureStore(store).parties(ids=list(ids.values()))}
+    batch.parties = [p for p in parties.values() if p.id not in known]
+    all_sources = ExposureStore(store).sources()
+
+    def source(ref: SourceRef | None) -> Source | None:
+        if ref is None:
+            return None
+        if ref.title is None:
+            return all_sources[ref.id] if ref.id in all_sources else Source(ref.id, ref.id)
+        return Source(ref.id, ref.title, ref.url, ref.published, ref.reliability, ref.confidential)
+
+    facilities_here = {r.id for r in parsed.rows if isinstance(r, ParsedFacility)}
+    wanted = {r.subject_facility for r in parsed.rows if isinstance(r, ParsedEvidence) and r.subject_facility}
+    stored_facilities = ExposureStore(store).facility_ids(wanted - facilities_here)
+    refs: list[SourceRef | None] = []
+    for row in parsed.rows:
+        if isinstance(row, ParsedShipment):
+            batch.shipments.append(
+                ShipmentRecord(
+                    row.id,
+                    row.day,
+                    tuple((role, ids[k]) for role, k in row.parties),
+                    row.goods,
+                    row.hs_code,
+                    row.quantity,
+                    row.value,
+                    row.origin,
+                    row.port_lading,
+                    row.port_unlading,
+                    row.vessel_name,
+                    row.vessel_imo,
+                )
+            )
+        elif isinstance(row, ParsedRelation):
+            refs.append(row.source)
+            batch.supply.append(
+                SupplyRelation(
+                    row.id,
+                    ids[row.supplier],
+                    ids[row.buyer],
+                    row.period,
+                    row.hs_prefixes,
+                    row.tier,
+                    source(row.source),
+                )
+            )
+            batch.supply_goods[row.id] = row.goods
+        elif isinstance(row, ParsedOwnership):
+            refs.append(row.source)
+            batch.ownership.append(
+                Ownership(row.id, ids[row.owner], ids[row.owned], row.share, row.period, source(row.source))
+            )
+        elif isinstance(row, ParsedFacility):
+            batch.facilities.append(
+                Facility(row.id, ids[row.operator], row.name, row.location, row.country, row.period)
+            )
+        else:
+            refs.append(row.source)
+            if row.subject_facility and row.subject_facility not in facilities_here | stored_facilities:
+                raise InputError(
+                    parsed.path,
+                    f"facility {row.subject_facility!r} is not stored; import the facilities first",
+                    row.line,
+                )
+            subject = ids[row.subject_party] if row.subject_party else row.subject_facility
+            assert subject is not None
+            src = source(row.source)
+            assert src is not None
+            batch.evidence.append(Evidence(row.id, subject, row.period, src, row.statement, row.workers))
+    batch.sources = _sources(store, parsed, refs)
+    return batch
+
+
+def _store_parsed(
+    store: Store,
+    parsed: ParsedFile,
+    *,
+    user: str,
+    file_name: str,
+    index: ScreeningIndex | None,
+    threshold: float | None,
+    progress: ProgressFn | None,
+) -> ImportResult:
+    exposure = ExposureStore(store)
+    record_ids = tuple(r.id for r in parsed.rows)
+    existing = exposure.find_batch(parsed.kind, parsed.checksum)
+    if existing is not None:
+        return ImportResult(existing, tuple(exposure.parties(norm_keys=list(parsed.parties))), record_ids)
+    parties = _resolve(store, parsed, index=index, threshold=threshold, progress=progress)
+    batch = _batch(store, parsed, parties, user, file_name)
+    info = exposure.import_batch(batch)
+    return ImportResult(info, tuple(exposure.parties(ids=[p.id for p in parties.values()])), record_ids)
+
+
+def import_file(
+    store: Store,
+    kind: str,
+    path: str | FilePath,
+    *,
+    user: str,
+    index: ScreeningIndex | None = None,
+    threshold: float | None = None,
+    progress: ProgressFn | None = None,
+) -> ImportResult:
+    """Read, validate, resolve and store one file of `kind`, in one transaction; the same file again is
+    a no-op. Nothing is written when any line is bad."""
+    parsed = read_exposure_file(kind, path)
+    return _store_parsed(
+        store,
+        parsed,
+        user=user,
+        file_name=FilePath(path).name,
+        index=index,
+        threshold=threshold,
+        progress=progress,
+    )
+
+
+def _rows_of(items: Sequence[Mapping[str, object]]) -> Iterator[tuple[int, dict[str, str]]]:
+    for number, item in enumerate(items, start=1):
+        yield (
+            number,
+            {str(k).strip().lower(): "" if v is None else str(v).strip() for k, v in item.items()},
+        )
+
+
+def _body_checksum(kind: str, items: Sequence[Mapping[str, object]]) -> str:
+    canonical = json.dumps([dict(i) for i in items], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{kind}\n{canonical}".encode()).hexdigest()
+
+
+def add_rows(
+    store: Store,
+    kind: str,
+    items: Sequence[Mapping[str, object]],
+    *,
+    user: str,
+    index: ScreeningIndex | None = None,
+) -> ImportResult:
+    """Store records sent as JSON objects (the API's POST bodies), with the columns of the file format.
+
+    Errors name the item by its position (1 = first) as `request:N`.
+    """
+    from accomplice.batch.exposure import COLUMNS
+
+    spec = COLUMNS[kind]
+    rows = [(n, {spec.aliases.get(k, k): v for k, v in row.items()}) for n, row in _rows_of(items)]
+    for number, row in rows:
+        missing = [c for c in spec.required if not row.get(c)]
+        if missing:
+            raise InputError("request", f"missing {', '.join(missing)}", line=number)
+    parsed = read_exposure_rows(kind, iter(rows), path="request", checksum=_body_checksum(kind, items))
+    return _store_parsed(
+        store, parsed, user=user, file_name="api", index=index, threshold=None, progress=None
+    )
+
+
+def list_parties(store: Store) -> list[PartyRecord]:
+    """Every stored party with its resolution and the decision that applies, by id."""
+    return ExposureStore(store).parties()
+
+
+# --- decisions on parties ------------------------------------------------------------------------------
+
+
+def _party(store: Store, pid: str) -> PartyRecord:
+    found = ExposureStore(store).parties(ids=[pid])
+    if not found:
+        raise NotFoundError(f"no party with id {pid!r}; see the parties of `accomplice trace` output")
+    return found[0]
+
+
+def confirm_party(store: Store, pid: str, entity_key: str, *, user: str, reason: str = "") -> PartyRecord:
+    """An analyst confirms that party `pid` is the listed entity `entity_key` (append-only)."""
+    if not user.strip():
+        raise InputError("decision", "a decision needs the name of the analyst who takes it")
+    _party(store, pid)
+    if store.entity(entity_key) is None:
+        raise NotFoundError(f"no listed entity with key {entity_key!r}")
+    ExposureStore(store).add_party_decision(PartyDecision(pid, "confirmed", entity_key, user, reason))
+    return _party(store, pid)
+
+
+def split_party(store: Store, pid: str, *, user: str, reason: str = "") -> PartyRecord:
+    """An analyst decides that party `pid` is not the listed entity screening took it for."""
+    if not user.strip():
+        raise InputError("decision", "a decision needs the name of the analyst who takes it")
+    _party(store, pid)
+    ExposureStore(store).add_party_decision(PartyDecision(pid, "split", None, user, reason))
+    return _party(store, pid)
+
+
+# --- the engine over the store -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ExposureView:
+    """The engine built from the store, with what is needed to explain its answers."""
+
+    engine: ExposureEngine
+    parties: dict[str, PartyRecord]  # by party id
+    nodes: dict[str, str]  # party id -> the engine's node (listed key or party id)
+    names: dict[str, str]  # node -> a name to show
+    listings: dict[str, list[Listing]]
+    facilities: dict[str, Facility]
+
+    def shipment(self, record: ShipmentRecord) -> Shipment:
+        return Shipment(
+            record.id,
+            record.day,
+            tuple((ShipmentRole(role), self.nodes.get(pid, pid)) for role, pid in record.parties),
+            record.goods,
+            record.hs_code,
+            record.quantity,
+            record.value,
+            record.origin,
+            record.port_lading,
+            record.port_unlading,
+            record.vessel_imo,
+        )
+
+
+def _listings(store: Store, keys: Sequence[str]) -> dict[str, list[Listing]]:
+    rows = store.entity_rows(keys)
+    programs = store.values_of(list(rows), "programId")
+    notes = store.values_of(list(rows), "notes")
+    found: dict[str, list[Listing]] = {}
+    for key, row in rows.items():
+        if not row.is_current:
+            continue
+        progs = tuple(sorted(programs.get(key, ())))
+        found[key] = [
+            Listing(
+                key,
+                list_name,
+                progs,
+                dprk=is_dprk_listing(key, list_name, progs, notes.get(key, ())),
+                blocked=list_name in BLOCKING_LISTS,
+            )
+            for list_name in row.lists
+        ]
+    return found
+
+
+def build_view(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> ExposureView:
+    """Read every exposure record and build the engine over it (parties by their effective node)."""
+    exposure = ExposureStore(store)
+    records = {p.id: p for p in exposure.parties()}
+    for p in extra_parties:
+        records.setdefault(p.id, p)
+    nodes = {pid: p.node for pid, p in records.items()}
+
+    def node(pid: str) -> str:
+        return nodes.get(pid, pid)
+
+    listings = _listings(store, sorted({p.entity_key for p in records.values() if p.entity_key}))
+    names: dict[str, str] = {}
+    parties: dict[str, Party] = {}
+    for p in records.values():
+        names.setdefault(p.node, p.name)
+        parties.setdefault(
+            p.node,
+            Party(p.node, p.name, p.country, p.schema, p.score if p.entity_key else None, p.explanation),
+        )
+    sources = exposure.sources()
+    supply = [replace(r, supplier=node(r.supplier), buyer=node(r.buyer)) for r in exposure.supply(sources)]
+    ownership = [replace(o, owner=node(o.owner), owned=node(o.owned)) for o in exposure.ownership(sources)]
+    facilities = [replace(f, operator=node(f.operator)) for f in exposure.facilities()]
+    evidence = [replace(e, subject=node(e.subject)) for e in exposure.evidence(sources)]
+    for f in facilities:
+        names.setdefault(f.id, f.name or f.id)
+    engine = ExposureEngine.from_values(
+        parties=tuple(parties.values()),
+        listings=tuple(item for items in listings.values() for item in items),
+        supply=tuple(supply),
+        ownership=tuple(ownership),
+        facilities=tuple(facilities),
+        evidence=tuple(evidence),
+    )
+    return ExposureView(engine, records, nodes, names, listings, {f.id: f for f in facilities})
+
+
+# --- JSON --------------------------------------------------------------------------------------------------
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _period_json(period: Period) -> dict[str, str | None]:
+    return {"start": _day(period.start), "end": _day(period.end)}
+
+
+def source_json(source: Source | None, *, may_see_confidential: bool) -> dict[str, object] | None:
+    """A source as a path shows it; a confidential one is only its id unless the reader may see it."""
+    if source is None:
+        return None
+    if source.confidential and not may_see_confidential:
+        return {"id": source.id, "title": CONFIDENTIAL_TITLE.format(id=source.id), "confidential": True}
+    return {
+        "id": source.id,
+        "title": source.title,
+        "url": source.url,
+        "published": _day(source.published),
+        "reliability": source.reliability,
+        "confidential": source.confidential,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _hop_json(hop: Hop, view: ExposureView, *, may_see_confidential: bool) -> dict[str, object]:
+    return {
+        "kind": str(hop.kind),
+        "from": hop.from_node,
+        "from_name": view.names.get(hop.from_node, hop.from_node),
+        "to": hop.to_node,
+        "to_name": view.names.get(hop.to_node, hop.to_node),
+        "record": hop.relation_id,
+        "period": _period_json(hop.period),
+        "source": source_json(hop.source, may_see_confidential=may_see_confidential),
+    }
+
+
+def path_json(path: Path, view: ExposureView, *, may_see_confidential: bool) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "reason": str(path.reason),
+        "hops": [_hop_json(h, view, may_see_confidential=may_see_confidential) for h in path.hops],
+    }
+    if path.evidence is not None:
+        e = path.evidence
+        payload["evidence"] = {
+            "id": e.id,
+            "subject": e.subject,
+            "subject_name": view.names.get(e.subject, e.subject),
+            "period": _period_json(e.period),
+            "statement": e.statement
+            if not e.source.confidential or may_see_confidential
+            else "(withheld: confidential source)",
+            "workers": e.workers,
+            "source": source_json(e.source, may_see_confidential=may_see_confidential),
+        }
+    if path.listing is not None:
+        listing = path.listing
+        payload["listing"] = {
+            "entity": listing.party,
+            "name": view.names.get(listing.party, listing.party),
+            "list": listing.list_key,
+            "programs": list(listing.programs),
+            "dprk": listing.dprk,
+            "blocked": listing.blocked,
+        }
+    if path.blocked_share is not None:
+        payload["blocked_share"] = path.blocked_share
+    return payload
+
+
+def _party_json(record: PartyRecord | None, node: str, view: ExposureView) -> dict[str, object]:
+    if record is None:
+        return {"node": node, "name": view.names.get(node, node)}
+    return {
+        "id": record.id,
+        "node": record.node,
+        "name": record.name,
+        "country": record.country,
+        "resolved": record.entity_key,
+        "score": record.score if record.entity_key else None,
+        "status": record.status,
+        "explanation": list(record.explanation) if record.entity_key else [],
+        "decided_by": record.decision.user if record.decision else None,
+        "decided_at": record.decision.created_at.isoformat() if record.decision else None,
+    }
+
+
+def trace_json(
+    trace: Trace,
+    record: ShipmentRecord,
+    view: ExposureView,
+    *,
+    may_see_confidential: bool = False,
+    held: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, object]:
+    """The JSON contract of `accomplice trace` and the API: one object per shipment."""
+    payload: dict[str, object] = {
+        "shipment": record.id,
+        "date": record.day.isoformat(),
+        "goods": record.goods,
+        "hs_code": record.hs_code,
+        "origin": record.origin,
+        "vessel": {"name": record.vessel_name, "imo": record.vessel_imo}
+        if record.vessel_name or record.vessel_imo
+        else None,
+        "parties": [
+            {"role": role, **_party_json(view.parties.get(pid), view.nodes.get(pid, pid), view)}
+            for role, pid in record.parties
+        ],
+        "flagged": trace.flag is not None,
+    }
+    if trace.flag is None:
+        payload["reasons"] = []
+        payload["paths"] = []
+        checked = trace.checked
+        payload["checked"] = {
+            "parties": [{"node": n, "name": view.names.get(n, n)} for n in checked.parties],
+            "relations": checked.relations,
+            "evidence_records_in_period": checked.evidence_records_in_period,
+        }
+        return payload
+    payload["reasons"] = [str(r) for r in trace.flag.reasons]
+    payload["paths"] = [
+        path_json(p, view, may_see_confidential=may_see_confidential) for p in trace.flag.paths
+    ]
+    payload["rebuttal"] = _jsonable(rebuttal_checklist(trace, held or {}))
+    return payload
+
+
+# --- tracing ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TraceReport:
+    shipments: int
+    flagged: int
+    seconds: float
+
+
+def trace_shipments(
+    view: ExposureView,
+    records: Sequence[ShipmentRecord],
+    *,
+    max_paths: int = 3,
+    may_see_confidential: bool = False,
+    progress: ProgressFn | None = None,
+) -> Iterator[dict[str, object]]:
+    """Trace each shipment, streaming one JSON object per shipment in the order given."""
+    for done, record in enumerate(records, start=1):
+        trace = view.engine.trace(view.shipment(record), max_paths=max_paths)
+        yield trace_json(trace, record, view, may_see_confidential=may_see_confidential)
+        if progress and (done % PROGRESS_EVERY == 0 or done == len(records)):
+            progress("tracing", done, len(records))
+
+
+def _write_traces(
+    view: ExposureView,
+    records: Sequence[ShipmentRecord],
+    out: IO[str],
+    *,
+    max_paths: int,
+    may_see_confidential: bool,
+    progress: ProgressFn | None,
+) -> TraceReport:
+    started = time.perf_counter()
+    flagged = 0
+    for item in trace_shipments(
+        view, records, max_paths=max_paths, may_see_confidential=may_see_confidential, progress=progress
+    ):
+        flagged += bool(item["flagged"])
+        out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return TraceReport(len(records), flagged, time.perf_counter() - started)
+
+
+def trace_file(
+    store: Store,
+    path: str | FilePath,
+    out: IO[str],
+    *,
+    user: str,
+    max_paths: int = 3,
+    may_see_confidential: bool = False,
+    index: ScreeningIndex | None = None,
+    progress: ProgressFn | None = None,
+) -> TraceReport:
+    """Import a file of shipments (a no-op if already imported) and trace each of them into `out`."""
+    result = import_file(store, "shipments", path, user=user, index=index, progress=progress)
+    records = ExposureStore(store).shipments(list(result.record_ids))
+    order = {sid: n for n, sid in enumerate(result.record_ids)}
+    records.sort(key=lambda r: order[r.id])
+    return _write_traces(
+        build_view(store),
+        records,
+        out,
+        max_paths=max_paths,
+        may_see_confidential=may_see_confidential,
+        progress=progress,
+    )
+
+
+def trace_stored(
+    store: Store,
+    out: IO[str],
+    *,
+    max_paths: int = 3,
+    may_see_confidential: bool = False,
+    progress: ProgressFn | None = None,
+) -> TraceReport:
+    """Trace every stored shipment, by date, into `out`."""
+    return _write_traces(
+        build_view(store),
+        ExposureStore(store).shipments(),
+        out,
+        max_paths=max_paths,
+        may_see_confidential=may_see_confidential,
+        progress=progress,
+    )
+
+
+def trace_stored_one(
+    store: Store, shipment_id: str, *, max_paths: int = 3, may_see_confidential: bool = False
+) -> dict[str, object]:
+    """The trace of one stored shipment."""
+    records = ExposureStore(store).shipments([shipment_id])
+    if not records:
+        raise NotFoundError(f"no stored shipment with id {shipment_id!r}")
+    view = build_view(store)
+    return next(
+        trace_shipments(view, records, max_paths=max_paths, may_see_confidential=may_see_confidential)
+    )
+
+
+def trace_rows(
+    store: Store,
+    items: Sequence[Mapping[str, object]],
+    *,
+    max_paths: int = 3,
+    may_see_confidential: bool = False,
+    index: ScreeningIndex | None = None,
+) -> list[dict[str, object]]:
+    """Trace shipments given as JSON objects without storing them (the API's POST /api/trace).
+
+    Parties are resolved as an import would (stored parties keep their decisions), but nothing is written.
+    """
+    from accomplice.batch.exposure import COLUMNS
+
+    spec = COLUMNS["shipments"]
+    rows = [(n, {spec.aliases.get(k, k): v for k, v in row.items()}) for n, row in _rows_of(items)]
+    for number, row in rows:
+        missing = [c for c in spec.required if not row.get(c)]
+        if missing:
+            raise InputError("request", f"missing {', '.join(missing)}", line=number)
+    parsed = read_exposure_rows(
+        "shipments", iter(rows), path="request", checksum=_body_checksum("shipments", items)
+    )
+    parties = _resolve(store, parsed, index=index, threshold=None, progress=None)
+    batch = _batch(store, parsed, parties, "api", "request")
+    view = build_view(store, extra_parties=parties.values())
+    return list(
+        trace_shipments(view, batch.shipments, max_paths=max_paths, may_see_confidential=may_see_confidential)
+    )
+
+
+def party_exposure(
+    store: Store,
+    party: str,
+    day: date | None = None,
+    *,
+    max_paths: int = 3,
+    may_see_confidential: bool = False,
+) -> dict[str, object]:
+    """Every path by which a party (a `party:` id or a listed entity's key) is exposed on `day`."""
+    view = build_view(store)
+    if party in view.parties:
+        node = view.nodes[party]
+    elif party in view.names:
+        node = party
+    else:
+        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
+    paths = view.engine.exposure(node, day, max_paths=max_paths)
+    return {
+        "party": party,
+        "node": node,
+        "name": view.names.get(node, node),
+        "day": _day(day),
+        "exposed": bool(paths),
+        "paths": [path_json(p, view, may_see_confidential=may_see_confidential) for p in paths],
+        "downstream": sorted(view.engine.downstream(node)),
+    }
+
+
+def list_evidence(store: Store, *, may_see_confidential: bool = False) -> list[dict[str, object]]:
+    """Stored labour evidence, subjects by party id or facility id, sources as a path shows them."""
+    exposure = ExposureStore(store)
+    names = {p.id: p.name for p in exposure.parties()}
+    names.update({f.id: f.name for f in exposure.facilities()})
+    return [
+        {
+            "id": e.id,
+            "subject": e.subject,
+            "subject_name": names.get(e.subject, e.subject),
+            "period": _period_json(e.period),
+            "statement": e.statement
+            if not e.source.confidential or may_see_confidential
+            else "(withheld: confidential source)",
+            "workers": e.workers,
+            "source": source_json(e.source, may_see_confidential=may_see_confidential),
+        }
+        for e in exposure.evidence()
+    ]
+
+
+def list_relations(store: Store, *, may_see_confidential: bool = False) -> list[dict[str, object]]:
+    """Stored supply relations with their parties' names and sources."""
+    exposure = ExposureStore(store)
+    names = {p.id: p.name for p in exposure.parties()}
+    goods = exposure.supply_goods()
+    return [
+        {
+            "id": r.id,
+            "supplier": r.supplier,
+            "supplier_name": names.get(r.supplier, r.supplier),
+            "buyer": r.buyer,
+            "buyer_name": names.get(r.buyer, r.buyer),
+            "tier": r.tier,
+            "goods": goods.get(r.id, ""),
+            "hs_prefixes": list(r.hs_prefixes),
+            "period": _period_json(r.period),
+            "source": source_json(r.source, may_see_confidential=may_see_confidential),
+        }
+        for r in exposure.supply()
+    ]

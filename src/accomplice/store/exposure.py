@@ -1,0 +1,570 @@
+"""Store methods of the exposure data: one transaction per import batch, reads as exposure values.
+
+Records name parties by their `party:` id. A party's resolution (which listed entity it is) is read
+together with the newest analyst decision on it, so that every reader sees the same effective answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from accomplice.exposure.model import (
+    Evidence,
+    Facility,
+    Ownership,
+    Period,
+    Source,
+    SupplyRelation,
+)
+from accomplice.store.schema_exposure import (
+    exposure_batches,
+    exposure_evidence,
+    exposure_facilities,
+    exposure_ownership,
+    exposure_parties,
+    exposure_party_decisions,
+    exposure_shipments,
+    exposure_sources,
+    exposure_supply,
+)
+from accomplice.store.store import CHUNK, Store
+
+__all__ = [
+    "SHIPMENT_ROLES",
+    "BatchInfo",
+    "ExposureBatch",
+    "ExposureStore",
+    "PartyDecision",
+    "PartyRecord",
+    "ShipmentRecord",
+]
+
+# The shipment columns that name a party, in the order customs entries list them.
+SHIPMENT_ROLES = ("importer", "exporter", "consignee", "notify", "manufacturer")
+# Party ids start with this; any other subject of labour evidence is a facility id.
+PARTY_PREFIX = "party:"
+
+
+@dataclass(frozen=True, slots=True)
+class PartyDecision:
+    """An analyst's decision on a party: `confirmed` as the listed entity `entity_key`, or `split` off."""
+
+    party_id: str
+    action: str
+    entity_key: str | None
+    user: str
+    reason: str = ""
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRecord:
+    """A trade party with its automatic resolution and, when read back, the decision that applies."""
+
+    id: str
+    name: str
+    country: str | None
+    schema: str
+    norm_key: str
+    resolved_key: str | None = None
+    score: float | None = None
+    explanation: tuple[str, ...] = ()
+    decision: PartyDecision | None = None
+
+    @property
+    def status(self) -> str:
+        """auto (screening decided), confirmed or split (an analyst did)."""
+        return self.decision.action if self.decision else "auto"
+
+    @property
+    def entity_key(self) -> str | None:
+        """The listed entity this party is, after the newest decision; None when it is no listed entity."""
+        if self.decision is None:
+            return self.resolved_key
+        return self.decision.entity_key if self.decision.action == "confirmed" else None
+
+    @property
+    def node(self) -> str:
+        """The id the engine knows this party by: the listed entity's key, or the party's own id."""
+        return self.entity_key or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRecord:
+    """A customs entry as stored: parties by role (party ids), goods, places and the vessel."""
+
+    id: str
+    day: date
+    parties: tuple[tuple[str, str], ...]  # (role, party id), roles from SHIPMENT_ROLES
+    goods: str = ""
+    hs_code: str = ""
+    quantity: float | None = None
+    value: float | None = None
+    origin: str | None = None
+    port_lading: str | None = None
+    port_unlading: str | None = None
+    vessel_name: str | None = None
+    vessel_imo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInfo:
+    id: int
+    kind: str
+    file_name: str
+    checksum: str
+    counts: dict[str, int]
+    user: str
+    imported_at: datetime
+    unchanged: bool = False
+
+
+@dataclass(slots=True)
+class ExposureBatch:
+    """Everything one file brings in, validated before any write; stored in one transaction."""
+
+    kind: str
+    file_name: str
+    checksum: str
+    user: str
+    sources: list[Source] = field(default_factory=list)
+    parties: list[PartyRecord] = field(default_factory=list)
+    shipments: list[ShipmentRecord] = field(default_factory=list)
+    supply: list[SupplyRelation] = field(default_factory=list)
+    ownership: list[Ownership] = field(default_factory=list)
+    facilities: list[Facility] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    # What goods each supply relation is about, in words (SupplyRelation carries only HS prefixes).
+    supply_goods: dict[str, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            name: len(items)
+            for name, items in (
+                ("sources", self.sources),
+                ("parties", self.parties),
+                ("shipments", self.shipments),
+                ("relations", self.supply),
+                ("ownership", self.ownership),
+                ("facilities", self.facilities),
+                ("evidence", self.evidence),
+            )
+            if items
+        }
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _period(start: date | None, end: date | None) -> Period:
+    return Period(start, end)
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+class ExposureStore:
+    """The exposure tables of one `Store` (same engine, same single-writer discipline)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    def _insert(self, table: Any) -> Any:
+        return postgresql.insert(table) if self.store.backend == "postgresql" else sqlite.insert(table)
+
+    def _upsert(self, conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows, replacing those with the same id: a corrected file replaces its records."""
+        for chunk in _chunks(rows):
+            stmt = self._insert(table).values(list(chunk))
+            updated = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"}
+            conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updated))
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def find_batch(self, kind: str, checksum: str) -> BatchInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(exposure_batches).where(
+                    exposure_batches.c.kind == kind, exposure_batches.c.checksum == checksum
+                )
+            ).first()
+        return self._batch(row, unchanged=True) if row is not None else None
+
+    @staticmethod
+    def _batch(row: Any, *, unchanged: bool = False) -> BatchInfo:
+        return BatchInfo(
+            row.id,
+            row.kind,
+            row.file_name,
+            row.checksum,
+            dict(row.counts),
+            row.user,
+            _utc(row.imported_at),
+            unchanged,
+        )
+
+    def import_batch(self, batch: ExposureBatch) -> BatchInfo:
+        """Store a whole batch in one transaction; a batch of the same kind and checksum is a no-op.
+
+        Parties already stored keep their resolution (and the decisions on it); sources and records
+        with an id already stored are replaced by the newer version.
+        """
+        now = datetime.now(UTC)
+        try:
+            with self.store._writer().begin() as conn:
+                existing = conn.execute(
+                    select(exposure_batches).where(
+                        exposure_batches.c.kind == batch.kind, exposure_batches.c.checksum == batch.checksum
+                    )
+                ).first()
+                if existing is not None:
+                    return self._batch(existing, unchanged=True)
+                counts = batch.counts()
+                inserted = conn.execute(
+                    exposure_batches.insert().values(
+                        kind=batch.kind,
+                        file_name=batch.file_name,
+                        checksum=batch.checksum,
+                        counts=counts,
+                        user=batch.user,
+                        imported_at=now,
+                    )
+                ).inserted_primary_key
+                assert inserted is not None
+                batch_id = int(inserted[0])
+                self._write(conn, batch, batch_id, now)
+        except IntegrityError:
+            # Another writer stored the same file between our check and our insert (PostgreSQL).
+            found = self.find_batch(batch.kind, batch.checksum)
+            if found is None:
+                raise
+            return found
+        return BatchInfo(batch_id, batch.kind, batch.file_name, batch.checksum, counts, batch.user, now)
+
+    def _write(self, conn: Connection, batch: ExposureBatch, batch_id: int, now: datetime) -> None:
+        if batch.parties:
+            for chunk in _chunks(batch.parties):
+                stmt = self._insert(exposure_parties).values(
+                    [
+                        {
+                            "id": p.id,
+                            "name": p.name,
+                            "country": p.country,
+                            "schema": p.schema,
+                            "norm_key": p.norm_key,
+                            "resolved_key": p.resolved_key,
+                            "score": p.score,
+                            "explanation": list(p.explanation),
+                            "resolved_at": now,
+                            "batch_id": batch_id,
+                        }
+                        for p in chunk
+                    ]
+                )
+                conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+        self._upsert(
+            conn,
+            exposure_sources,
+            [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "url": s.url,
+                    "published": s.published,
+                    "reliability": s.reliability,
+                    "confidential": s.confidential,
+                    "batch_id": batch_id,
+                }
+                for s in batch.sources
+            ],
+        )
+        self._upsert(
+            conn,
+            exposure_shipments,
+            [
+                {
+                    "id": s.id,
+                    "day": s.day,
+                    **{role: dict(s.parties).get(role) for role in SHIPMENT_ROLES},
+                    "goods": s.goods,
+                    "hs_code": s.hs_code,
+                    "quantity": s.quantity,
+                    "value": s.value,
+                    "origin": s.origin,
+                    "port_lading": s.port_lading,
+                    "port_unlading": s.port_unlading,
+                    "vessel_name": s.vessel_name,
+                    "vessel_imo": s.vessel_imo,
+                    "batch_id": batch_id,
+                }
+                for s in batch.shipments
+            ],
+        )
+        self._upsert(
+            conn,
+            exposure_supply,
+            [
+                {
+                    "id": r.id,
+                    "supplier": r.supplier,
+                    "buyer": r.buyer,
+                    "tier": r.tier,
+                    "goods": batch.supply_goods.get(r.id, ""),
+                    "hs_prefixes": list(r.hs_prefixes),
+                    "start_date": r.period.start,
+                    "end_date": r.period.end,
+                    "source_id": r.source.id if r.source else None,
+                    "batch_id": batch_id,
+                }
+                for r in batch.supply
+            ],
+        )
+        self._upsert(
+            conn,
+            exposure_ownership,
+            [
+                {
+                    "id": o.id,
+                    "owner": o.owner,
+                    "owned": o.owned,
+                    "share": o.share,
+                    "start_date": o.period.start,
+                    "end_date": o.period.end,
+                    "source_id": o.source.id if o.source else None,
+                    "batch_id": batch_id,
+                }
+                for o in batch.ownership
+            ],
+        )
+        self._upsert(
+            conn,
+            exposure_facilities,
+            [
+                {
+                    "id": f.id,
+                    "operator": f.operator,
+                    "name": f.name,
+                    "location": f.location,
+                    "country": f.country,
+                    "start_date": f.period.start,
+                    "end_date": f.period.end,
+                    "batch_id": batch_id,
+                }
+                for f in batch.facilities
+            ],
+        )
+        self._upsert(
+            conn,
+            exposure_evidence,
+            [
+                {
+                    "id": e.id,
+                    "subject_party": e.subject if e.subject.startswith(PARTY_PREFIX) else None,
+                    "subject_facility": None if e.subject.startswith(PARTY_PREFIX) else e.subject,
+                    "start_date": e.period.start,
+                    "end_date": e.period.end,
+                    "source_id": e.source.id,
+                    "statement": e.statement,
+                    "workers": e.workers,
+                    "batch_id": batch_id,
+                }
+                for e in batch.evidence
+            ],
+        )
+
+    def add_party_decision(self, decision: PartyDecision) -> None:
+        """Record an analyst's decision on a party. Append-only: a changed mind is a new row."""
+        with self.store._writer().begin() as conn:
+            conn.execute(
+                exposure_party_decisions.insert().values(
+                    party_id=decision.party_id,
+                    action=decision.action,
+                    entity_key=decision.entity_key,
+                    reason=decision.reason,
+                    user=decision.user,
+                    created_at=decision.created_at,
+                )
+            )
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def batches(self) -> list[BatchInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(exposure_batches).order_by(exposure_batches.c.id)).all()
+        return [self._batch(r) for r in rows]
+
+    def party_decisions(self, party_id: str | None = None) -> list[PartyDecision]:
+        query = select(exposure_party_decisions).order_by(exposure_party_decisions.c.id)
+        if party_id is not None:
+            query = query.where(exposure_party_decisions.c.party_id == party_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            PartyDecision(r.party_id, r.action, r.entity_key, r.user, r.reason, _utc(r.created_at))
+            for r in rows
+        ]
+
+    def parties(
+        self, *, ids: Sequence[str] | None = None, norm_keys: Sequence[str] | None = None
+    ) -> list[PartyRecord]:
+        """Parties (all, or those with these ids or normalized keys), each with its newest decision."""
+        query = select(exposure_parties).order_by(exposure_parties.c.id)
+        decisions_query = select(exposure_party_decisions).order_by(exposure_party_decisions.c.id)
+        with self.engine.connect() as conn:
+            if ids is None and norm_keys is None:
+                rows = list(conn.execute(query))
+            else:
+                rows = []
+                for column, values in (
+                    (exposure_parties.c.id, ids),
+                    (exposure_parties.c.norm_key, norm_keys),
+                ):
+                    for chunk in _chunks(sorted(set(values or ()))):
+                        rows.extend(conn.execute(query.where(column.in_(chunk))))
+            wanted = {r.id for r in rows}
+            latest: dict[str, PartyDecision] = {}
+            for r in conn.execute(decisions_query):
+                if r.party_id in wanted:
+                    latest[r.party_id] = PartyDecision(
+                        r.party_id, r.action, r.entity_key, r.user, r.reason, _utc(r.created_at)
+                    )
+        seen: set[str] = set()
+        parties = []
+        for r in rows:
+            if r.id in seen:
+                continue
+            seen.add(r.id)
+            parties.append(
+                PartyRecord(
+                    r.id,
+                    r.name,
+                    r.country,
+                    r.schema,
+                    r.norm_key,
+                    r.resolved_key,
+                    r.score,
+                    tuple(r.explanation),
+                    latest.get(r.id),
+                )
+            )
+        return parties
+
+    def sources(self) -> dict[str, Source]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(exposure_sources)).all()
+        return {
+            r.id: Source(r.id, r.title, r.url, r.published, r.reliability, bool(r.confidential)) for r in rows
+        }
+
+    def shipments(self, ids: Sequence[str] | None = None) -> list[ShipmentRecord]:
+        query = select(exposure_shipments).order_by(exposure_shipments.c.day, exposure_shipments.c.id)
+        with self.engine.connect() as conn:
+            if ids is None:
+                rows = list(conn.execute(query))
+            else:
+                rows = []
+                for chunk in _chunks(sorted(set(ids))):
+                    rows.extend(conn.execute(query.where(exposure_shipments.c.id.in_(chunk))))
+        return [
+            ShipmentRecord(
+                r.id,
+                r.day,
+                tuple((role, getattr(r, role)) for role in SHIPMENT_ROLES if getattr(r, role)),
+                r.goods,
+                r.hs_code,
+                r.quantity,
+                r.value,
+                r.origin,
+                r.port_lading,
+                r.port_unlading,
+                r.vessel_name,
+                r.vessel_imo,
+            )
+            for r in sorted(rows, key=lambda r: (r.day, r.id))
+        ]
+
+    def supply(self, sources: dict[str, Source] | None = None) -> list[SupplyRelation]:
+        sources = self.sources() if sources is None else sources
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(exposure_supply).order_by(exposure_supply.c.id)).all()
+        return [
+            SupplyRelation(
+                r.id,
+                r.supplier,
+                r.buyer,
+                _period(r.start_date, r.end_date),
+                tuple(r.hs_prefixes),
+                r.tier,
+                sources.get(r.source_id) if r.source_id else None,
+            )
+            for r in rows
+        ]
+
+    def supply_goods(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {
+                r.id: r.goods for r in conn.execute(select(exposure_supply.c.id, exposure_supply.c.goods))
+            }
+
+    def ownership(self, sources: dict[str, Source] | None = None) -> list[Ownership]:
+        sources = self.sources() if sources is None else sources
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(exposure_ownership).order_by(exposure_ownership.c.id)).all()
+        return [
+            Ownership(
+                r.id,
+                r.owner,
+                r.owned,
+                r.share,
+                _period(r.start_date, r.end_date),
+                sources.get(r.source_id) if r.source_id else None,
+            )
+            for r in rows
+        ]
+
+    def facilities(self) -> list[Facility]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(exposure_facilities).order_by(exposure_facilities.c.id)).all()
+        return [
+            Facility(r.id, r.operator, r.name, r.location, r.country, _period(r.start_date, r.end_date))
+            for r in rows
+        ]
+
+    def facility_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted):
+                found.update(
+                    conn.execute(
+                        select(exposure_facilities.c.id).where(exposure_facilities.c.id.in_(chunk))
+                    ).scalars()
+                )
+        return found
+
+    def evidence(self, sources: dict[str, Source] | None = None) -> list[Evidence]:
+        sources = self.sources() if sources is None else sources
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(exposure_evidence).order_by(exposure_evidence.c.id)).all()
+        return [
+            Evidence(
+                r.id,
+                r.subject_party or r.subject_facility,
+                _period(r.start_date, r.end_date),
+                sources[r.source_id],
+                r.statement,
+                r.workers,
+            )
+            for r in rows
+        ]
