@@ -122,3 +122,13 @@ def jobs_store(screening_store: Store, tmp_path_factory: pytest.TempPathFactory)
     store = open_store(f"sqlite:///{path}")
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def monitor_scenario(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Iterator[object]:
+    """Watchlists re-screened across the two real OFAC versions (see tests/monitor_data.py), built once
+    per test process for the monitoring service, API, page and browser tests."""
+    from tests.monitor_data import monitoring_scenario
+
+    with monitoring_scenario(tmp_path_factory.mktemp("monitor"), raw_dir) as scenario:
+        yield scenario

@@ -23,15 +23,18 @@ from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.exposure import exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
+from accomplice.api.monitor import monitor_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.api.yente import prefers_html
 from accomplice.api.yente import router as yente_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
 from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeError
+from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.store import Store
 from accomplice.web.account import router as account_pages
 from accomplice.web.jobs import jobs_web_router
+from accomplice.web.monitor import router as monitor_pages
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
@@ -120,10 +123,13 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True) -> FastAPI:
+def create_app(
+    store: Store, *, warm_index: bool = False, run_jobs: bool = True, deliver_webhooks: bool = False
+) -> FastAPI:
     """The app over `store`. `warm_index` builds the screening index in the background at once, so that
     the first search of a freshly started server does not wait for it. `run_jobs` runs the batch-job
-    worker while the app is up: it resumes the jobs a previous server left queued or running."""
+    worker while the app is up: it resumes the jobs a previous server left queued or running.
+    `deliver_webhooks` runs the webhook delivery worker while the server runs (`accomplice serve`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,11 +137,16 @@ def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True)
         app.state.job_worker = worker
         if worker is not None:
             worker.start()
+        stop = threading.Event()
+        deliveries = start_delivery_worker(store, stop) if deliver_webhooks else None
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+            stop.set()
+            if deliveries is not None:
+                deliveries.join(timeout=WEBHOOK_TIMEOUT_SECONDS + 1)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -199,6 +210,7 @@ def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True)
 
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(monitor_router)
     app.include_router(accounts_router)
     # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
     # their permission.
@@ -210,6 +222,7 @@ def create_app(store: Store, *, warm_index: bool = False, run_jobs: bool = True)
     app.include_router(web_router)
     app.include_router(account_pages)
     app.include_router(jobs_web_router)
+    app.include_router(monitor_pages)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)

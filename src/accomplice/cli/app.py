@@ -59,7 +59,19 @@ def _global(
 
 
 def _register() -> None:
-    from accomplice.cli import audit, decide, entity, export, exposure, lists, load, screen, serve, users
+    from accomplice.cli import (
+        audit,
+        decide,
+        entity,
+        export,
+        exposure,
+        lists,
+        load,
+        monitor,
+        screen,
+        serve,
+        users,
+    )
 
     app.add_typer(load.app, name="load")
     app.add_typer(lists.app, name="lists")
@@ -72,6 +84,7 @@ def _register() -> None:
     app.command("trace")(exposure.trace)
     app.add_typer(users.app, name="users")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(monitor.app, name="monitor")
 
 
 _register()

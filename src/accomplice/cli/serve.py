@@ -13,7 +13,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
 ) -> None:
-    """Serve the web UI and the JSON API (GET /healthz for monitoring).
+    """Serve the web UI and the JSON API (GET /healthz for monitoring), and deliver webhooks.
+
+    While it runs, a background worker sends due webhook deliveries of watchlist alerts (with retries).
 
     Example: accomplice serve --port 8000
     """
@@ -23,4 +25,6 @@ def serve(
 
     store = get_store()
     out_console.print(f"accomplice serving {store.url} on http://{host}:{port}/")
-    uvicorn.run(create_app(store, warm_index=True), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(store, warm_index=True, deliver_webhooks=True), host=host, port=port, log_level="warning"
+    )

@@ -10,7 +10,7 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -41,6 +41,7 @@ from accomplice.store.store import ENTITY_ID_PROP
 __all__ = [
     "MAX_KEY_CHARS",
     "MAX_QUERY_CHARS",
+    "POST_IMPORT_HOOKS",
     "SHARED_CATALOGUE",
     "EntityDetail",
     "ListOverview",
@@ -65,6 +66,19 @@ __all__ = [
 ]
 
 
+# Called with the store and the reports of an import after new list versions have landed (only when at
+# least one version is new). Use-case modules register here (services.monitor re-screens watchlists), so
+# that the store knows nothing of them and `load_list` callers need not remember to call them.
+PostImportHook = Callable[[Store, Sequence[ImportReport]], object]
+POST_IMPORT_HOOKS: list[PostImportHook] = []
+
+
+def _after_import(store: Store, reports: Sequence[ImportReport]) -> None:
+    if any(not r.unchanged for r in reports):
+        for hook in POST_IMPORT_HOOKS:
+            hook(store, reports)
+
+
 def load_list(
     store: Store,
     format_name: str,
@@ -80,8 +94,36 @@ def load_list(
     """Parse `path` with the named format and store it as a new version (or do nothing if unchanged).
 
     With `skip_known`, files already stored as any version of the list (not only the latest) are skipped:
-    loading a catalogue of old and new versions again must not append the old one as newest.
+    loading a catalogue of old and new versions again must not append the old one as newest. A new version
+    runs the POST_IMPORT_HOOKS (watchlist re-screening) once it is stored.
     """
+    report = _import_list(
+        store,
+        format_name,
+        path,
+        list_name=list_name,
+        label=label,
+        data_date=data_date,
+        mapping=mapping,
+        progress=progress,
+        skip_known=skip_known,
+    )
+    _after_import(store, [report])
+    return report
+
+
+def _import_list(
+    store: Store,
+    format_name: str,
+    path: Path,
+    *,
+    list_name: str | None,
+    label: str | None,
+    data_date: str | None,
+    mapping: Path | None,
+    progress: ProgressFn | None,
+    skip_known: bool,
+) -> ImportReport:
     fmt = get_format(format_name, mapping=mapping)
     plan = fmt.plan(path, list_name=list_name)
     if store.latest_checksum(plan.spec.name) == plan.checksum:
@@ -173,17 +215,20 @@ def load_shared(
 
             mapping = shipped_mapping(item.mapping)
         reports.append(
-            load_list(
+            _import_list(
                 store,
                 item.format,
                 path,
                 list_name=item.list_name,
+                label=None,
                 data_date=item.data_date,
                 mapping=mapping,
                 progress=progress,
                 skip_known=True,
             )
         )
+    # Once for the whole catalogue: watchlists are re-screened against all the new versions together.
+    _after_import(store, reports)
     return reports
 
 
@@ -956,3 +1001,7 @@ def screen_query(
         return [match] if match is not None else []
     record = ScreeningRecord("search", text, schema, birth_date, nationality)
     return screen_record(index, record, threshold=threshold, limit=limit)
+
+
+# Registers its post-import hook (watchlist re-screening); imported last, as it builds on the names above.
+from accomplice.services import monitor as _monitor  # noqa: E402, F401

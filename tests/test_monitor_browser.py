@@ -1,0 +1,109 @@
+"""Monitoring in a real browser (Debian's Chromium through Playwright, against a real uvicorn server):
+log in, find the alert that the import of OFAC 2024-05-03 raised for a watchlist entry, read why, and
+acknowledge it. Screenshots go to docs/screenshots/ (watchlists.png, alerts.png)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from accomplice.api import create_app
+from tests.monitor_data import PASSWORD, Scenario
+from tests.test_browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, SCREENSHOTS, SERVER_START_SECONDS, _free_port
+
+
+@pytest.fixture(scope="module")
+def base_url(monitor_scenario: Scenario) -> Iterator[str]:
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(monitor_scenario.store), host="127.0.0.1", port=port, log_level="warning", ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-monitor-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start on port {port}")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the tests never download a browser)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    yield opened
+    context.close()
+    assert dialogs == [], "a page opened a dialog"
+
+
+def _log_in(page: Page, base_url: str, user: str, next_path: str) -> None:
+    page.goto(f"{base_url}{next_path}")
+    expect(page.get_by_role("link", name="log in", exact=False).first).to_be_visible()
+    page.goto(f"{base_url}/login?next={next_path}")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{base_url}{next_path}")
+
+
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_analyst_sees_watchlist_entries_with_their_best_match(page: Page, base_url: str) -> None:
+    _log_in(page, base_url, "ana", "/watchlists")
+    page.get_by_role("link", name="Counterparties").click()
+    rows = page.locator("table.entries-table tbody tr")
+    expect(rows).to_have_count(10)
+    jong = rows.filter(has_text="Jong Song Ho")
+    expect(jong.get_by_role("link", name="JONG, Song Ho")).to_be_visible()
+    expect(jong).to_contain_text("1.00")
+    _shot(page, "watchlists")
+
+
+def test_importer_sees_the_alert_raised_by_the_import_and_acknowledges_it(page: Page, base_url: str) -> None:
+    _log_in(page, base_url, "bo", "/alerts")
+    alerts = page.locator("ol.alerts > li")
+    expect(alerts).to_have_count(1)
+    alert = alerts.first
+    expect(alert).to_contain_text("Jon Yun Gun")
+    expect(alert.get_by_role("link", name="JON, Yun Gun")).to_be_visible()
+    expect(alert.get_by_role("link", name="ofac 2024-05-03")).to_be_visible()
+    expect(alert.locator(".why")).to_contain_text("dates of birth agree")
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(page).to_have_url(f"{base_url}/alerts")
+    expect(page.locator("ol.alerts > li")).to_have_count(0)
+    expect(page.get_by_text("No open alert")).to_be_visible()
+    page.get_by_label("Show").select_option("acknowledged")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("ol.alerts > li").first).to_contain_text("acknowledged by bo")
+
+
+def test_analyst_reads_open_alerts_with_the_chart_per_list_version(page: Page, base_url: str) -> None:
+    _log_in(page, base_url, "ana", "/alerts")
+    expect(page.locator("svg.chart")).to_be_visible()
+    expect(page.locator("ol.alerts > li").filter(has_text="JONG, Song Ho")).to_contain_text("new")
+    expect(page.locator("ol.alerts > li").filter(has_text="TIAN, Yinyin")).to_contain_text("decide again")
+    _shot(page, "alerts")
