@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from accomplice import services
 from accomplice.api import create_app
 from accomplice.store import open_store
 from tests.web_data import HANGUL_NAME, HANJA_NAME, LONG_NAME
@@ -44,6 +45,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(web_store_url: str) -> Iterator[str]:
     store = open_store(web_store_url)
+    # Build the screening index before the browser waits on a search: on a busy machine the first build
+    # can outlast Playwright's 30 s action timeout.
+    services.screening_index(store)
     port = _free_port()
     config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning", ws="none")
     server = uvicorn.Server(config)

@@ -268,7 +268,7 @@ def test_bad_file_is_refused_at_once_with_file_and_line(
     before = len(client.get("/api/jobs", headers=tokens["ana"]).json())
     response = _submit(client, tokens["ana"], data, name)
     assert response.status_code == status, response.text
-    assert response.json()["detail"].startswith(message), response.json()
+    assert response.json()["detail"][0]["msg"].startswith(message), response.json()
     assert "Traceback" not in response.text
     assert len(client.get("/api/jobs", headers=tokens["ana"]).json()) == before, "nothing is queued"
 

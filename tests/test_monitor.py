@@ -308,7 +308,7 @@ def test_api_watchlist_crud_with_entries_and_their_matches(
         headers=tokens["bo"],
     )
     assert bad.status_code == 422
-    assert bad.json()["detail"].startswith("bad.csv:1: missing column(s) id, name")
+    assert bad.json()["detail"][0]["msg"].startswith("bad.csv:1: missing column(s) id, name")
     removed = client.delete(f"/api/watchlists/{body['id']}/entries/{entry['id']}", headers=tokens["bo"])
     assert removed.status_code == 204
     assert client.delete(f"/api/watchlists/{body['id']}", headers=tokens["ana"]).status_code == 204

@@ -177,7 +177,8 @@ def create_app(
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if status == 422 and isinstance(exc, InputError):
             # The shape the schema documents for 422 (FastAPI's validation errors): a list of field errors.
-            detail = [{"loc": [exc.path], "msg": exc.reason, "type": "value_error"}]
+            # The message keeps the file and line ("bad.csv:3: ..."): one line a user can act on.
+            detail = [{"loc": [exc.path], "msg": str(exc), "type": "value_error"}]
             return JSONResponse({"detail": detail}, status_code=status)
         return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
