@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accomplice.api.auth import require
 from accomplice.api.routes import StoreDep
+from accomplice.errors import InputError
 from accomplice.services import jobs as job_services
 from accomplice.services.auth import Permission, Principal
+from accomplice.web.params import RowId
 from accomplice.web.uploads import read_upload, upload_form
 
 __all__ = ["DecisionIn", "DecisionOut", "JobOut", "jobs_router"]
@@ -142,9 +144,9 @@ def _threshold(text: str | None) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise HTTPException(422, f"threshold must be a number between 0 and 1, not {text[:20]!r}") from None
+        raise InputError("threshold", f"must be a number between 0 and 1, not {text[:20]!r}") from None
     if not 0.0 <= value <= 1.0:
-        raise HTTPException(422, f"threshold must be between 0 and 1, not {value}")
+        raise InputError("threshold", f"must be between 0 and 1, not {value}")
     return value
 
 
@@ -185,7 +187,7 @@ def list_jobs(store: StoreDep, principal: JobsPrincipal) -> list[JobOut]:
 
 
 @jobs_router.get("/jobs/{job_id}", summary="A job's state and progress", responses={404: {}})
-def get_job(job_id: int, store: StoreDep, principal: JobsPrincipal) -> JobOut:
+def get_job(job_id: RowId, store: StoreDep, principal: JobsPrincipal) -> JobOut:
     return JobOut.of(job_services.get_job(store, principal, job_id))
 
 
@@ -199,7 +201,7 @@ def get_job(job_id: int, store: StoreDep, principal: JobsPrincipal) -> JobOut:
     },
 )
 def job_results(
-    job_id: int,
+    job_id: RowId,
     store: StoreDep,
     principal: JobsPrincipal,
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv.")] = "jsonl",
@@ -219,7 +221,7 @@ def job_results(
     summary="Cancel a queued or running job",
     responses={404: {}, 409: {"description": "The job has already ended."}},
 )
-def cancel_job(job_id: int, store: StoreDep, principal: JobsPrincipal) -> JobOut:
+def cancel_job(job_id: RowId, store: StoreDep, principal: JobsPrincipal) -> JobOut:
     return JobOut.of(job_services.cancel_job(store, principal, job_id))
 
 
@@ -256,7 +258,7 @@ def create_decision(body: DecisionIn, store: StoreDep, principal: DecidePrincipa
             nationality=body.nationality,
         )
     else:
-        raise HTTPException(422, "name the decided result: `job` and `row`, or the screened `name`")
+        raise InputError("request", "name the decided result: `job` and `row`, or the screened `name`")
     return DecisionOut(
         query_text=decision.query_text,
         entity_key=decision.entity_key,

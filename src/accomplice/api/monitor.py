@@ -16,6 +16,7 @@ from accomplice.api.routes import StoreDep
 from accomplice.services import monitor
 from accomplice.services.auth import Permission, Principal
 from accomplice.services.monitor import EntryView, Watchlist, Webhook
+from accomplice.web.params import ROW_ID_MAX
 
 __all__ = ["monitor_router"]
 
@@ -198,7 +199,7 @@ class WebhookDetailOut(_Model):
     deliveries: list[DeliveryOut]
 
 
-WatchlistId = Annotated[int, Path(ge=1, description="Watchlist id.")]
+WatchlistId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="Watchlist id.")]
 
 
 @monitor_router.get("/watchlists", summary="Watchlists you can see, with entry and open-alert counts")
@@ -267,7 +268,7 @@ def api_upload_entries(
 )
 def api_remove_entry(
     watchlist_id: WatchlistId,
-    entry_id: Annotated[int, Path(ge=1)],
+    entry_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)],
     store: StoreDep,
     principal: Watcher,
 ) -> Response:
@@ -301,7 +302,7 @@ def api_alerts(
     return [AlertOut.model_validate(monitor.alert_json(a)) for a in found]
 
 
-AlertId = Annotated[int, Path(ge=1, description="Alert id.")]
+AlertId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="Alert id.")]
 
 
 @monitor_router.get("/alerts/{alert_id}", summary="One alert")
@@ -314,7 +315,7 @@ def api_ack(alert_id: AlertId, store: StoreDep, principal: Watcher) -> AlertOut:
     return AlertOut.model_validate(monitor.alert_json(monitor.acknowledge_alert(store, principal, alert_id)))
 
 
-WebhookId = Annotated[int, Path(ge=1, description="Webhook id.")]
+WebhookId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="Webhook id.")]
 
 
 @monitor_router.get("/webhooks", summary="Webhooks you can see (never their secrets)")

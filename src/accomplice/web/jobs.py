@@ -20,6 +20,7 @@ from accomplice.services import jobs as job_services
 from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
 from accomplice.web.auth import require
+from accomplice.web.params import RowId
 from accomplice.web.routes import render
 from accomplice.web.uploads import read_upload, upload_form
 
@@ -104,7 +105,7 @@ def _score(text: str | None) -> float | None:
 @jobs_web_router.get("/batch/{job_id}", response_class=HTMLResponse)
 def job_page(
     request: Request,
-    job_id: int,
+    job_id: RowId,
     principal: JobsPrincipal,
     min_score: str | None = None,
     max_score: str | None = None,
@@ -167,7 +168,7 @@ def job_page(
 
 
 @jobs_web_router.post("/batch/{job_id}/cancel")
-def cancel(request: Request, job_id: int, principal: JobsPrincipal) -> RedirectResponse:
+def cancel(request: Request, job_id: RowId, principal: JobsPrincipal) -> RedirectResponse:
     job_services.cancel_job(_store(request), principal, job_id)
     return RedirectResponse(f"/batch/{job_id}", status_code=303)
 
@@ -175,7 +176,7 @@ def cancel(request: Request, job_id: int, principal: JobsPrincipal) -> RedirectR
 @jobs_web_router.post("/batch/{job_id}/decisions")
 def decide(
     request: Request,
-    job_id: int,
+    job_id: RowId,
     principal: DecidePrincipal,
     row: Annotated[int, Form(ge=0)],
     entity_key: Annotated[str, Form(max_length=255)],

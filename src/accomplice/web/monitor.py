@@ -19,6 +19,7 @@ from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
 from accomplice.web import present
 from accomplice.web.auth import CSRF_FIELD, require
+from accomplice.web.params import RowId
 from accomplice.web.routes import render
 
 __all__ = ["router"]
@@ -75,7 +76,7 @@ def create_watchlist(request: Request, principal: Watcher, name: Annotated[str, 
 
 
 def _watchlist_page(
-    request: Request, principal: Principal, watchlist_id: int, status: int = 200, **extra: Any
+    request: Request, principal: Principal, watchlist_id: RowId, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     store = _store(request)
     watchlist = monitor.get_watchlist(store, principal, watchlist_id)
@@ -97,7 +98,7 @@ def _watchlist_page(
 
 @router.get("/watchlists/{watchlist_id}", response_class=HTMLResponse)
 def watchlist_page(
-    request: Request, watchlist_id: int, principal: Watcher, added: int | None = None
+    request: Request, watchlist_id: RowId, principal: Watcher, added: int | None = None
 ) -> HTMLResponse:
     message = (
         f"Added {added:,} {'entry' if added == 1 else 'entries'}; each was screened at once."
@@ -109,7 +110,7 @@ def watchlist_page(
 
 @router.post("/watchlists/{watchlist_id}/upload")
 def upload_entries(
-    request: Request, watchlist_id: int, principal: Watcher, file: Annotated[UploadFile, File()]
+    request: Request, watchlist_id: RowId, principal: Watcher, file: Annotated[UploadFile, File()]
 ) -> Any:
     try:
         report = monitor.add_entries_from_upload(
@@ -123,7 +124,7 @@ def upload_entries(
 @router.post("/watchlists/{watchlist_id}/entries")
 def add_entry(
     request: Request,
-    watchlist_id: int,
+    watchlist_id: RowId,
     principal: Watcher,
     ref: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
@@ -146,13 +147,15 @@ def add_entry(
 
 
 @router.post("/watchlists/{watchlist_id}/entries/{entry_id}/delete")
-def remove_entry(request: Request, watchlist_id: int, entry_id: int, principal: Watcher) -> RedirectResponse:
+def remove_entry(
+    request: Request, watchlist_id: RowId, entry_id: RowId, principal: Watcher
+) -> RedirectResponse:
     monitor.remove_entry(_store(request), principal, watchlist_id, entry_id)
     return _back(f"/watchlists/{watchlist_id}")
 
 
 @router.post("/watchlists/{watchlist_id}/delete")
-def delete_watchlist(request: Request, watchlist_id: int, principal: Watcher) -> RedirectResponse:
+def delete_watchlist(request: Request, watchlist_id: RowId, principal: Watcher) -> RedirectResponse:
     monitor.delete_watchlist(_store(request), principal, watchlist_id)
     return _back("/watchlists")
 
@@ -204,7 +207,7 @@ def alerts_page(
 
 @router.post("/alerts/{alert_id}/ack")
 def acknowledge(
-    request: Request, alert_id: int, principal: Watcher, back: Annotated[str, Form()] = "/alerts"
+    request: Request, alert_id: RowId, principal: Watcher, back: Annotated[str, Form()] = "/alerts"
 ) -> RedirectResponse:
     monitor.acknowledge_alert(_store(request), principal, alert_id)
     # Only a local path: the form field must not turn the page into an open redirect.
