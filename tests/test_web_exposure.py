@@ -87,7 +87,10 @@ def test_flagged_shipment_page_draws_the_tainting_path_in_red_with_its_sources(
         assert name in svg
     tainted = re.findall(r'<path d="[^"]+" class="edge edge-(\w+) tainted"', svg)
     assert sorted(tainted) == ["ships", "supplies"]
-    assert re.search(r'class="node node-party tainted origin">\s*<a href="/parties/party:dandong-haiyang', svg)
+    assert re.search(
+        r'class="node node-party tainted origin">\s*<a href="/parties/party:dandong-haiyang', svg
+    )
+    assert len(re.findall(r'class="node node-party tainted origin"', svg)) == 1
     assert "tainting path" in html  # the legend
     # Each hop's source below the chart, and the evidence with its source and grade.
     assert "Importer supplier declaration to CBP (tier map)" in html
@@ -162,7 +165,14 @@ def test_names_from_trade_data_are_escaped_in_pages_and_chart(
     exposure.add_rows(
         store,
         "shipments",
-        [{"id": "ENT-XSS-1", "date": "2019-03-01", "importer": "Great Lakes Apparel Inc.", "exporter": hostile}],
+        [
+            {
+                "id": "ENT-XSS-1",
+                "date": "2019-03-01",
+                "importer": "Great Lakes Apparel Inc.",
+                "exporter": hostile,
+            }
+        ],
         user="analyst1",
     )
     html = client.get("/shipments/ENT-XSS-1", headers=analyst).text

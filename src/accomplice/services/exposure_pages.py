@@ -144,7 +144,9 @@ def _chain(
     supply = [
         (node_of.get(r.supplier, r.supplier), node_of.get(r.buyer, r.buyer), r) for r in exposure.supply()
     ]
-    ownership = [(node_of.get(o.owner, o.owner), node_of.get(o.owned, o.owned), o) for o in exposure.ownership()]
+    ownership = [
+        (node_of.get(o.owner, o.owner), node_of.get(o.owned, o.owned), o) for o in exposure.ownership()
+    ]
     shipment = view.shipment(record)
     roles: dict[str, list[str]] = {}
     for role, pid in record.parties:
@@ -189,18 +191,13 @@ def _chain(
                 sources_of_taint.add(path.evidence.subject)
             if path.listing is not None:
                 sources_of_taint.add(path.listing.party)
-            if path.hops:
-                last = path.hops[-1]
-                sources_of_taint.add(last.to_node if last.kind != EdgeKind.SHIPS else last.from_node)
     # Nodes on paths that the breadth-first search did not place (owners, parties off the window).
     changed = True
     while changed:
         changed = False
         for hop in path_hops:
-            if hop.kind == EdgeKind.SUPPLIES and hop.from_node not in tier and hop.to_node in tier:
-                tier[hop.from_node] = tier[hop.to_node] + 1
-                changed = True
-            elif hop.kind == EdgeKind.OWNS and hop.from_node not in tier and hop.to_node in tier:
+            upstream_hop = hop.kind in (EdgeKind.SUPPLIES, EdgeKind.OWNS)
+            if upstream_hop and hop.from_node not in tier and hop.to_node in tier:
                 tier[hop.from_node] = tier[hop.to_node] + 1
                 changed = True
             elif hop.kind == EdgeKind.OPERATES and hop.to_node not in tier and hop.from_node in tier:
@@ -210,7 +207,9 @@ def _chain(
     for owner, owned, _ in ownership:
         if owned in tier and owner not in tier:
             tier[owner] = tier[owned] + 1
-    order = sorted(tier, key=lambda n: (tier[n], n not in tainted_nodes, view.names.get(n, n).casefold()))
+    order = sorted(
+        tier, key=lambda n: (tier[n], n not in tainted_nodes, str(view.names.get(n) or n).casefold())
+    )
     drawn = order[:MAX_CHAIN_NODES]
     keep = set(drawn) | {n for n in tainted_nodes if n in tier}
     drawn = [n for n in order if n in keep]
@@ -254,6 +253,9 @@ def _chain(
                 if imp != n:
                     add(str(EdgeKind.SHIPS), n, imp, record.id)
     for supplier, buyer, _relation in supply:
+        # The entry's own arrow (exporter to importer) already shows that goods flow.
+        if (str(EdgeKind.SHIPS), supplier, buyer) in seen:
+            continue
         if tier.get(supplier, -1) > tier.get(buyer, 99):
             add(str(EdgeKind.SUPPLIES), supplier, buyer)
     for owner, owned, o in ownership:
@@ -269,7 +271,9 @@ def _chain(
     # An OPERATES arrow is drawn from the facility to its operator (goods made there become the
     # operator's), so its tainted key is the reverse of the hop's.
     edges = [
-        ChainEdge(e.kind, e.from_id, e.to_id, e.label, e.tainted or (e.kind, e.to_id, e.from_id) in tainted_edges)
+        ChainEdge(
+            e.kind, e.from_id, e.to_id, e.label, e.tainted or (e.kind, e.to_id, e.from_id) in tainted_edges
+        )
         if e.kind == str(EdgeKind.OPERATES)
         else e
         for e in edges
@@ -293,7 +297,7 @@ def shipment_page(
     view = build_view(store)
     trace = view.engine.trace(view.shipment(record), max_paths=max_paths)
     nodes, edges, hidden = _chain(store, view, record, trace)
-    parties = []
+    parties: list[dict[str, object]] = []
     for role, pid in record.parties:
         p = view.parties.get(pid)
         node = view.nodes.get(pid, pid)
@@ -419,9 +423,10 @@ def evidence_register(
     picked: Sequence[dict[str, object]] = rows
     if wanted:
         picked = [
-            r for r in picked if wanted in str(r["subject_name"]).casefold() or wanted in str(r["subject"]).casefold()
+            r
+            for r in picked
+            if wanted in str(r["subject_name"]).casefold() or wanted in str(r["subject"]).casefold()
         ]
     if grade:
         picked = [r for r in picked if isinstance(s := r["source"], dict) and s.get("reliability") == grade]
     return EvidenceRegister(list(picked), len(rows), grades)
-

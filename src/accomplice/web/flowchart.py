@@ -16,17 +16,17 @@ from accomplice.services.exposure_pages import ChainEdge, ChainNode
 
 __all__ = ["Arrow", "Box", "Column", "FlowChart", "flow_chart"]
 
-# Box size and spacing in SVG user units (≈ CSS px at 100%): a box holds a name of about 28 Latin or
-# 15 CJK characters on its first line at 13px, and the role/country on the second.
-BOX_WIDTH = 210
-BOX_HEIGHT = 52
+# Box size and spacing in SVG user units (≈ CSS px at 100%): a box holds a name on two lines of about
+# 30 Latin or 16 CJK characters each at 13px, and the role/country/listing on a third.
+BOX_WIDTH = 236
+BOX_HEIGHT = 66
 COLUMN_GAP = 84  # room for an arrow and its label between two columns
 ROW_GAP = 18
 MARGIN = 12
 HEADER = 34  # the column headings above the boxes
 # Text width budget of a box's name line, in "em" of the 13px font: CJK and other wide characters count
 # one em, the rest about 0.56 (the average advance of a Latin sans-serif letter).
-NAME_EMS = 14.5
+NAME_EMS = 16.5
 WIDE_EM = 1.0
 NARROW_EM = 0.56
 
@@ -38,7 +38,7 @@ class Box:
     y: float
     width: float
     height: float
-    label: str  # the name, shortened to fit (the full name is in the <title>)
+    lines: tuple[str, ...]  # the name on one or two lines, shortened to fit (the <title> holds it all)
     detail: str  # roles, country, listed key
 
     @property
@@ -84,6 +84,29 @@ def fit(text: str, ems: float = NAME_EMS) -> str:
     return text
 
 
+def wrap(text: str, ems: float = NAME_EMS, lines: int = 2) -> tuple[str, ...]:
+    """`text` broken at spaces into at most `lines` lines of about `ems` em; the last one cut to fit.
+
+    Words wider than a line (CJK names have no spaces) are broken anywhere.
+    """
+    out: list[str] = []
+    rest = text.strip()
+    while rest and len(out) < lines - 1:
+        used, cut, space = 0.0, len(rest), -1
+        for i, ch in enumerate(rest):
+            if ch == " ":
+                space = i
+            used += _ems(ch)
+            if used > ems:
+                cut = space if space > 0 else i
+                break
+        out.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        out.append(fit(rest, ems))
+    return tuple(out)
+
+
 def _column_title(tier: int, kinds: set[str]) -> str:
     if tier == 0:
         return "Importer"
@@ -117,13 +140,13 @@ def flow_chart(nodes: Sequence[ChainNode], edges: Sequence[ChainEdge]) -> FlowCh
         rows[col] = row + 1
         x = MARGIN + col * (BOX_WIDTH + COLUMN_GAP)
         y = MARGIN + HEADER + row * (BOX_HEIGHT + ROW_GAP)
-        boxes[node.id] = Box(node, x, y, BOX_WIDTH, BOX_HEIGHT, fit(node.name), fit(_detail(node), 32))
+        boxes[node.id] = Box(node, x, y, BOX_WIDTH, BOX_HEIGHT, wrap(node.name), fit(_detail(node), 36))
     # Centre shorter columns vertically against the tallest one.
     tallest = max(rows.values(), default=0)
     for node_id, box in list(boxes.items()):
         col = column_of[box.node.tier]
         shift = (tallest - rows[col]) * (BOX_HEIGHT + ROW_GAP) / 2
-        boxes[node_id] = Box(box.node, box.x, box.y + shift, box.width, box.height, box.label, box.detail)
+        boxes[node_id] = Box(box.node, box.x, box.y + shift, box.width, box.height, box.lines, box.detail)
     arrows = []
     for edge in edges:
         a, b = boxes.get(edge.from_id), boxes.get(edge.to_id)
