@@ -17,16 +17,16 @@ from accomplice.services.exposure_pages import ChainEdge, ChainNode
 __all__ = ["Arrow", "Box", "Column", "FlowChart", "flow_chart"]
 
 # Box size and spacing in SVG user units (≈ CSS px at 100%): a box holds a name on two lines of about
-# 30 Latin or 16 CJK characters each at 13px, and the role/country/listing on a third.
-BOX_WIDTH = 236
+# 28 Latin or 15 CJK characters each at 13px, and the role/country/listing on a third.
+BOX_WIDTH = 220
 BOX_HEIGHT = 66
-COLUMN_GAP = 84  # room for an arrow and its label between two columns
+COLUMN_GAP = 64  # room for an arrow and its label between two columns
 ROW_GAP = 18
 MARGIN = 12
 HEADER = 34  # the column headings above the boxes
 # Text width budget of a box's name line, in "em" of the 13px font: CJK and other wide characters count
 # one em, the rest about 0.56 (the average advance of a Latin sans-serif letter).
-NAME_EMS = 16.5
+NAME_EMS = 15.5
 WIDE_EM = 1.0
 NARROW_EM = 0.56
 
