@@ -195,3 +195,14 @@ def test_exposure_pages_need_the_exposure_read_permission(client: TestClient, st
     scoped = accounts.issue_token(store, operator, user="boss", scopes=["screen"]).secret
     refused = client.get("/shipments", headers={"Authorization": f"Bearer {scoped}"})
     assert refused.status_code == 403
+
+
+def test_owners_are_drawn_with_dashed_ownership_arrows_and_their_share(
+    client: TestClient, analyst: dict[str, str]
+) -> None:
+    svg = _svg(client.get("/shipments/ENT-2017-0233", headers=analyst).text)
+    assert "Wang Jianguo" in svg
+    assert "丹东鸿祥实业发展有限公司" in svg  # the CJK owner's name as text, in the page's CJK-capable font
+    assert len(re.findall(r'class="edge edge-owns"', svg)) == 2
+    assert re.search(r'class="edge-label own"[^>]*>60%</text>', svg)
+    assert re.search(r'class="edge-label own"[^>]*>40%</text>', svg)

@@ -114,7 +114,7 @@ def _column_title(tier: int, kinds: set[str]) -> str:
         return "Exporter · tier 1"
     if kinds == {"facility"}:
         return f"Production site · tier {tier}"
-    return f"Supplier · tier {tier}"
+    return f"Upstream · tier {tier}"  # suppliers, and owners beside what they own
 
 
 def _detail(node: ChainNode) -> str:
