@@ -33,6 +33,7 @@ from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeErr
 from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.store import Store
 from accomplice.web.account import router as account_pages
+from accomplice.web.exposure import exposure_web_router
 from accomplice.web.jobs import jobs_web_router
 from accomplice.web.monitor import router as monitor_pages
 from accomplice.web.routes import render_error, static_files, web_error
@@ -224,6 +225,7 @@ def create_app(
     app.include_router(account_pages)
     app.include_router(jobs_web_router)
     app.include_router(monitor_pages)
+    app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)

@@ -1,0 +1,207 @@
+"""The CAATSA §321(b) exposure pages: shipments with their supply-chain flow chart, parties, evidence.
+
+Every page needs `Permission.EXPOSURE_READ` (exposure data names suppliers and, in evidence, people);
+confidential evidence sources show as "confidential source <id>" unless the reader holds
+`Permission.CONFIDENTIAL`. Charts are inline SVG written by the templates from geometry computed here
+and in web/flowchart.py: no script runs on these pages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+
+from accomplice.exposure.rebuttal import DOCUMENT_KINDS
+from accomplice.services import exposure_pages as pages
+from accomplice.services.auth import Permission, Principal
+from accomplice.store import Store
+from accomplice.web.auth import require
+from accomplice.web.flowchart import flow_chart
+from accomplice.web.routes import render
+
+__all__ = ["MonthBar", "exposure_web_router", "month_chart"]
+
+exposure_web_router = APIRouter(include_in_schema=False)
+
+ReadPrincipal = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))]
+
+# Shipments listed on one page of /shipments; the rest are a "next" link away.
+SHIPMENTS_PAGE = 200
+# The month chart shows at most this many months (the latest): two years fit the page's width.
+CHART_MONTHS = 24
+CHART_WIDTH = 640
+CHART_HEIGHT = 150
+CHART_BOTTOM = 20  # room for the month labels under the bars
+CHART_TOP = 14  # room for the count above the tallest bar
+
+REASON_LABELS = {
+    "labour_evidence": "North Korean labour evidence in the supply chain",
+    "dprk_listed": "A DPRK-listed entity in the supply chain",
+    "blocked_by_ownership": "Blocked under OFAC's 50% rule (owned by blocked persons)",
+}
+HOP_LABELS = {
+    "ships": "ships the entry",
+    "supplies": "supplies",
+    "owns": "owns",
+    "operates": "operates",
+}
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _page(request: Request, principal: Principal, template: str, **context: Any) -> HTMLResponse:
+    return render(
+        template,
+        request=request,
+        nav="exposure",
+        principal=principal,
+        reason_labels=REASON_LABELS,
+        hop_labels=HOP_LABELS,
+        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
+        **context,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthBar:
+    month: str
+    x: float
+    width: float
+    clean_y: float
+    clean_h: float
+    flagged_y: float
+    flagged_h: float
+    clean: int
+    flagged: int
+    show_label: bool
+
+
+def month_chart(rows: list[pages.ShipmentRow]) -> tuple[list[MonthBar], int]:
+    """Stacked bars per month (flagged on top of clean), the latest CHART_MONTHS months, and the max."""
+    flagged = Counter(r.record.day.strftime("%Y-%m") for r in rows if r.flagged)
+    clean = Counter(r.record.day.strftime("%Y-%m") for r in rows if not r.flagged)
+    months = sorted(set(flagged) | set(clean))[-CHART_MONTHS:]
+    top = max((flagged[m] + clean[m] for m in months), default=0) or 1
+    room = CHART_HEIGHT - CHART_BOTTOM - CHART_TOP
+    slot = CHART_WIDTH / max(len(months), 1)
+    width = min(slot * 0.7, 36.0)
+    base = CHART_HEIGHT - CHART_BOTTOM
+    bars = []
+    # Label every month when there is room for "2019-05", else about every fourth.
+    every = 1 if slot >= 52 else max(1, round(52 / slot))
+    for i, m in enumerate(months):
+        ch = room * clean[m] / top
+        fh = room * flagged[m] / top
+        x = i * slot + (slot - width) / 2
+        bars.append(
+            MonthBar(
+                m,
+                round(x, 1),
+                round(width, 1),
+                round(base - ch, 1),
+                round(ch, 1),
+                round(base - ch - fh, 1),
+                round(fh, 1),
+                clean[m],
+                flagged[m],
+                i % every == 0 or i == len(months) - 1,
+            )
+        )
+    return bars, top
+
+
+@exposure_web_router.get("/shipments", response_class=HTMLResponse)
+def shipments_page(
+    request: Request,
+    principal: ReadPrincipal,
+    state: Annotated[str, Query(max_length=16)] = "",
+    start: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    rows = pages.shipment_rows(_store(request))
+    bars, top = month_chart(rows)
+    flagged = sum(r.flagged for r in rows)
+    picked = [r for r in rows if (state != "flagged" or r.flagged) and (state != "clean" or not r.flagged)]
+    picked.reverse()  # newest first
+    shown = picked[start : start + SHIPMENTS_PAGE]
+    return _page(
+        request,
+        principal,
+        "shipments.html",
+        title="Shipments",
+        rows=shown,
+        total=len(rows),
+        matching=len(picked),
+        flagged=flagged,
+        state=state if state in ("flagged", "clean") else "",
+        start=start,
+        page_size=SHIPMENTS_PAGE,
+        bars=bars,
+        top=top,
+        chart_width=CHART_WIDTH,
+        chart_height=CHART_HEIGHT,
+        chart_base=CHART_HEIGHT - CHART_BOTTOM,
+    )
+
+
+@exposure_web_router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
+def shipment_page(
+    request: Request,
+    principal: ReadPrincipal,
+    shipment_id: Annotated[str, PathParam(max_length=255)],
+) -> HTMLResponse:
+    page = pages.shipment_page(
+        _store(request), shipment_id, may_see_confidential=principal.can(Permission.CONFIDENTIAL)
+    )
+    return _page(
+        request,
+        principal,
+        "shipment.html",
+        title=f"Shipment {page.record.id}",
+        page=page,
+        chart=flow_chart(page.nodes, page.edges),
+        document_kinds=DOCUMENT_KINDS,
+    )
+
+
+@exposure_web_router.get("/parties/{party}", response_class=HTMLResponse)
+def party_page(
+    request: Request,
+    principal: ReadPrincipal,
+    party: Annotated[str, PathParam(max_length=255)],
+) -> HTMLResponse:
+    page = pages.party_page(
+        _store(request), party, may_see_confidential=principal.can(Permission.CONFIDENTIAL)
+    )
+    return _page(request, principal, "party.html", title=page.name, page=page)
+
+
+@exposure_web_router.get("/evidence", response_class=HTMLResponse)
+def evidence_page(
+    request: Request,
+    principal: ReadPrincipal,
+    subject: Annotated[str, Query(max_length=200)] = "",
+    grade: Annotated[str, Query(max_length=2)] = "",
+) -> HTMLResponse:
+    register = pages.evidence_register(
+        _store(request),
+        subject=subject,
+        grade=grade.strip().upper(),
+        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
+    )
+    return _page(
+        request,
+        principal,
+        "evidence.html",
+        title="Evidence register",
+        register=register,
+        subject=subject,
+        grade=grade.strip().upper(),
+    )

@@ -1,0 +1,114 @@
+"""An analyst logs in, opens the shipments, a flagged entry's flow chart and the evidence register in a real
+browser (Debian's Chromium via Playwright; no browser is downloaded), and the screenshots are saved for
+docs/screenshots/shipment-flow.png and evidence.png.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from accomplice.api import create_app
+from accomplice.services import auth as accounts
+from accomplice.store import open_store
+from tests.test_browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, SCREENSHOTS, SERVER_START_SECONDS, _free_port
+from tests.test_web_exposure import load_fixtures
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('browser-exposure') / 'accomplice.db'}")
+    load_fixtures(store)
+    accounts.add_user(
+        store,
+        accounts.operator_principal("tester"),
+        name="min-ji",
+        roles=["analyst"],
+        password=PASSWORD,
+        display_name="Park Min-ji",
+        org="NK Watch",
+    )
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(store, run_jobs=False), host="127.0.0.1", port=port, log_level="warning", ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-exposure-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start on port {port}")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the tests never download a browser)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_analyst_opens_a_flagged_shipment_and_the_evidence_register(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/shipments")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in to see this page")
+    page.get_by_role("link", name="Log in").last.click()
+    page.get_by_label("User name").fill("min-ji")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(base_url + "/shipments")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Shipments")
+    expect(page.locator("header.site").get_by_role("link", name="Exposure")).to_have_attribute(
+        "aria-current", "page"
+    )
+    _shot(page, "shipments")
+
+    page.get_by_role("link", name="ENT-2018-0412").click()
+    expect(page).to_have_url(base_url + "/shipments/ENT-2018-0412")
+    expect(page.locator(".verdict")).to_contain_text("Presumptively barred")
+    chart = page.locator("svg.flow")
+    expect(chart).to_be_visible()
+    expect(chart.locator("path.edge.tainted")).to_have_count(2)
+    expect(chart.locator("g.node.origin")).to_contain_text("Dandong Haiyang Seafood")
+    # The boxes are laid out left to right by tier: the producer left of the exporter, left of the importer.
+    xs = [
+        chart.locator("g.node", has_text=name).locator("rect").bounding_box()
+        for name in ("Dandong Haiyang", "Qingdao Ocean", "Pacific Coast")
+    ]
+    assert all(box is not None for box in xs)
+    assert xs[0]["x"] < xs[1]["x"] < xs[2]["x"]  # type: ignore[index]
+    expect(page.locator(".path").first).to_contain_text("The Outlaw Ocean Project")
+    _shot(page, "shipment-flow")
+
+    page.goto(base_url + "/evidence")
+    rows = page.locator("table.evidence-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator(".withheld-row")).to_contain_text("confidential source conf-2021-017")
+    _shot(page, "evidence")
