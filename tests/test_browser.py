@@ -179,7 +179,7 @@ def test_korean_and_chinese_names_render_with_noto_cjk(page: Page, base_url: str
     featured = page.locator(".scripts")
     expect(featured.get_by_text(HANGUL_NAME)).to_be_visible()
     expect(featured.get_by_text(HANJA_NAME)).to_be_visible()
-    assert _fonts_of(page, ".scripts li:first-child bdi") == {"Noto Sans CJK KR"}
+    assert _fonts_of(page, ".scripts .script-hangul li:first-child bdi") == {"Noto Sans CJK KR"}
     _shot(page, "entity-cjk", full_page=False)
     page.goto(base_url + "/entities/hostile:cn")
     assert _fonts_of(page, ".fact-alias dd bdi") == {"Noto Sans CJK SC"}
@@ -191,3 +191,25 @@ def test_hostile_names_do_not_run_as_script(page: Page, base_url: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("<script>alert(1)</script>")
     page.goto(base_url + "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     expect(page.get_by_role("link", name="<script>alert(1)</script>")).to_be_visible()
+
+
+def test_entity_page_draws_its_relations_as_links_and_tells_its_list_history(
+    page: Page, base_url: str
+) -> None:
+    page.goto(base_url + "/entities/ofac:17068")
+    graph = page.locator("figure.graph svg")
+    expect(graph).to_be_visible()
+    nodes = graph.locator("a.node")
+    expect(nodes).to_have_count(9)
+    history = page.locator("section#history")
+    expect(history.locator("li").first).to_contain_text("2024-05-03")
+    expect(history.locator("li").last).to_contain_text("added")
+    graph.scroll_into_view_if_needed()
+    _shot(page, "entity-graph", full_page=False)
+    box = graph.locator("a.node", has_text="GRAND KARO")
+    box.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("GRAND KARO")
+    # The ship's own graph leads back to the company that manages it.
+    back = page.locator("figure.graph a.node", has_text="OCEAN MARITIME")
+    expect(back).to_have_attribute("href", "/entities/ofac:17068")

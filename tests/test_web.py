@@ -132,7 +132,8 @@ def test_entity_page_links_related_entities(client: TestClient) -> None:
     page = _page(client, "/entities/ofac:9345")
     assert 'href="/entities/ofac:18552"' in page
     assert "HWANG, Su Man" in page
-    text = _text(_page(client, "/entities/ofac:18552"))
+    # The list under the graph (the drawing repeats the names, so it is left out of the text here).
+    text = _text(re.sub(r"<figure.*?</figure>", "", _page(client, "/entities/ofac:18552"), flags=re.S))
     assert "Relations Linked to 1 KOREA MINING DEVELOPMENT TRADING CORPORATION ofac:9345" in text
 
 
@@ -285,3 +286,134 @@ def test_long_text_change_shows_the_changed_words_in_context() -> None:
     assert ("removed", "123;") in segments
     assert ("added", "456;") in segments
     assert segments[0] == ("same", "DOB 1970; nationality Korea, North; Passport")
+
+
+# -- the entity page: relations graph, list history, names by script --------------------------------------
+
+
+def _graph(page: str) -> str:
+    return page.split('<figure class="graph">', 1)[1].split("</figure>", 1)[0]
+
+
+def test_entity_relations_are_drawn_as_an_svg_graph_whose_boxes_link_to_each_related_entry(
+    client: TestClient,
+) -> None:
+    # Ocean Maritime Management (OFAC 17068): nine ships linked to it in the 2023-12-28 SDN list.
+    page = _page(client, "/entities/ofac:17068")
+    graph = _graph(page)
+    assert "<script" not in page
+    svg = graph.split("</svg>", 1)[0]
+    drawn = re.findall(r'<a href="(/entities/[^"]+)" class="node', svg)
+    relations = page.split('<dl class="facts relations">', 1)[1].split("</dl>", 1)[0]
+    listed = re.findall(r'<a href="(/entities/[^"]+)"', relations)
+    assert len(drawn) == 9
+    assert drawn == list(dict.fromkeys(listed))
+    assert "/entities/ofac:17068" not in drawn
+    # The centre is the entity, every edge says what the relation is from this entity's side.
+    assert (
+        '<g class="node centre s-Organization"><title>OCEAN MARITIME MANAGEMENT COMPANY LIMITED</title>'
+        in svg
+    )
+    assert svg.count('<line class="edge"') == 9
+    assert svg.count(">Linked from</text>") == 9
+    assert "GRAND KARO" in svg
+    assert "more are listed below" not in graph
+
+
+def test_a_hub_entity_draws_ten_neighbours_and_counts_the_rest(client: TestClient) -> None:
+    # Air Koryo: two people linked to it and sixteen aircraft it operates.
+    graph = _graph(_page(client, "/entities/ofac:20520"))
+    assert len(re.findall(r'<a href="/entities/[^"]+" class="node', graph)) == 10
+    assert "8 more are listed below." in graph
+    assert ">Vehicles operated</text>" in graph
+    assert ">Linked from</text>" in graph
+    # The description for screen readers names all eighteen, not only the ten drawn.
+    description = graph.split("<desc>", 1)[1].split("</desc>", 1)[0]
+    assert description.count("Vehicles operated: ") == 16
+
+
+def test_entity_without_relations_has_no_graph(client: TestClient) -> None:
+    page = _page(client, "/entities/hostile:cjk")
+    assert '<figure class="graph">' not in page
+    assert 'id="relations"' not in page
+
+
+def _history(page: str) -> list[tuple[str, str, str]]:
+    section = page.split('<section id="history"', 1)[1].split("</section>", 1)[0]
+    return re.findall(
+        r'<li class="h-(\w+)">\s*<p><span class="src">(\w+)</span> <span class="ver">([^<]+)</span>', section
+    )
+
+
+def test_list_history_shows_each_version_that_listed_the_entity_and_what_it_changed(
+    client: TestClient,
+) -> None:
+    page = _page(client, "/entities/ofac:27307")  # LAZARUS GROUP: its a.k.a.s were cut in the 2024 SDN
+    assert _history(page) == [("changed", "ofac", "2024-05-03"), ("added", "ofac", "2023-12-28")]
+    section = page.split('<section id="history"', 1)[1].split("</section>", 1)[0]
+    assert '<a href="/lists/ofac?old=1&amp;new=2#changed">' in section
+    for alias in ("APPLEWORM", "TEMP.HERMIT", "ZINC"):
+        assert f'<del><span class="vh">removed: </span><bdi>{alias}</bdi></del>' in section
+    assert '<li><a href="#history">List history</a></li>' in page
+
+
+def test_list_history_says_when_an_entity_was_added_or_removed(client: TestClient) -> None:
+    added = _page(client, "/entities/ofac:48262")  # JON, Yun Gun: designated between the two versions
+    assert _history(added) == [("added", "ofac", "2024-05-03")]
+    assert '<a href="/lists/ofac?old=1&amp;new=2#added">' in added
+    removed = _page(client, "/entities/ofac:25690")  # JW JEWEL: delisted between them
+    assert _history(removed) == [("removed", "ofac", "2024-05-03"), ("added", "ofac", "2023-12-28")]
+    assert '<a href="/lists/ofac?old=1&amp;new=2#removed">' in removed
+    unchanged = _page(client, "/entities/ofac:12312")
+    assert _history(unchanged) == [("unchanged", "ofac", "2024-05-03"), ("added", "ofac", "2023-12-28")]
+
+
+def test_entity_history_agrees_with_the_list_diff_for_every_entity_it_touches(store: Store) -> None:
+    from accomplice import services
+    from accomplice.services.entities import entity_overview
+
+    diff = services.diff_list(store, "ofac")
+    touched = [*diff.added, *diff.removed, *diff.changed]
+    assert diff.added
+    assert diff.removed
+    assert diff.changed
+    for change in touched:
+        history = entity_overview(store, change.key).history
+        last = [e for e in history if e.list_name == "ofac"][-1]
+        assert (last.seq, last.kind) == (diff.new.seq, change.kind), change.key
+        assert last.changes == change.changes, change.key
+
+
+def test_names_are_grouped_by_script_with_their_language_tag_and_its_source(client: TestClient) -> None:
+    page = _page(client, "/entities/hostile:cjk")
+    scripts = page.split('<section class="scripts"', 1)[1].split("</section>", 1)[0]
+    groups = re.findall(r'<div class="script-group script-(\w+)">\s*<h3>([^<]+)<', scripts)
+    assert groups == [
+        ("latin", "Latin "),
+        ("hangul", "Hangul "),
+        ("han", "Han (Hanja or Chinese characters) "),
+    ]
+    hangul = scripts.split("script-hangul", 1)[1].split("</div>", 1)[0]
+    assert f'<bdi lang="ko">{HANGUL_NAME}</bdi>' in hangul
+    assert 'title="Language tag ko: stated by the list (kor)">ko</span>' in hangul
+    han = scripts.split('script-han"', 1)[1].split("</div>", 1)[0]
+    # Han characters in a North Korean entry are Hanja, tagged Korean from the entry, not from the list.
+    assert f'<bdi lang="ko">{HANJA_NAME}</bdi>' in han
+    assert 'title="Language tag ko: read from the script">ko</span>' in han
+    chinese = _page(client, "/entities/hostile:cn").split('<section class="scripts"', 1)[1]
+    assert f'<bdi lang="zh">{CHINESE_NAME}</bdi>' in chinese.split('script-han"', 1)[1]
+    # An entry whose names are all Latin gets no script summary: it would only repeat the names.
+    assert '<section class="scripts"' not in _page(client, "/entities/ofac:12312")
+
+
+def test_a_name_is_filed_under_its_one_script() -> None:
+    from accomplice.names.scripts import Script
+    from accomplice.web.present import name_script
+
+    assert name_script("KIM, Yo Jong") is Script.LATIN
+    assert name_script("김여정") is Script.HANGUL
+    assert name_script("金與正") is Script.HAN
+    assert name_script("Ким Ё Чжон") is Script.CYRILLIC
+    # Korean mixed script (Hangul with Hanja) is Korean; a Latin name with Hanja is filed under Han.
+    assert name_script("朝鮮 무역") is Script.HANGUL
+    assert name_script("Kim 金正恩") is Script.HAN

@@ -9,6 +9,7 @@ from datetime import datetime
 
 __all__ = [
     "COMPONENT_MAIN",
+    "ENTITY_ID_PROP",
     "EntityChange",
     "EntityRecord",
     "EntitySnapshot",
@@ -33,6 +34,9 @@ ProgressFn = Callable[[str, int, int], None]
 # their own component so that a version built from fewer files (a lone sdn.csv) does not read as the
 # removal of every alias and address.
 COMPONENT_MAIN = "main"
+# The statement that says "this entity exists in this list", after nomenklatura's convention: its value
+# is the key itself, so an entity without any other value in a component still has a presence.
+ENTITY_ID_PROP = "id"
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from accomplice.errors import NotFoundError
 from accomplice.lists.diff import diff_states
 from accomplice.lists.model import (
     COMPONENT_MAIN,
+    ENTITY_ID_PROP,
     EntityRecord,
     EntitySnapshot,
     ImportReport,
@@ -67,9 +68,6 @@ from accomplice.store.schema import decisions, entities, entity_lists, list_vers
 
 __all__ = ["ENTITY_ID_PROP", "EntityBundle", "EntityRow", "Store", "open_store"]
 
-# The statement that says "this entity exists in this list", after nomenklatura's convention: its value
-# is the key itself, so an entity without any other value in a component still has a presence.
-ENTITY_ID_PROP = "id"
 
 # SQLite accepts at most 32,766 bound parameters per statement; chunks stay far below on every backend.
 CHUNK = 900

@@ -18,14 +18,20 @@ from followthemoney.schema import Schema
 from followthemoney.types import registry
 from rigour.langs import iso_639_alpha2
 
+from accomplice.lists.history import ListingEvent
 from accomplice.lists.model import EntityChange, ListDiff, PropChange, StatementView, VersionInfo
+from accomplice.names.scripts import Script
+from accomplice.names.scripts import scripts_of as name_scripts
 from accomplice.services import EntityDetail, ListOverview, LookupHit
 from accomplice.store import EntityRow
+from accomplice.web.graph import Graph, Neighbour, relation_graph
 
 __all__ = [
     "Chart",
     "DiffView",
     "EntityPage",
+    "HistoryRow",
+    "ScriptGroup",
     "ValueView",
     "bar_chart",
     "diff_view",
@@ -127,11 +133,6 @@ def html_lang(value: str, data_lang: str | None, *, korean_context: bool = False
     return None
 
 
-def is_original_script(value: str) -> bool:
-    """A name written in a script other than Latin (Hangul, Han, Cyrillic, Arabic...)."""
-    return bool(scripts_of(value) - {"LATIN"})
-
-
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Which list stated a value, first and last seen in which version.
@@ -160,6 +161,9 @@ class ValueView:
     link: str | None = None
     code: str | None = None
     provenance: list[Provenance] = field(default_factory=list)
+    # The language tag as the list wrote it (ISO 639-3 "kor"), when it wrote one; `lang` is then read from
+    # it, otherwise from the script of the value.
+    stated_lang: str | None = None
 
     @property
     def current(self) -> bool:
@@ -186,9 +190,36 @@ class SectionView:
 
 
 @dataclass(frozen=True, slots=True)
-class FeaturedName:
+class ScriptName:
     value: ValueView
+    kind: str  # "Primary name", "Alias"...
+
+    @property
+    def lang_source(self) -> str:
+        if self.value.stated_lang:
+            return f"stated by the list ({self.value.stated_lang})"
+        return "read from the script" if self.value.lang else "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptGroup:
+    """The names of an entity written in one script (Hangul, Han, Cyrillic, Latin...)."""
+
+    script: str
+    label: str
+    names: tuple[ScriptName, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One list version as it concerns the entity, with the fields it changed and a link to its diff."""
+
+    list_name: str
+    seq: int
+    label: str
     kind: str
+    changes: tuple[FieldChange, ...]
+    diff_url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,11 +242,18 @@ class EntityPage:
     entity: EntityRow
     schema_label: str
     heading: str
-    featured: tuple[FeaturedName, ...]
+    scripts: tuple[ScriptGroup, ...]
     sections: tuple[SectionView, ...]
     relations: tuple[RelationGroup, ...]
     more_relations: int
     listings: tuple[Provenance, ...]
+    graph: Graph | None = None
+    history: tuple[HistoryRow, ...] = ()
+
+    @property
+    def has_original_script(self) -> bool:
+        """Any name in a script other than Latin: then the names-by-script summary says something."""
+        return any(g.script != Script.LATIN for g in self.scripts)
 
     @property
     def has_carried(self) -> bool:
@@ -272,7 +310,13 @@ def _values(
             if original is not None and original.casefold() == s.value.casefold():
                 original = None
             view = ValueView(
-                s.value, display, original, html_lang(s.value, s.lang, korean_context=korean), link, code
+                s.value,
+                display,
+                original,
+                html_lang(s.value, s.lang, korean_context=korean),
+                link,
+                code,
+                stated_lang=s.lang,
             )
             merged[(s.value, s.lang)] = view
         view.provenance.append(_provenance(s, latest))
@@ -381,7 +425,96 @@ def _latest_listing(detail: EntityDetail) -> dict[str, tuple[int, str]]:
     return {s.list_name: (s.last_seq, s.last_seen) for s in detail.presence()}
 
 
-def entity_page(detail: EntityDetail) -> EntityPage:
+# Scripts in the order an analyst reads an entry: the romanized names the lists lead with, then the
+# original scripts of the DPRK-related names (Korean, then Hanja or Chinese, then Russian).
+SCRIPT_ORDER = (
+    (Script.LATIN, "Latin"),
+    (Script.HANGUL, "Hangul"),
+    (Script.HAN, "Han (Hanja or Chinese characters)"),
+    (Script.CYRILLIC, "Cyrillic"),
+    (Script.KANA, "Japanese kana"),
+    (Script.ARABIC, "Arabic"),
+    (Script.OTHER, "Other scripts"),
+)
+
+
+def name_script(value: str) -> Script:
+    """The one script a name is filed under. A name mixing Hangul with Hanja is Korean (Hangul); one
+    mixing Han with kana is Japanese; Latin only when nothing else is there (`Kim 金正恩` is Han)."""
+    found = name_scripts(value)
+    for script in (Script.HANGUL, Script.KANA, Script.HAN, Script.CYRILLIC, Script.ARABIC, Script.OTHER):
+        if script in found:
+            return script
+    return Script.LATIN if Script.LATIN in found else Script.OTHER
+
+
+def _script_groups(names: Sequence[tuple[str, ValueView]]) -> tuple[ScriptGroup, ...]:
+    by_script: dict[Script, list[ScriptName]] = defaultdict(list)
+    seen: set[tuple[str, str | None]] = set()
+    for kind, view in names:
+        if (view.value, view.lang) in seen:
+            continue
+        seen.add((view.value, view.lang))
+        by_script[name_script(view.value)].append(ScriptName(view, kind))
+    return tuple(
+        ScriptGroup(script.value, label, tuple(by_script[script]))
+        for script, label in SCRIPT_ORDER
+        if by_script.get(script)
+    )
+
+
+def _neighbours(
+    page_relations: Sequence[RelationGroup], links: Sequence[FieldView], detail: EntityDetail
+) -> list[Neighbour]:
+    """The entities the page names as related: the other side of each relation (a link, an ownership),
+    an entity that itself points here (an aircraft whose operator this is), and the entity's own entity
+    values (a vessel's owner)."""
+    found: list[Neighbour] = []
+    pointing = {rel.key: rel for rel, _ in detail.relations}
+
+    def add(relation: str, view: ValueView) -> None:
+        key = view.code or ""
+        ref = detail.referents.get(key)
+        if ref is None or view.link is None:
+            return
+        found.append(Neighbour(relation, key, ref.caption, ref.schema, ref.is_current, view.link))
+
+    for group in page_relations:
+        for rel in group.items:
+            for other in rel.others:
+                add(group.label, other)
+            if not rel.others and rel.key in pointing:
+                row = pointing[rel.key]
+                found.append(
+                    Neighbour(
+                        group.label, row.key, row.caption, row.schema, row.is_current, entity_url(row.key)
+                    )
+                )
+    for f in links:
+        for v in f.values:
+            if v.current:
+                add(f.label, v)
+    return found
+
+
+def _history_rows(detail: EntityDetail, history: Sequence[ListingEvent]) -> tuple[HistoryRow, ...]:
+    """Newest first: what an analyst checks is the latest change."""
+    schema = model.get(detail.entity.schema)
+    rows = []
+    for event in history:
+        # A list's versions are numbered 1, 2, 3...: the diff that shows this event is against the version
+        # before (the first version of a list has none, and an unchanged entity is in no diff section).
+        diff_url = None
+        if event.seq > 1 and event.kind != "unchanged":
+            old = event.seq - 1
+            section = "added" if event.kind == "relisted" else event.kind
+            diff_url = f"/lists/{quote(event.list_name)}?old={old}&new={event.seq}#{section}"
+        fields = tuple(_field_change(schema, c) for c in event.changes)
+        rows.append(HistoryRow(event.list_name, event.seq, event.label, event.kind, fields, diff_url))
+    return tuple(reversed(rows))
+
+
+def entity_page(detail: EntityDetail, history: Sequence[ListingEvent] = ()) -> EntityPage:
     row = detail.entity
     schema = model.get(row.schema)
     korean = _is_korean(detail)
@@ -391,14 +524,12 @@ def entity_page(detail: EntityDetail) -> EntityPage:
         if prop not in HIDDEN_PROPS:
             grouped[prop].extend(items)
     sections: dict[str, list[FieldView]] = defaultdict(list)
-    featured: list[FeaturedName] = []
+    names: list[tuple[str, ValueView]] = []
     for prop, title in NAME_GROUPS:
         if prop in grouped:
             values = _values(schema, grouped.pop(prop), detail.referents, korean, latest)
             sections["names"].append(FieldView(prop, title, values, "name"))
-            featured.extend(
-                FeaturedName(v, _prop_label(schema, prop)) for v in values if is_original_script(v.value)
-            )
+            names.extend((_prop_label(schema, prop), v) for v in values)
     for prop in sorted(grouped, key=lambda p: (p not in NAME_PARTS, _prop_label(schema, p))):
         values = _values(schema, grouped[prop], detail.referents, korean, latest)
         field = FieldView(prop, _prop_label(schema, prop), values, _prop_type(schema, prop))
@@ -407,22 +538,25 @@ def entity_page(detail: EntityDetail) -> EntityPage:
     for rel, statements in detail.relations:
         label, view = _relation_view(row.key, rel, statements, detail.referents, korean)
         relation_groups[label].append(view)
+    relations = tuple(
+        RelationGroup(label, tuple(sorted(items, key=lambda r: r.others[0].display if r.others else r.key)))
+        for label, items in sorted(relation_groups.items())
+    )
+    links = [f for f in sections.get("links", []) if f.kind == "entity"]
+    graph = relation_graph(row.key, row.caption, row.schema, _neighbours(relations, links, detail))
     return EntityPage(
         entity=row,
         schema_label=schema_label(row.schema),
         heading=short(row.caption),
-        featured=tuple(featured),
+        scripts=_script_groups(names),
         sections=tuple(
             SectionView(sid, title, tuple(sections[sid])) for sid, title in SECTIONS if sections.get(sid)
         ),
-        relations=tuple(
-            RelationGroup(
-                label, tuple(sorted(items, key=lambda r: r.others[0].display if r.others else r.key))
-            )
-            for label, items in sorted(relation_groups.items())
-        ),
+        relations=relations,
         more_relations=detail.more_relations,
         listings=tuple(_provenance(s) for s in detail.presence()),
+        graph=graph,
+        history=_history_rows(detail, history),
     )
 
 

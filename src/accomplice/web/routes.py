@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from accomplice import services
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.services import entities
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, LockedError
 from accomplice.store import Store
 from accomplice.web import present
@@ -218,8 +219,8 @@ def list_page(
 
 @router.get("/entities/{key}", response_class=HTMLResponse)
 def entity_page(request: Request, key: str) -> HTMLResponse:
-    detail = services.entity_detail(_store(request), key)
-    page = present.entity_page(detail)
+    overview = entities.entity_overview(_store(request), key)
+    page = present.entity_page(overview.detail, overview.history)
     return render("entity.html", request=request, page=page, title=page.heading)
 
 
