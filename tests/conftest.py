@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from playwright.sync_api import Browser
 from sqlalchemy import text
 
 from accomplice.settings import get_settings
@@ -132,3 +133,12 @@ def monitor_scenario(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) ->
 
     with monitoring_scenario(tmp_path_factory.mktemp("monitor"), raw_dir) as scenario:
         yield scenario
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium for the browser tests of one module (tests/browser_support.py)."""
+    from tests.browser_support import chromium
+
+    with chromium() as launched:
+        yield launched

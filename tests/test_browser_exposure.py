@@ -5,18 +5,15 @@ docs/screenshots/shipment-flow.png and evidence.png.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from accomplice.api import create_app
 from accomplice.services import auth as accounts
 from accomplice.store import open_store
-from tests.test_browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, SCREENSHOTS, SERVER_START_SECONDS, _free_port
+from tests.browser_support import DESKTOP, SCREENSHOTS, serve
 from tests.test_web_exposure import load_fixtures
 
 PASSWORD = "correct horse battery staple"
@@ -35,32 +32,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         display_name="Park Min-ji",
         org="NK Watch",
     )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(store, run_jobs=False), host="127.0.0.1", port=port, log_level="warning", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-exposure-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on port {port}")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(store, run_jobs=False), "exposure-test") as url:
+        yield url
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the tests never download a browser)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

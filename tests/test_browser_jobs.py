@@ -10,27 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from accomplice import services
 from accomplice.api import create_app
 from accomplice.services.auth import add_user, operator_principal
 from accomplice.store import Store
+from tests.browser_support import DESKTOP, SCREENSHOTS, serve
 from tests.jobs_data import names_csv
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-DESKTOP = {"width": 1280, "height": 1000}
-SERVER_START_SECONDS = 20
 # The first job waits for the screening index of the lists (about a minute on a busy machine).
 JOB_MS = 300_000
 USER, PASSWORD = "web-ana", "correct horse battery staple"
@@ -39,43 +31,13 @@ USER, PASSWORD = "web-ana", "correct horse battery staple"
 FALSE_POSITIVE = "KORYO COMMERCIAL BANK LTD."
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def base_url(jobs_store: Store) -> Iterator[str]:
     add_user(
         jobs_store, operator_principal("test"), name=USER, roles=["analyst"], password=PASSWORD, org="ngo"
     )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(jobs_store), host="127.0.0.1", port=port, log_level="warning", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-jobs-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on port {port}")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the tests never download a browser)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
+    with serve(create_app(jobs_store), "jobs-test", stop_seconds=30) as url:
+        yield url
 
 
 @pytest.fixture

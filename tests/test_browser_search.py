@@ -8,20 +8,17 @@ store (the account written here stays out of the other tests); no browser is eve
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import closing
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from accomplice import services
 from accomplice.api import create_app
 from accomplice.services import auth as accounts
 from accomplice.store import Store, open_store
-from tests.test_browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, SCREENSHOTS, SERVER_START_SECONDS, _free_port
+from tests.browser_support import DESKTOP, SCREENSHOTS, serve
 
 PASSWORD = "correct horse battery staple"
 # Kim Yo Jong, sister of Kim Jong Un, designated by OFAC in January 2017 (SDN entry 21444).
@@ -49,30 +46,9 @@ def base_url(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -
     # The index of the four lists is built before the server listens (the app would build it in the
     # background at start-up): the search below then measures the page, not a cold start on shared cores.
     services.screening_index(store)
-    port = _free_port()
-    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-search-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on port {port}")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(store), "search-test") as url:
+        yield url
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the tests never download a browser)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
