@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from accomplice import services
 from accomplice.api.auth import require
 from accomplice.api.routes import StoreDep
 from accomplice.errors import InputError
@@ -246,7 +247,7 @@ def create_decision(body: DecisionIn, store: StoreDep, principal: DecidePrincipa
             reason=body.reason,
         )
     elif body.name:
-        decision = job_services.decide_name(
+        decision = services.decide(
             store,
             principal,
             name=body.name,

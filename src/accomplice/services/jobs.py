@@ -67,7 +67,6 @@ __all__ = [
     "ResultView",
     "UploadTooLargeError",
     "cancel_job",
-    "decide_name",
     "decide_on_result",
     "get_job",
     "job_results",
@@ -553,29 +552,3 @@ class JobWorker:
                     return
         if self.jobs.write_results(job.id, self.id, start, batch):
             self.jobs.finish(job.id, self.id, "done")
-
-
-def decide_name(
-    store: Store,
-    principal: Principal,
-    *,
-    name: str,
-    entity_key: str,
-    judgement: str,
-    reason: str = "",
-    schema: str | None = None,
-    birth_date: str | None = None,
-    nationality: str | None = None,
-) -> Decision:
-    """A decision on a name screened outside a job (the search box, the CLI), taken by `principal`."""
-    return decide(
-        store,
-        principal,
-        name=name,
-        entity_key=entity_key,
-        judgement=judgement,
-        reason=reason,
-        schema=schema,
-        birth_date=birth_date,
-        nationality=nationality,
-    )
