@@ -112,15 +112,9 @@ def web_store_url(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> st
 def jobs_store(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A copy of the DPRK-lists store for the batch-job tests: the jobs and decisions they write stay in it,
     away from the screening tests, which expect their own decisions only."""
-    import sqlite3
-    from contextlib import closing
+    from tests.helpers import copy_of_store
 
-    path = tmp_path_factory.mktemp("jobs") / "jobs.db"
-    source = screening_store.engine.url.database
-    assert source is not None
-    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(path)) as copy:
-        original.backup(copy)
-    store = open_store(f"sqlite:///{path}")
+    store = copy_of_store(screening_store, tmp_path_factory.mktemp("jobs") / "jobs.db")
     yield store
     store.close()
 

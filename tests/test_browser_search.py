@@ -7,9 +7,7 @@ store (the account written here stays out of the other tests); no browser is eve
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -17,8 +15,9 @@ from playwright.sync_api import Browser, Page, expect
 from accomplice import services
 from accomplice.api import create_app
 from accomplice.services import auth as accounts
-from accomplice.store import Store, open_store
+from accomplice.store import Store
 from tests.browser_support import DESKTOP, SCREENSHOTS, serve
+from tests.helpers import copy_of_store
 
 PASSWORD = "correct horse battery staple"
 # Kim Yo Jong, sister of Kim Jong Un, designated by OFAC in January 2017 (SDN entry 21444).
@@ -28,12 +27,7 @@ KIM_YO_JONG_KEY = "ofac:21444"
 
 @pytest.fixture(scope="module")
 def base_url(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("browser-search") / "lists.db"
-    source = screening_store.engine.url.database
-    assert source is not None
-    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(path)) as copy:
-        original.backup(copy)
-    store = open_store(f"sqlite:///{path}")
+    store = copy_of_store(screening_store, tmp_path_factory.mktemp("browser-search") / "lists.db")
     accounts.add_user(
         store,
         accounts.operator_principal("tester"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +18,9 @@ import pytest
 from accomplice import services
 from accomplice.errors import InputError, NotFoundError
 from accomplice.services import ScreeningIndex, exposure
-from accomplice.store import Store, open_store
+from accomplice.store import Store
 from accomplice.store.exposure import ExposureStore
+from tests.helpers import copy_of_store
 
 DATA = Path(__file__).parent / "exposure_data"
 HONGXIANG = "ofac:20564"  # DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD (NPWMD, North Korea remark)
@@ -40,12 +40,7 @@ def index(screening_store: Store) -> ScreeningIndex:
 @pytest.fixture
 def lists_store(screening_store: Store, tmp_path: Path) -> Iterator[Store]:
     """A private copy of the store holding the real DPRK lists, for tests that write to it."""
-    target = tmp_path / "exposure.db"
-    source_path = screening_store.engine.url.database
-    assert source_path is not None
-    with sqlite3.connect(source_path) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    store = open_store(f"sqlite:///{target}")
+    store = copy_of_store(screening_store, tmp_path / "exposure.db")
     yield store
     store.close()
 
