@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
-from accomplice.api.exposure import exposure_router, exposure_write_router
+from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
 from accomplice.api.routes import api_router, health_router
@@ -218,6 +218,7 @@ def create_app(
     # their permission.
     app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
     app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
+    app.include_router(exposure_decide_router, dependencies=[Depends(require(Permission.DECIDE))])
     # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
     app.include_router(yente_router)
     app.include_router(jobs_router)

@@ -1,13 +1,12 @@
 """JSON endpoints of the CAATSA §321(b) exposure feature under /api.
 
-Two routers so that authentication and roles can be attached where they belong: `exposure_router`
-(reads and traces that store nothing) and `exposure_write_router` (POSTs that store records). The
-routers are created with `dependencies=[]` and api/app.py includes them with `dependencies=[]`: an
-authentication layer fills either list (e.g. a role check on the write router) without touching routes.
+Every route needs a permission: `exposure:read` for reads and traces that store nothing, `exposure:write`
+for records and documents, `decide` for an analyst's decision on a party's resolution. api/app.py also
+puts the read and write permission on the routers, so that no route can be added without one.
 
-Confidential sources are shown as "confidential source <id>" unless the request carries the right to
-see them: `request.state.may_see_confidential`, which the authentication layer sets from the user's role.
-Writes are recorded with `request.state.user` when set.
+What a reader sees follows from the principal: confidential sources are shown as "confidential source
+<id>" without the `confidential` permission; an importer sees only its own organisation's shipments and
+documents, shared records and its own, and paths through another organisation's records are cut.
 """
 
 from __future__ import annotations
@@ -15,20 +14,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from accomplice.api.auth import require
 from accomplice.api.routes import StoreDep
 from accomplice.services import exposure as service
+from accomplice.services import exposure_documents as documents
+from accomplice.services.auth import Permission, Principal
+from accomplice.web.exposure import download_response
+from accomplice.web.uploads import upload_limit
 
-__all__ = ["exposure_router", "exposure_write_router"]
+__all__ = ["exposure_decide_router", "exposure_router", "exposure_write_router"]
 
 # A request traces or stores at most this many records: an hour of a port's entries, far below what
 # would keep a worker busy for long; bigger files go through `accomplice trace` / `exposure import`.
 MAX_ITEMS = 1_000
-# The user recorded with writes when no authentication layer has named one.
-ANONYMOUS = "api"
 
 Scalar = str | int | float | bool | None
 Item = dict[str, Scalar]
@@ -41,41 +45,46 @@ class ShipmentsIn(BaseModel):
     max_paths: int = Field(default=3, ge=1, le=20)
 
 
+class DecisionIn(BaseModel):
+    """An analyst's decision on a party's resolution."""
+
+    reason: str = Field(default="", max_length=2_000)
+
+
+class ConfirmIn(DecisionIn):
+    entity: str = Field(min_length=1, max_length=255, description="The listed entity's key, e.g. un:KPe.001")
+
+
 class RecordsIn(BaseModel):
     """Records to store, with the columns of the file of their kind (docs/exposure-data.md)."""
 
     items: list[Item] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
-def _may_see_confidential(request: Request) -> bool:
-    return bool(getattr(request.state, "may_see_confidential", False))
+Reader = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.EXPOSURE_WRITE))]
+Decider = Annotated[Principal, Depends(require(Permission.DECIDE))]
+
+# Reads (and traces, which store nothing) here...
+exposure_router = APIRouter(prefix="/api", tags=["exposure"])
+# ...writes (records stored with the requesting user and organisation) here...
+exposure_write_router = APIRouter(prefix="/api", tags=["exposure"])
+# ...and analysts' decisions on parties' resolutions here.
+exposure_decide_router = APIRouter(prefix="/api", tags=["exposure"])
 
 
-def _user(request: Request) -> str:
-    user = getattr(request.state, "user", None)
-    name = getattr(user, "name", user)
-    return str(name) if name else ANONYMOUS
-
-
-async def _request(request: Request) -> Request:
-    return request
-
-
-RequestDep = Annotated[Request, Depends(_request)]
-
-# Authentication and roles hook: reads (and traces, which store nothing) here...
-exposure_router = APIRouter(prefix="/api", tags=["exposure"], dependencies=[])
-# ...and writes (records stored with the requesting user) here.
-exposure_write_router = APIRouter(prefix="/api", tags=["exposure"], dependencies=[])
+def _confidential(principal: Principal) -> bool:
+    return principal.can(Permission.CONFIDENTIAL)
 
 
 @exposure_router.post("/trace", summary="Trace shipments given in the body (nothing is stored)")
-def api_trace(body: ShipmentsIn, store: StoreDep, request: RequestDep) -> list[dict[str, object]]:
+def api_trace(body: ShipmentsIn, store: StoreDep, principal: Reader) -> list[dict[str, object]]:
     return service.trace_rows(
         store,
         body.shipments,
         max_paths=body.max_paths,
-        may_see_confidential=_may_see_confidential(request),
+        may_see_confidential=_confidential(principal),
+        orgs=principal.org_scope,
     )
 
 
@@ -83,22 +92,30 @@ def api_trace(body: ShipmentsIn, store: StoreDep, request: RequestDep) -> list[d
 def api_shipment_trace(
     shipment_id: Annotated[str, PathParam(max_length=255, description="Customs entry id.")],
     store: StoreDep,
-    request: RequestDep,
+    principal: Reader,
     max_paths: Annotated[int, Query(ge=1, le=20)] = 3,
 ) -> dict[str, object]:
     return service.trace_stored_one(
-        store, shipment_id, max_paths=max_paths, may_see_confidential=_may_see_confidential(request)
+        store,
+        shipment_id,
+        max_paths=max_paths,
+        may_see_confidential=_confidential(principal),
+        orgs=principal.org_scope,
     )
 
 
 @exposure_router.get("/evidence", summary="Stored labour evidence with its sources")
-def api_evidence(store: StoreDep, request: RequestDep) -> list[dict[str, object]]:
-    return service.list_evidence(store, may_see_confidential=_may_see_confidential(request))
+def api_evidence(store: StoreDep, principal: Reader) -> list[dict[str, object]]:
+    return service.list_evidence(
+        store, may_see_confidential=_confidential(principal), orgs=principal.org_scope
+    )
 
 
 @exposure_router.get("/relations", summary="Stored supply relations with their sources")
-def api_relations(store: StoreDep, request: RequestDep) -> list[dict[str, object]]:
-    return service.list_relations(store, may_see_confidential=_may_see_confidential(request))
+def api_relations(store: StoreDep, principal: Reader) -> list[dict[str, object]]:
+    return service.list_relations(
+        store, may_see_confidential=_confidential(principal), orgs=principal.org_scope
+    )
 
 
 @exposure_router.get(
@@ -107,12 +124,17 @@ def api_relations(store: StoreDep, request: RequestDep) -> list[dict[str, object
 def api_party_exposure(
     party: Annotated[str, PathParam(max_length=255, description="`party:` id or listed key.")],
     store: StoreDep,
-    request: RequestDep,
+    principal: Reader,
     day: Annotated[date | None, Query(description="The day that matters (default: any time).")] = None,
     max_paths: Annotated[int, Query(ge=1, le=20)] = 3,
 ) -> dict[str, object]:
     return service.party_exposure(
-        store, party, day, max_paths=max_paths, may_see_confidential=_may_see_confidential(request)
+        store,
+        party,
+        day,
+        max_paths=max_paths,
+        may_see_confidential=_confidential(principal),
+        orgs=principal.org_scope,
     )
 
 
@@ -128,11 +150,120 @@ def _stored(result: service.ImportResult) -> dict[str, object]:
     }
 
 
-@exposure_write_router.post("/evidence", status_code=201, summary="Store labour evidence records")
-def api_add_evidence(body: RecordsIn, store: StoreDep, request: RequestDep) -> dict[str, object]:
-    return _stored(service.add_rows(store, "evidence", body.items, user=_user(request)))
+def _add(store: StoreDep, kind: str, body: RecordsIn, principal: Principal) -> dict[str, object]:
+    return _stored(
+        service.add_rows(store, kind, body.items, user=str(principal.user), org=principal.record_org)
+    )
+
+
+@exposure_write_router.post("/shipments", status_code=201, summary="Store shipments (customs entries)")
+def api_add_shipments(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+    return _add(store, "shipments", body, principal)
 
 
 @exposure_write_router.post("/relations", status_code=201, summary="Store supply relations")
-def api_add_relations(body: RecordsIn, store: StoreDep, request: RequestDep) -> dict[str, object]:
-    return _stored(service.add_rows(store, "relations", body.items, user=_user(request)))
+def api_add_relations(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+    return _add(store, "relations", body, principal)
+
+
+@exposure_write_router.post("/ownership", status_code=201, summary="Store ownership and control records")
+def api_add_ownership(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+    return _add(store, "ownership", body, principal)
+
+
+@exposure_write_router.post("/facilities", status_code=201, summary="Store facilities and their operators")
+def api_add_facilities(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+    return _add(store, "facilities", body, principal)
+
+
+@exposure_write_router.post(
+    "/evidence",
+    status_code=201,
+    summary="Store labour evidence records (not for importers: evidence taints every importer's shipments)",
+)
+def api_add_evidence(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+    service.require_evidence_writer(principal)
+    return _add(store, "evidence", body, principal)
+
+
+@exposure_decide_router.post(
+    "/parties/{party}/confirm", summary="Confirm a party's resolution to a listed entity"
+)
+def api_confirm_party(
+    party: Annotated[str, PathParam(max_length=255, description="`party:` id.")],
+    body: ConfirmIn,
+    store: StoreDep,
+    principal: Decider,
+) -> dict[str, object]:
+    record = service.confirm_party(store, party, body.entity, user=str(principal.user), reason=body.reason)
+    return service.party_record_json(record)
+
+
+@exposure_decide_router.post(
+    "/parties/{party}/split", summary="Split a party from the entity it was taken for"
+)
+def api_split_party(
+    party: Annotated[str, PathParam(max_length=255, description="`party:` id.")],
+    body: DecisionIn,
+    store: StoreDep,
+    principal: Decider,
+) -> dict[str, object]:
+    record = service.split_party(store, party, user=str(principal.user), reason=body.reason)
+    return service.party_record_json(record)
+
+
+@exposure_write_router.post(
+    "/shipments/{shipment_id}/documents",
+    status_code=201,
+    dependencies=[Depends(upload_limit)],
+    summary="Store a document that rebuts the presumption for a shipment (ticks its checklist item)",
+)
+async def api_add_document(
+    shipment_id: Annotated[str, PathParam(max_length=255, description="Customs entry id.")],
+    store: StoreDep,
+    principal: Writer,
+    file: Annotated[UploadFile, File(description="The document (PDF, image, office file, text).")],
+    kind: Annotated[str, Form(max_length=32, description="Checklist kind, e.g. workforce_records.")],
+    subject: Annotated[
+        str,
+        Form(max_length=255, description="The party (node) it is about; the entry id for the whole entry."),
+    ],
+    every_shipment: Annotated[
+        bool, Form(description="About the party for every shipment (e.g. a supplier's payroll).")
+    ] = False,
+    note: Annotated[str, Form(max_length=documents.MAX_NOTE_CHARS)] = "",
+) -> dict[str, object]:
+    content = await file.read(documents.MAX_DOCUMENT_BYTES + 1)
+    record = await run_in_threadpool(
+        documents.add_document,
+        store,
+        principal,
+        shipment_id,
+        subject=subject,
+        kind=kind,
+        file_name=file.filename or "document",
+        content=content,
+        note=note,
+        every_shipment=every_shipment,
+    )
+    return documents.document_json(record)
+
+
+@exposure_router.get("/shipments/{shipment_id}/documents", summary="Documents stored for a shipment")
+def api_documents(
+    shipment_id: Annotated[str, PathParam(max_length=255)], store: StoreDep, principal: Reader
+) -> list[dict[str, object]]:
+    return [documents.document_json(d) for d in documents.shipment_documents(store, principal, shipment_id)]
+
+
+@exposure_router.get(
+    "/documents/{document_id}",
+    summary="Download a stored document",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def api_document(
+    document_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], store: StoreDep, principal: Reader
+) -> Response:
+    record, content = documents.read_document(store, principal, document_id)
+    return download_response(record, content)

@@ -44,6 +44,14 @@ def import_(
             "--threshold", "-t", min=0.0, max=1.0, help="Score at which a party is a listed entity."
         ),
     ] = None,
+    org: Annotated[
+        str,
+        typer.Option(
+            "--org",
+            help="The importer organisation whose records these are (seen only by it and the enforcement "
+            "roles); default: shared records of the enforcement side.",
+        ),
+    ] = "",
 ) -> None:
     """Import one file in one transaction; every party it names is screened against the loaded lists.
 
@@ -55,7 +63,13 @@ def import_(
     store = get_store()
     with progress_reporter(err_console) as progress:
         result = service.import_file(
-            store, kind.value, path, user=user or getpass.getuser(), threshold=threshold, progress=progress
+            store,
+            kind.value,
+            path,
+            user=user or getpass.getuser(),
+            threshold=threshold,
+            progress=progress,
+            org=org.strip(),
         )
     if result.batch.unchanged:
         out_console.print(f"{path}: already imported (batch {result.batch.id}); nothing changed")

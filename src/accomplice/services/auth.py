@@ -139,6 +139,21 @@ class Principal:
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
+    @property
+    def org_scope(self) -> frozenset[str] | None:
+        """The organisations whose objects this principal is limited to: None = not limited (any role
+        that is not org-bound); an importer = its own organisation (none at all without one)."""
+        if self.roles and self.roles <= ORG_BOUND_ROLES:
+            return frozenset({self.org}) if self.org else frozenset()
+        return None
+
+    @property
+    def record_org(self) -> str:
+        """The organisation recorded with what this principal stores: its own when it is org-bound, else
+        shared ("") — an analyst's or researcher's records are the enforcement side's, seen by all roles."""
+        scope = self.org_scope
+        return next(iter(scope)) if scope else ""
+
     def sees_org(self, org: str | None) -> bool:
         """Whether this principal may see an object of organisation `org` (permissions apart).
 

@@ -15,7 +15,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import date, datetime
 from pathlib import Path as FilePath
 from typing import IO, Any
@@ -34,6 +34,7 @@ from accomplice.batch.exposure import (
 from accomplice.errors import InputError, NotFoundError
 from accomplice.exposure.engine import ExposureEngine
 from accomplice.exposure.model import (
+    EdgeKind,
     Evidence,
     Facility,
     Hop,
@@ -51,8 +52,10 @@ from accomplice.exposure.model import (
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
+from accomplice.services.auth import ForbiddenError, Principal
 from accomplice.store import Store
 from accomplice.store.exposure import (
+    SHARED,
     BatchInfo,
     ExposureBatch,
     ExposureStore,
@@ -62,11 +65,15 @@ from accomplice.store.exposure import (
 )
 
 __all__ = [
+    "SHARED",
+    "WITHHELD_PATH",
     "ExposureView",
     "ImportResult",
+    "OrgScope",
     "add_rows",
     "build_view",
     "confirm_party",
+    "held_documents",
     "import_file",
     "is_dprk_listing",
     "list_evidence",
@@ -74,16 +81,25 @@ __all__ = [
     "list_relations",
     "party_exposure",
     "party_id",
+    "party_record_json",
+    "redact_path",
+    "redact_trace",
+    "require_evidence_writer",
     "split_party",
     "trace_file",
     "trace_rows",
     "trace_shipments",
     "trace_stored",
+    "visible_nodes",
+    "visible_shipment",
 ]
 
 # Sources marked confidential (an informant, a partner's report) appear as this unless the reader may
 # see them: the path still shows that a source exists, and its id lets an authorised analyst find it.
 CONFIDENTIAL_TITLE = "confidential source {id}"
+# What a reader sees in place of the part of a path that runs through another organisation's records
+# (an importer's declared suppliers are its own business): the flag and its reason stay visible.
+WITHHELD_PATH = "the rest of this path runs through records of another organisation (withheld)"
 # Slugs keep party ids readable in logs and URLs; the hash makes them unique.
 SLUG_CHARS = 48
 PARTY_HASH_CHARS = 12
@@ -218,10 +234,15 @@ def _sources(store: Store, parsed: ParsedFile, refs: Iterable[SourceRef | None])
 
 
 def _batch(
-    store: Store, parsed: ParsedFile, parties: Mapping[str, PartyRecord], user: str, file_name: str
+    store: Store,
+    parsed: ParsedFile,
+    parties: Mapping[str, PartyRecord],
+    user: str,
+    file_name: str,
+    org: str = SHARED,
 ) -> ExposureBatch:
     ids = {k: p.id for k, p in parties.items()}
-    batch = ExposureBatch(parsed.kind, file_name, parsed.checksum, user)
+    batch = ExposureBatch(parsed.kind, file_name, parsed.checksum, user, org)
     known = {p.id for p in ExposureStore(store).parties(ids=list(ids.values()))}
     batch.parties = [p for p in parties.values() if p.id not in known]
     all_sources = ExposureStore(store).sources()
@@ -295,6 +316,42 @@ def _batch(
     return batch
 
 
+# Ids the file readers derive from a record's content when the file gives none (batch/exposure.py).
+_DERIVED_ID_PREFIXES = ("rel:", "own:", "src:", "ev:")
+
+
+def _org_id(record_id: str, org: str) -> str:
+    """A derived id made the organisation's own: two importers that declare the same supplier get two
+    records, each seen by its own organisation, instead of the second being refused as a clash (which
+    would also tell it that a competitor declared that supplier). Ids a file gives are kept as given."""
+    if not org or not record_id.startswith(_DERIVED_ID_PREFIXES):
+        return record_id
+    prefix = record_id.split(":", 1)[0]
+    digest = hashlib.sha256(f"{org}\x1f{record_id}".encode()).hexdigest()[:16]
+    return f"{prefix}:{digest}"
+
+
+def _scoped(parsed: ParsedFile, org: str) -> ParsedFile:
+    """`parsed` with its derived record and source ids made `org`'s own (unchanged for shared records)."""
+    if not org:
+        return parsed
+
+    def source(ref: SourceRef | None) -> SourceRef | None:
+        return None if ref is None else replace(ref, id=_org_id(ref.id, org))
+
+    rows: list[Any] = []
+    for row in parsed.rows:
+        if isinstance(row, ParsedRelation | ParsedOwnership):
+            rows.append(replace(row, id=_org_id(row.id, org), source=source(row.source)))
+        elif isinstance(row, ParsedEvidence):
+            scoped_source = source(row.source)
+            assert scoped_source is not None
+            rows.append(replace(row, id=_org_id(row.id, org), source=scoped_source))
+        else:
+            rows.append(row)
+    return replace(parsed, rows=rows)
+
+
 def _store_parsed(
     store: Store,
     parsed: ParsedFile,
@@ -304,14 +361,16 @@ def _store_parsed(
     index: ScreeningIndex | None,
     threshold: float | None,
     progress: ProgressFn | None,
+    org: str,
 ) -> ImportResult:
     exposure = ExposureStore(store)
+    parsed = _scoped(parsed, org)
     record_ids = tuple(r.id for r in parsed.rows)
-    existing = exposure.find_batch(parsed.kind, parsed.checksum)
+    existing = exposure.find_batch(parsed.kind, parsed.checksum, org)
     if existing is not None:
         return ImportResult(existing, tuple(exposure.parties(norm_keys=list(parsed.parties))), record_ids)
     parties = _resolve(store, parsed, index=index, threshold=threshold, progress=progress)
-    batch = _batch(store, parsed, parties, user, file_name)
+    batch = _batch(store, parsed, parties, user, file_name, org)
     info = exposure.import_batch(batch)
     return ImportResult(info, tuple(exposure.parties(ids=[p.id for p in parties.values()])), record_ids)
 
@@ -325,9 +384,11 @@ def import_file(
     index: ScreeningIndex | None = None,
     threshold: float | None = None,
     progress: ProgressFn | None = None,
+    org: str = SHARED,
 ) -> ImportResult:
     """Read, validate, resolve and store one file of `kind`, in one transaction; the same file again is
-    a no-op. Nothing is written when any line is bad."""
+    a no-op. Nothing is written when any line is bad. `org`: whose records these are (SHARED: records
+    of the enforcement and research roles, which every reader with the right role sees)."""
     parsed = read_exposure_file(kind, path)
     return _store_parsed(
         store,
@@ -337,6 +398,7 @@ def import_file(
         index=index,
         threshold=threshold,
         progress=progress,
+        org=org,
     )
 
 
@@ -360,10 +422,11 @@ def add_rows(
     *,
     user: str,
     index: ScreeningIndex | None = None,
+    org: str = SHARED,
 ) -> ImportResult:
     """Store records sent as JSON objects (the API's POST bodies), with the columns of the file format.
 
-    Errors name the item by its position (1 = first) as `request:N`.
+    Errors name the item by its position (1 = first) as `request:N`. `org` as for `import_file`.
     """
     from accomplice.batch.exposure import COLUMNS
 
@@ -375,8 +438,38 @@ def add_rows(
             raise InputError("request", f"missing {', '.join(missing)}", line=number)
     parsed = read_exposure_rows(kind, iter(rows), path="request", checksum=_body_checksum(kind, items))
     return _store_parsed(
-        store, parsed, user=user, file_name="api", index=index, threshold=None, progress=None
+        store, parsed, user=user, file_name="api", index=index, threshold=None, progress=None, org=org
     )
+
+
+def require_evidence_writer(principal: Principal) -> None:
+    """Labour evidence taints every organisation's shipments, so an org-bound importer may not add it: one
+    importer must not be able to flag a competitor's suppliers. Importers send what they know to the
+    enforcement side, whose analysts and researchers record it."""
+    if principal.org_scope is not None:
+        raise ForbiddenError("importers cannot add labour evidence; send it to an analyst or researcher")
+
+
+def party_record_json(record: PartyRecord) -> dict[str, object]:
+    """A party with its resolution and the decision that applies, as the API returns it."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "country": record.country,
+        "resolved": record.entity_key,
+        "score": record.score,
+        "status": record.status,
+        "explanation": list(record.explanation),
+        "decision": None
+        if record.decision is None
+        else {
+            "action": record.decision.action,
+            "entity": record.decision.entity_key,
+            "reason": record.decision.reason,
+            "by": record.decision.user,
+            "at": record.decision.created_at.isoformat(),
+        },
+    }
 
 
 def list_parties(store: Store) -> list[PartyRecord]:
@@ -417,6 +510,11 @@ def split_party(store: Store, pid: str, *, user: str, reason: str = "") -> Party
 # --- the engine over the store -------------------------------------------------------------------------
 
 
+# The organisations whose records a reader may see: None = every organisation's (enforcement roles);
+# a set = shared records plus those of these organisations (an importer: its own).
+OrgScope = frozenset[str] | None
+
+
 @dataclass(slots=True)
 class ExposureView:
     """The engine built from the store, with what is needed to explain its answers."""
@@ -427,6 +525,16 @@ class ExposureView:
     names: dict[str, str]  # node -> a name to show
     listings: dict[str, list[Listing]]
     facilities: dict[str, Facility]
+    # kind ("relations", "ownership", "facilities", "evidence", "sources", "shipments") -> id -> org, for
+    # records that are not shared (see ExposureStore.record_orgs).
+    record_orgs: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def hides(self, kind: str, record_id: str | None, orgs: OrgScope) -> bool:
+        """Whether a record of `kind` is another organisation's, for a reader limited to `orgs`."""
+        if orgs is None or record_id is None:
+            return False
+        owner = self.record_orgs.get(kind, {}).get(record_id)
+        return owner is not None and owner not in orgs
 
     def shipment(self, record: ShipmentRecord) -> Shipment:
         return Shipment(
@@ -501,7 +609,9 @@ def build_view(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> Ex
         facilities=tuple(facilities),
         evidence=tuple(evidence),
     )
-    return ExposureView(engine, records, nodes, names, listings, {f.id: f for f in facilities})
+    return ExposureView(
+        engine, records, nodes, names, listings, {f.id: f for f in facilities}, exposure.record_orgs()
+    )
 
 
 # --- JSON --------------------------------------------------------------------------------------------------
@@ -558,11 +668,54 @@ def _hop_json(hop: Hop, view: ExposureView, *, may_see_confidential: bool) -> di
     }
 
 
-def path_json(path: Path, view: ExposureView, *, may_see_confidential: bool) -> dict[str, object]:
+# Which record an evidence-path hop rests on, by hop kind (SHIPS hops rest on the shipment itself).
+_HOP_RECORDS = {EdgeKind.SUPPLIES: "relations", EdgeKind.OWNS: "ownership", EdgeKind.OPERATES: "facilities"}
+
+
+def redact_path(path: Path, view: ExposureView, orgs: OrgScope) -> tuple[Path, bool]:
+    """The part of a path a reader limited to `orgs` may see, and whether anything was withheld.
+
+    The path is cut at the first hop that rests on another organisation's record (or its source), with
+    the fact at its end: what lies beyond would tell the reader another importer's suppliers.
+    """
+    for n, hop in enumerate(path.hops):
+        kind = _HOP_RECORDS.get(hop.kind)
+        hidden_record = kind is not None and view.hides(kind, hop.relation_id, orgs)
+        hidden_source = hop.source is not None and view.hides("sources", hop.source.id, orgs)
+        if hidden_record or hidden_source:
+            return replace(path, hops=path.hops[:n], evidence=None, listing=None, blocked_share=None), True
+    evidence = path.evidence
+    if evidence is not None and (
+        view.hides("evidence", evidence.id, orgs) or view.hides("sources", evidence.source.id, orgs)
+    ):
+        return replace(path, evidence=None), True
+    return path, False
+
+
+def redact_trace(trace: Trace, view: ExposureView, orgs: OrgScope) -> tuple[Trace, set[int]]:
+    """The trace with each path redacted for `orgs`, and the positions of the paths that were cut."""
+    if trace.flag is None or orgs is None:
+        return trace, set()
+    paths = []
+    cut = set()
+    for n, path in enumerate(trace.flag.paths):
+        shown, withheld = redact_path(path, view, orgs)
+        paths.append(shown)
+        if withheld:
+            cut.add(n)
+    return replace(trace, flag=replace(trace.flag, paths=tuple(paths))), cut
+
+
+def path_json(
+    path: Path, view: ExposureView, *, may_see_confidential: bool, orgs: OrgScope = None
+) -> dict[str, object]:
+    path, withheld = redact_path(path, view, orgs)
     payload: dict[str, object] = {
         "reason": str(path.reason),
         "hops": [_hop_json(h, view, may_see_confidential=may_see_confidential) for h in path.hops],
     }
+    if withheld:
+        payload["withheld"] = WITHHELD_PATH
     if path.evidence is not None:
         e = path.evidence
         payload["evidence"] = {
@@ -615,8 +768,13 @@ def trace_json(
     *,
     may_see_confidential: bool = False,
     held: Mapping[str, Collection[str]] | None = None,
+    orgs: OrgScope = None,
 ) -> dict[str, object]:
-    """The JSON contract of `accomplice trace` and the API: one object per shipment."""
+    """The JSON contract of `accomplice trace` and the API: one object per shipment.
+
+    For a reader limited to `orgs`, paths through other organisations' records are cut (`withheld`), and
+    the rebuttal checklist asks only about the parties the reader may see.
+    """
     payload: dict[str, object] = {
         "shipment": record.id,
         "date": record.day.isoformat(),
@@ -644,9 +802,10 @@ def trace_json(
         return payload
     payload["reasons"] = [str(r) for r in trace.flag.reasons]
     payload["paths"] = [
-        path_json(p, view, may_see_confidential=may_see_confidential) for p in trace.flag.paths
+        path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in trace.flag.paths
     ]
-    payload["rebuttal"] = _jsonable(rebuttal_checklist(trace, held or {}))
+    shown, _ = redact_trace(trace, view, orgs)
+    payload["rebuttal"] = _jsonable(rebuttal_checklist(shown, held or {}))
     return payload
 
 
@@ -667,11 +826,22 @@ def trace_shipments(
     max_paths: int = 3,
     may_see_confidential: bool = False,
     progress: ProgressFn | None = None,
+    orgs: OrgScope = None,
+    held: Mapping[str, Mapping[str, Collection[str]]] | None = None,
 ) -> Iterator[dict[str, object]]:
-    """Trace each shipment, streaming one JSON object per shipment in the order given."""
+    """Trace each shipment, streaming one JSON object per shipment in the order given.
+
+    `held[shipment id]`: the rebuttal documents already stored for it (see `held_documents`)."""
     for done, record in enumerate(records, start=1):
         trace = view.engine.trace(view.shipment(record), max_paths=max_paths)
-        yield trace_json(trace, record, view, may_see_confidential=may_see_confidential)
+        yield trace_json(
+            trace,
+            record,
+            view,
+            may_see_confidential=may_see_confidential,
+            held=(held or {}).get(record.id),
+            orgs=orgs,
+        )
         if progress and (done % PROGRESS_EVERY == 0 or done == len(records)):
             progress("tracing", done, len(records))
 
@@ -740,16 +910,56 @@ def trace_stored(
     )
 
 
-def trace_stored_one(
-    store: Store, shipment_id: str, *, max_paths: int = 3, may_see_confidential: bool = False
-) -> dict[str, object]:
-    """The trace of one stored shipment."""
-    records = ExposureStore(store).shipments([shipment_id])
+def visible_shipment(store: Store, shipment_id: str, orgs: OrgScope = None) -> ShipmentRecord:
+    """A stored shipment the reader may see (an importer: only its own organisation's), or NotFoundError.
+
+    Another organisation's shipment is "not found", not "forbidden": the answer must not tell an importer
+    which entry ids its competitors hold.
+    """
+    shipment_orgs = None if orgs is None else orgs - {SHARED}
+    records = ExposureStore(store).shipments([shipment_id], orgs=shipment_orgs)
     if not records:
         raise NotFoundError(f"no stored shipment with id {shipment_id!r}")
+    return records[0]
+
+
+def held_documents(
+    store: Store, view: ExposureView, record: ShipmentRecord, orgs: OrgScope = None
+) -> dict[str, set[str]]:
+    """The document kinds already stored for a shipment, by subject (a party's node or the shipment id).
+
+    Documents count when they belong to the shipment's organisation (or are shared) and the reader may
+    see them: those about this shipment, and those about one of its parties for every shipment.
+    """
+    owner = view.record_orgs.get("shipments", {}).get(record.id, SHARED)
+    allowed = {owner, SHARED} if orgs is None else {owner, SHARED} & (orgs | {SHARED})
+    held: dict[str, set[str]] = {}
+    for doc in ExposureStore(store).documents(shipment_id=record.id, party_level=True, orgs=allowed):
+        held.setdefault(doc.subject, set()).add(doc.kind)
+    return held
+
+
+def trace_stored_one(
+    store: Store,
+    shipment_id: str,
+    *,
+    max_paths: int = 3,
+    may_see_confidential: bool = False,
+    orgs: OrgScope = None,
+) -> dict[str, object]:
+    """The trace of one stored shipment, with its rebuttal checklist ticked from stored documents."""
+    record = visible_shipment(store, shipment_id, orgs)
     view = build_view(store)
+    held = {record.id: held_documents(store, view, record, orgs)}
     return next(
-        trace_shipments(view, records, max_paths=max_paths, may_see_confidential=may_see_confidential)
+        trace_shipments(
+            view,
+            [record],
+            max_paths=max_paths,
+            may_see_confidential=may_see_confidential,
+            orgs=orgs,
+            held=held,
+        )
     )
 
 
@@ -760,6 +970,7 @@ def trace_rows(
     max_paths: int = 3,
     may_see_confidential: bool = False,
     index: ScreeningIndex | None = None,
+    orgs: OrgScope = None,
 ) -> list[dict[str, object]]:
     """Trace shipments given as JSON objects without storing them (the API's POST /api/trace).
 
@@ -780,7 +991,9 @@ def trace_rows(
     batch = _batch(store, parsed, parties, "api", "request")
     view = build_view(store, extra_parties=parties.values())
     return list(
-        trace_shipments(view, batch.shipments, max_paths=max_paths, may_see_confidential=may_see_confidential)
+        trace_shipments(
+            view, batch.shipments, max_paths=max_paths, may_see_confidential=may_see_confidential, orgs=orgs
+        )
     )
 
 
@@ -791,14 +1004,20 @@ def party_exposure(
     *,
     max_paths: int = 3,
     may_see_confidential: bool = False,
+    orgs: OrgScope = None,
 ) -> dict[str, object]:
-    """Every path by which a party (a `party:` id or a listed entity's key) is exposed on `day`."""
+    """Every path by which a party (a `party:` id or a listed entity's key) is exposed on `day`.
+
+    A reader limited to `orgs` may ask only about parties its own or shared records name.
+    """
     view = build_view(store)
     if party in view.parties:
         node = view.nodes[party]
     elif party in view.names:
         node = party
     else:
+        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
+    if orgs is not None and node not in visible_nodes(store, view, orgs):
         raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
     paths = view.engine.exposure(node, day, max_paths=max_paths)
     return {
@@ -807,14 +1026,27 @@ def party_exposure(
         "name": view.names.get(node, node),
         "day": _day(day),
         "exposed": bool(paths),
-        "paths": [path_json(p, view, may_see_confidential=may_see_confidential) for p in paths],
-        "downstream": sorted(view.engine.downstream(node)),
+        "paths": [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in paths],
+        "downstream": sorted(
+            n for n in view.engine.downstream(node) if orgs is None or n in visible_nodes(store, view, orgs)
+        ),
     }
 
 
-def list_evidence(store: Store, *, may_see_confidential: bool = False) -> list[dict[str, object]]:
-    """Stored labour evidence, subjects by party id or facility id, sources as a path shows them."""
+def visible_nodes(store: Store, view: ExposureView, orgs: frozenset[str]) -> set[str]:
+    """The engine nodes a reader limited to `orgs` may look up: those its visible records name."""
+    party_ids = ExposureStore(store).party_ids_of(orgs | {SHARED})
+    return {view.nodes.get(pid, pid) for pid in party_ids}
+
+
+def list_evidence(
+    store: Store, *, may_see_confidential: bool = False, orgs: OrgScope = None
+) -> list[dict[str, object]]:
+    """Stored labour evidence, subjects by party id or facility id, sources as a path shows them.
+
+    A reader limited to `orgs` sees shared evidence and its own organisations'."""
     exposure = ExposureStore(store)
+    hidden = _hidden_ids(exposure, "evidence", orgs)
     names = {p.id: p.name for p in exposure.parties()}
     names.update({f.id: f.name for f in exposure.facilities()})
     return [
@@ -830,12 +1062,22 @@ def list_evidence(store: Store, *, may_see_confidential: bool = False) -> list[d
             "source": source_json(e.source, may_see_confidential=may_see_confidential),
         }
         for e in exposure.evidence()
+        if e.id not in hidden
     ]
 
 
-def list_relations(store: Store, *, may_see_confidential: bool = False) -> list[dict[str, object]]:
-    """Stored supply relations with their parties' names and sources."""
+def _hidden_ids(exposure: ExposureStore, kind: str, orgs: OrgScope) -> set[str]:
+    if orgs is None:
+        return set()
+    return {rid for rid, org in exposure.record_orgs()[kind].items() if org not in orgs}
+
+
+def list_relations(
+    store: Store, *, may_see_confidential: bool = False, orgs: OrgScope = None
+) -> list[dict[str, object]]:
+    """Stored supply relations with their parties' names and sources (shared and `orgs`' own)."""
     exposure = ExposureStore(store)
+    hidden = _hidden_ids(exposure, "relations", orgs)
     names = {p.id: p.name for p in exposure.parties()}
     goods = exposure.supply_goods()
     return [
@@ -852,4 +1094,5 @@ def list_relations(store: Store, *, may_see_confidential: bool = False) -> list[
             "source": source_json(r.source, may_see_confidential=may_see_confidential),
         }
         for r in exposure.supply()
+        if r.id not in hidden
     ]

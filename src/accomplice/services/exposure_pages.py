@@ -6,7 +6,8 @@ tainting paths picked out. These use-cases read the store once, build the engine
 and return plain values; the web layer only lays them out.
 
 Confidential sources are shown as services.exposure shows them ("confidential source <id>", statement
-withheld) unless the caller passes `may_see_confidential`.
+withheld) unless the caller passes `may_see_confidential`; a caller limited to organisations `orgs` (an
+importer) sees its own shipments only, and what services.exposure lets it see of paths and records.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ from accomplice.errors import NotFoundError
 from accomplice.exposure.model import EdgeKind, Trace
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.services.exposure import (
+    SHARED,
     ExposureView,
+    OrgScope,
     build_view,
+    held_documents,
     list_evidence,
     path_json,
+    redact_trace,
+    visible_nodes,
+    visible_shipment,
 )
 from accomplice.store import Store
 from accomplice.store.exposure import ExposureStore, PartyRecord, ShipmentRecord
@@ -115,11 +122,12 @@ def _names(view: ExposureView, record: ShipmentRecord) -> dict[str, str]:
     return {role: view.names.get(view.nodes.get(pid, pid), pid) for role, pid in record.parties}
 
 
-def shipment_rows(store: Store) -> list[ShipmentRow]:
-    """Every stored shipment by date, traced (one path is enough to know whether it is flagged)."""
+def shipment_rows(store: Store, orgs: OrgScope = None) -> list[ShipmentRow]:
+    """Every stored shipment the reader may see (an importer: its own), by date, traced (one path is
+    enough to know whether it is flagged)."""
     view = build_view(store)
     rows = []
-    for record in ExposureStore(store).shipments():
+    for record in ExposureStore(store).shipments(orgs=None if orgs is None else orgs - {SHARED}):
         trace = view.engine.trace(view.shipment(record), max_paths=1)
         names = _names(view, record)
         rows.append(
@@ -135,17 +143,23 @@ def shipment_rows(store: Store) -> list[ShipmentRow]:
 
 
 def _chain(
-    store: Store, view: ExposureView, record: ShipmentRecord, trace: Trace
+    store: Store, view: ExposureView, record: ShipmentRecord, trace: Trace, orgs: OrgScope = None
 ) -> tuple[list[ChainNode], list[ChainEdge], int]:
     """The boxes and arrows of a shipment's flow chart: its parties, the upstream the engine searched,
-    every node of the tainting paths, owners of drawn parties and the facilities the paths name."""
+    every node of the tainting paths, owners of drawn parties and the facilities the paths name.
+
+    `trace` is already redacted for `orgs`; other organisations' relations are not drawn either."""
     exposure = ExposureStore(store)
     node_of = view.nodes
     supply = [
-        (node_of.get(r.supplier, r.supplier), node_of.get(r.buyer, r.buyer), r) for r in exposure.supply()
+        (node_of.get(r.supplier, r.supplier), node_of.get(r.buyer, r.buyer), r)
+        for r in exposure.supply()
+        if not view.hides("relations", r.id, orgs)
     ]
     ownership = [
-        (node_of.get(o.owner, o.owner), node_of.get(o.owned, o.owned), o) for o in exposure.ownership()
+        (node_of.get(o.owner, o.owner), node_of.get(o.owned, o.owned), o)
+        for o in exposure.ownership()
+        if not view.hides("ownership", o.id, orgs)
     ]
     shipment = view.shipment(record)
     roles: dict[str, list[str]] = {}
@@ -156,6 +170,9 @@ def _chain(
         tier[node] = 0 if set(its_roles) <= RECEIVING_ROLES else 1
     # The engine's upstream on the shipment's production window, nearest first: what it searched.
     upstream = [n for n in view.engine.checked_parties(shipment) if n not in tier]
+    if orgs is not None:
+        seen_by_reader = visible_nodes(store, view, orgs)
+        upstream = [n for n in upstream if n in seen_by_reader]
     # Tiers by breadth-first search from the shipment's parties against the goods flow.
     suppliers_of: dict[str, list[str]] = {}
     for supplier, buyer, _ in supply:
@@ -261,7 +278,8 @@ def _chain(
     for owner, owned, o in ownership:
         add(str(EdgeKind.OWNS), owner, owned, f"{o.share:g}%" if o.share is not None else "control")
     for facility in view.facilities.values():
-        add(str(EdgeKind.OPERATES), facility.id, facility.operator)
+        if not view.hides("facilities", facility.id, orgs):
+            add(str(EdgeKind.OPERATES), facility.id, facility.operator)
     for hop in path_hops:  # hops the relations above did not draw (kept ids differ after a decision)
         if hop.kind == EdgeKind.OPERATES:
             add(str(EdgeKind.OPERATES), hop.to_node, hop.from_node)
@@ -287,16 +305,17 @@ def shipment_page(
     *,
     max_paths: int = 3,
     may_see_confidential: bool = False,
-    held: dict[str, list[str]] | None = None,
+    orgs: OrgScope = None,
 ) -> ShipmentPage:
-    """A stored shipment, traced, with its chain for the flow chart and, if flagged, the checklist."""
-    records = ExposureStore(store).shipments([shipment_id])
-    if not records:
-        raise NotFoundError(f"no stored shipment with id {shipment_id!r}")
-    record = records[0]
+    """A stored shipment, traced, with its chain for the flow chart and, if flagged, the checklist ticked
+    from the documents stored for it. A reader limited to `orgs` sees only its own shipments, and
+    paths cut where they run through another organisation's records."""
+    record = visible_shipment(store, shipment_id, orgs)
     view = build_view(store)
-    trace = view.engine.trace(view.shipment(record), max_paths=max_paths)
-    nodes, edges, hidden = _chain(store, view, record, trace)
+    full = view.engine.trace(view.shipment(record), max_paths=max_paths)
+    trace, _ = redact_trace(full, view, orgs)
+    held = held_documents(store, view, record, orgs)
+    nodes, edges, hidden = _chain(store, view, record, trace, orgs)
     parties: list[dict[str, object]] = []
     for role, pid in record.parties:
         p = view.parties.get(pid)
@@ -314,8 +333,8 @@ def shipment_page(
             }
         )
     paths = (
-        [path_json(p, view, may_see_confidential=may_see_confidential) for p in trace.flag.paths]
-        if trace.flag
+        [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in full.flag.paths]
+        if full.flag
         else []
     )
     checklist = [
@@ -327,10 +346,14 @@ def shipment_page(
             "held": item.held,
             "reasons": [str(r) for r in item.reasons],
         }
-        for item in rebuttal_checklist(trace, held or {})
+        for item in rebuttal_checklist(trace, held)
     ]
+    checked_parties = list(trace.checked.parties)
+    if orgs is not None:
+        seen_by_reader = visible_nodes(store, view, orgs)
+        checked_parties = [n for n in checked_parties if n in seen_by_reader]
     checked = {
-        "parties": [(n, view.names.get(n, n)) for n in trace.checked.parties],
+        "parties": [(n, view.names.get(n, n)) for n in checked_parties],
         "parties_total": trace.checked.parties_total,
         "relations": trace.checked.relations,
         "evidence_records_in_period": trace.checked.evidence_records_in_period,
@@ -356,8 +379,12 @@ def party_page(
     *,
     max_paths: int = 3,
     may_see_confidential: bool = False,
+    orgs: OrgScope = None,
 ) -> PartyPage:
-    """A party (a `party:` id or a listed key): its resolution, upstream paths, buyers and shipments."""
+    """A party (a `party:` id or a listed key): its resolution, upstream paths, buyers and shipments.
+
+    A reader limited to `orgs` may open only parties its own or shared records name, and sees only
+    those records and its own shipments."""
     view = build_view(store)
     if party in view.parties:
         node = view.nodes[party]
@@ -365,31 +392,44 @@ def party_page(
         node = party
     else:
         raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
+    seen_by_reader = None if orgs is None else visible_nodes(store, view, orgs)
+    if seen_by_reader is not None and node not in seen_by_reader:
+        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
     records = sorted((p for p in view.parties.values() if p.node == node), key=lambda p: p.id)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
     downstream = sorted(
-        ((n, view.names.get(n, n)) for n in view.engine.downstream(node)), key=lambda x: x[1].casefold()
+        (
+            (n, view.names.get(n, n))
+            for n in view.engine.downstream(node)
+            if seen_by_reader is None or n in seen_by_reader
+        ),
+        key=lambda x: x[1].casefold(),
     )
     exposure = ExposureStore(store)
     ids = {p.id for p in records} | {node}
     upstream: list[tuple[str, str, str]] = []
     for r in exposure.supply():
+        if view.hides("relations", r.id, orgs):
+            continue
         if view.nodes.get(r.buyer, r.buyer) == node:
             s = view.nodes.get(r.supplier, r.supplier)
             upstream.append((s, view.names.get(s, s), "supplier"))
     for o in exposure.ownership():
+        if view.hides("ownership", o.id, orgs):
+            continue
         if view.nodes.get(o.owned, o.owned) == node:
             s = view.nodes.get(o.owner, o.owner)
             share = f"owner, {o.share:g}%" if o.share is not None else "controls"
             upstream.append((s, view.names.get(s, s), share))
-    shipments = [s for s in exposure.shipments() if any(pid in ids for _, pid in s.parties)]
+    own = None if orgs is None else orgs - {SHARED}
+    shipments = [s for s in exposure.shipments(orgs=own) if any(pid in ids for _, pid in s.parties)]
     return PartyPage(
         party,
         node,
         view.names.get(node, node),
         records,
         bool(paths),
-        [path_json(p, view, may_see_confidential=may_see_confidential) for p in paths],
+        [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in paths],
         downstream,
         sorted(set(upstream), key=lambda x: x[1].casefold()),
         shipments,
@@ -409,13 +449,14 @@ def evidence_register(
     subject: str = "",
     grade: str = "",
     may_see_confidential: bool = False,
+    orgs: OrgScope = None,
 ) -> EvidenceRegister:
     """Labour evidence, filtered by subject (part of its name or id) and source reliability grade.
 
     Without the right to see confidential sources, the grade of a confidential one is not shown and a
     grade filter does not match it: filtering must not reveal what the listing withholds.
     """
-    rows = list_evidence(store, may_see_confidential=may_see_confidential)
+    rows = list_evidence(store, may_see_confidential=may_see_confidential, orgs=orgs)
     grades = sorted(
         {str(s["reliability"]) for r in rows if isinstance(s := r["source"], dict) and "reliability" in s}
     )

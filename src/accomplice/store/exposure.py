@@ -6,15 +6,17 @@ together with the newest analyst decision on it, so that every reader sees the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import hashlib
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from accomplice.errors import InputError
 from accomplice.exposure.model import (
     Evidence,
     Facility,
@@ -23,8 +25,10 @@ from accomplice.exposure.model import (
     Source,
     SupplyRelation,
 )
+from accomplice.store.audit import AuditEntry, AuditLog
 from accomplice.store.schema_exposure import (
     exposure_batches,
+    exposure_documents,
     exposure_evidence,
     exposure_facilities,
     exposure_ownership,
@@ -37,8 +41,10 @@ from accomplice.store.schema_exposure import (
 from accomplice.store.store import CHUNK, Store
 
 __all__ = [
+    "SHARED",
     "SHIPMENT_ROLES",
     "BatchInfo",
+    "DocumentRecord",
     "ExposureBatch",
     "ExposureStore",
     "PartyDecision",
@@ -50,6 +56,8 @@ __all__ = [
 SHIPMENT_ROLES = ("importer", "exporter", "consignee", "notify", "manufacturer")
 # Party ids start with this; any other subject of labour evidence is a facility id.
 PARTY_PREFIX = "party:"
+# The organisation value of shared records (entered by enforcement analysts and researchers).
+SHARED = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +132,25 @@ class BatchInfo:
     user: str
     imported_at: datetime
     unchanged: bool = False
+    org: str = SHARED
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """An uploaded rebuttal document, without its bytes (read those with `ExposureStore.document_content`)."""
+
+    id: int
+    org: str
+    shipment_id: str | None
+    subject: str
+    kind: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    note: str
+    user: str
+    uploaded_at: datetime
 
 
 @dataclass(slots=True)
@@ -134,6 +161,7 @@ class ExposureBatch:
     file_name: str
     checksum: str
     user: str
+    org: str = SHARED  # whose records these are (SHARED: everyone's with the right role)
     sources: list[Source] = field(default_factory=list)
     parties: list[PartyRecord] = field(default_factory=list)
     shipments: list[ShipmentRecord] = field(default_factory=list)
@@ -192,11 +220,13 @@ class ExposureStore:
 
     # -- writes -------------------------------------------------------------------------------------
 
-    def find_batch(self, kind: str, checksum: str) -> BatchInfo | None:
+    def find_batch(self, kind: str, checksum: str, org: str = SHARED) -> BatchInfo | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(exposure_batches).where(
-                    exposure_batches.c.kind == kind, exposure_batches.c.checksum == checksum
+                    exposure_batches.c.kind == kind,
+                    exposure_batches.c.checksum == checksum,
+                    exposure_batches.c.org == org,
                 )
             ).first()
         return self._batch(row, unchanged=True) if row is not None else None
@@ -212,6 +242,7 @@ class ExposureStore:
             row.user,
             _utc(row.imported_at),
             unchanged,
+            row.org,
         )
 
     def import_batch(self, batch: ExposureBatch) -> BatchInfo:
@@ -225,11 +256,14 @@ class ExposureStore:
             with self.store._writer().begin() as conn:
                 existing = conn.execute(
                     select(exposure_batches).where(
-                        exposure_batches.c.kind == batch.kind, exposure_batches.c.checksum == batch.checksum
+                        exposure_batches.c.kind == batch.kind,
+                        exposure_batches.c.checksum == batch.checksum,
+                        exposure_batches.c.org == batch.org,
                     )
                 ).first()
                 if existing is not None:
                     return self._batch(existing, unchanged=True)
+                self._refuse_other_orgs_records(conn, batch)
                 counts = batch.counts()
                 inserted = conn.execute(
                     exposure_batches.insert().values(
@@ -239,6 +273,7 @@ class ExposureStore:
                         counts=counts,
                         user=batch.user,
                         imported_at=now,
+                        org=batch.org,
                     )
                 ).inserted_primary_key
                 assert inserted is not None
@@ -246,11 +281,42 @@ class ExposureStore:
                 self._write(conn, batch, batch_id, now)
         except IntegrityError:
             # Another writer stored the same file between our check and our insert (PostgreSQL).
-            found = self.find_batch(batch.kind, batch.checksum)
+            found = self.find_batch(batch.kind, batch.checksum, batch.org)
             if found is None:
                 raise
             return found
-        return BatchInfo(batch_id, batch.kind, batch.file_name, batch.checksum, counts, batch.user, now)
+        return BatchInfo(
+            batch_id, batch.kind, batch.file_name, batch.checksum, counts, batch.user, now, org=batch.org
+        )
+
+    def _refuse_other_orgs_records(self, conn: Connection, batch: ExposureBatch) -> None:
+        """Refuse a batch that would replace records another organisation stored under the same ids.
+
+        Records are replaced by id (a corrected file replaces its records), so without this check one
+        importer could overwrite, and so take over, another's shipments or declared suppliers. The
+        message names the id but nothing of the other organisation's record.
+        """
+        for table, ids in (
+            (exposure_sources, [x.id for x in batch.sources]),
+            (exposure_shipments, [x.id for x in batch.shipments]),
+            (exposure_supply, [x.id for x in batch.supply]),
+            (exposure_ownership, [x.id for x in batch.ownership]),
+            (exposure_facilities, [x.id for x in batch.facilities]),
+            (exposure_evidence, [x.id for x in batch.evidence]),
+        ):
+            for chunk in _chunks(sorted(set(ids))):
+                clash = conn.execute(
+                    select(table.c.id)
+                    .join(exposure_batches, exposure_batches.c.id == table.c.batch_id)
+                    .where(table.c.id.in_(chunk), exposure_batches.c.org != batch.org)
+                    .limit(1)
+                ).scalar()
+                if clash is not None:
+                    raise InputError(
+                        batch.file_name,
+                        f"record id {clash!r} is already used by a record of another organisation; "
+                        "give this record an id of your own",
+                    )
 
     def _write(self, conn: Connection, batch: ExposureBatch, batch_id: int, now: datetime) -> None:
         if batch.parties:
@@ -467,8 +533,15 @@ class ExposureStore:
             r.id: Source(r.id, r.title, r.url, r.published, r.reliability, bool(r.confidential)) for r in rows
         }
 
-    def shipments(self, ids: Sequence[str] | None = None) -> list[ShipmentRecord]:
+    def shipments(
+        self, ids: Sequence[str] | None = None, *, orgs: Collection[str] | None = None
+    ) -> list[ShipmentRecord]:
+        """Stored shipments (all, or those with these ids), of the organisations `orgs` (None: every one)."""
         query = select(exposure_shipments).order_by(exposure_shipments.c.day, exposure_shipments.c.id)
+        if orgs is not None:
+            query = query.join(
+                exposure_batches, exposure_batches.c.id == exposure_shipments.c.batch_id
+            ).where(exposure_batches.c.org.in_(sorted(orgs)))
         with self.engine.connect() as conn:
             if ids is None:
                 rows = list(conn.execute(query))
@@ -493,6 +566,157 @@ class ExposureStore:
             )
             for r in sorted(rows, key=lambda r: (r.day, r.id))
         ]
+
+    def record_orgs(self) -> dict[str, dict[str, str]]:
+        """Which organisation holds each record that is not shared, by kind and id.
+
+        Kinds: "shipments", "relations", "ownership", "facilities", "evidence", "sources". Shared records
+        are left out, so the answer stays small however much enforcement data the store holds.
+        """
+        found: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as conn:
+            for kind, table in (
+                ("shipments", exposure_shipments),
+                ("relations", exposure_supply),
+                ("ownership", exposure_ownership),
+                ("facilities", exposure_facilities),
+                ("evidence", exposure_evidence),
+                ("sources", exposure_sources),
+            ):
+                rows = conn.execute(
+                    select(table.c.id, exposure_batches.c.org)
+                    .join(exposure_batches, exposure_batches.c.id == table.c.batch_id)
+                    .where(exposure_batches.c.org != SHARED)
+                )
+                found[kind] = {r.id: r.org for r in rows}
+        return found
+
+    def party_ids_of(self, orgs: Collection[str]) -> set[str]:
+        """The parties that records of these organisations name (shipments, relations, ownership...)."""
+        columns = [
+            *(getattr(exposure_shipments.c, role) for role in SHIPMENT_ROLES),
+            exposure_supply.c.supplier,
+            exposure_supply.c.buyer,
+            exposure_ownership.c.owner,
+            exposure_ownership.c.owned,
+            exposure_facilities.c.operator,
+            exposure_evidence.c.subject_party,
+        ]
+        wanted = sorted(orgs)
+        selects = [
+            select(column.label("party"))
+            .join(exposure_batches, exposure_batches.c.id == column.table.c.batch_id)
+            .where(exposure_batches.c.org.in_(wanted), column.is_not(None))
+            for column in columns
+        ]
+        with self.engine.connect() as conn:
+            return set(conn.execute(union(*selects)).scalars())
+
+    # -- rebuttal documents ---------------------------------------------------------------------------
+
+    def add_document(
+        self,
+        *,
+        org: str,
+        shipment_id: str | None,
+        subject: str,
+        kind: str,
+        file_name: str,
+        media_type: str,
+        content: bytes,
+        note: str,
+        user: str,
+        audit: AuditEntry | None = None,
+    ) -> DocumentRecord:
+        """Store a document and, in the same transaction, its audit row."""
+        now = datetime.now(UTC)
+        digest = hashlib.sha256(content).hexdigest()
+        with self.store._writer().begin() as conn:
+            inserted = conn.execute(
+                exposure_documents.insert().values(
+                    org=org,
+                    shipment_id=shipment_id,
+                    subject=subject,
+                    kind=kind,
+                    file_name=file_name,
+                    media_type=media_type,
+                    size=len(content),
+                    sha256=digest,
+                    note=note,
+                    content=content,
+                    user=user,
+                    uploaded_at=now,
+                )
+            ).inserted_primary_key
+            assert inserted is not None
+            if audit is not None:
+                AuditLog(self.store).append_entry(
+                    conn,
+                    replace(audit, detail={**audit.detail, "document": int(inserted[0]), "sha256": digest}),
+                )
+        return DocumentRecord(
+            int(inserted[0]),
+            org,
+            shipment_id,
+            subject,
+            kind,
+            file_name,
+            media_type,
+            len(content),
+            digest,
+            note,
+            user,
+            now,
+        )
+
+    _DOCUMENT_COLUMNS = tuple(c for c in exposure_documents.c if c.name != "content")
+
+    @staticmethod
+    def _document(row: Any) -> DocumentRecord:
+        return DocumentRecord(
+            row.id,
+            row.org,
+            row.shipment_id,
+            row.subject,
+            row.kind,
+            row.file_name,
+            row.media_type,
+            row.size,
+            row.sha256,
+            row.note,
+            row.user,
+            _utc(row.uploaded_at),
+        )
+
+    def documents(
+        self,
+        *,
+        shipment_id: str | None = None,
+        party_level: bool = False,
+        orgs: Collection[str] | None = None,
+    ) -> list[DocumentRecord]:
+        """Documents of `orgs` (None: all): about this shipment, and/or (`party_level`) those about a party
+        for every shipment; neither given: all."""
+        docs = exposure_documents.c
+        about = []
+        if shipment_id is not None:
+            about.append(docs.shipment_id == shipment_id)
+        if party_level:
+            about.append(docs.shipment_id.is_(None))
+        query = select(*self._DOCUMENT_COLUMNS).order_by(docs.id)
+        if about:
+            query = query.where(or_(*about))
+        if orgs is not None:
+            query = query.where(docs.org.in_(sorted(orgs)))
+        with self.engine.connect() as conn:
+            return [self._document(r) for r in conn.execute(query)]
+
+    def document(self, document_id: int) -> tuple[DocumentRecord, bytes] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(exposure_documents).where(exposure_documents.c.id == document_id)
+            ).first()
+        return None if row is None else (self._document(row), bytes(row.content))
 
     def supply(self, sources: dict[str, Source] | None = None) -> list[SupplyRelation]:
         sources = self.sources() if sources is None else sources

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -30,6 +31,7 @@ from accomplice.store.schema import metadata
 
 __all__ = [
     "exposure_batches",
+    "exposure_documents",
     "exposure_evidence",
     "exposure_facilities",
     "exposure_ownership",
@@ -55,7 +57,12 @@ exposure_batches = Table(
     Column("counts", JSON, nullable=False),
     Column("user", String(128), nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("kind", "checksum", name="uq_exposure_batches_kind_checksum"),
+    # The organisation whose records these are: an importer's own shipments and declared suppliers are
+    # seen only by that organisation (and by the enforcement roles); "" = shared records, entered by
+    # enforcement analysts or researchers. Not NULL, so that the no-op check below is per organisation.
+    Column("org", String(128), nullable=False, server_default=""),
+    UniqueConstraint("kind", "checksum", "org", name="uq_exposure_batches_kind_checksum_org"),
+    Index("ix_exposure_batches_org", "org"),
 )
 
 exposure_sources = Table(
@@ -192,4 +199,28 @@ exposure_evidence = Table(
     CheckConstraint(
         "(subject_party IS NULL) <> (subject_facility IS NULL)", name="ck_exposure_evidence_subject"
     ),
+)
+
+# Documents an importer holds to rebut the presumption for a flagged shipment (purchase orders, payroll
+# records...), one row per uploaded file. `subject` is the party (engine node: listed key or party id)
+# or the shipment itself the document is about; `shipment_id` NULL = about the party for every shipment
+# (a supplier's workforce records). The bytes are kept in the store so that a backup holds everything.
+exposure_documents = Table(
+    "exposure_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org", String(128), nullable=False, server_default=""),
+    Column("shipment_id", String(ID), ForeignKey("exposure_shipments.id"), nullable=True),
+    Column("subject", String(ID), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("media_type", String(128), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("content", LargeBinary, nullable=False),
+    Column("user", String(128), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_exposure_documents_shipment", "shipment_id"),
+    Index("ix_exposure_documents_subject", "subject"),
 )

@@ -11,24 +11,31 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from accomplice.errors import InputError
 from accomplice.exposure.rebuttal import DOCUMENT_KINDS
+from accomplice.services import exposure_documents as documents
 from accomplice.services import exposure_pages as pages
 from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
+from accomplice.store.exposure import DocumentRecord
 from accomplice.web.auth import require
 from accomplice.web.flowchart import flow_chart
 from accomplice.web.routes import render
+from accomplice.web.uploads import read_upload, upload_form
 
-__all__ = ["MonthBar", "exposure_web_router", "month_chart"]
+__all__ = ["MonthBar", "download_response", "exposure_web_router", "month_chart"]
 
 exposure_web_router = APIRouter(include_in_schema=False)
 
 ReadPrincipal = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))]
+WritePrincipal = Annotated[Principal, Depends(require(Permission.EXPOSURE_WRITE))]
 
 # Shipments listed on one page of /shipments; the rest are a "next" link away.
 SHIPMENTS_PAGE = 200
@@ -57,9 +64,12 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _page(request: Request, principal: Principal, template: str, **context: Any) -> HTMLResponse:
+def _page(
+    request: Request, principal: Principal, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
     return render(
         template,
+        status,
         request=request,
         nav="exposure",
         principal=principal,
@@ -125,7 +135,7 @@ def shipments_page(
     state: Annotated[str, Query(max_length=16)] = "",
     start: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    rows = pages.shipment_rows(_store(request))
+    rows = pages.shipment_rows(_store(request), principal.org_scope)
     bars, top = month_chart(rows)
     flagged = sum(r.flagged for r in rows)
     picked = [r for r in rows if (state != "flagged" or r.flagged) and (state != "clean" or not r.flagged)]
@@ -151,24 +161,99 @@ def shipments_page(
     )
 
 
+def _shipment_page(
+    request: Request, principal: Principal, shipment_id: str, status: int = 200, error: str | None = None
+) -> HTMLResponse:
+    store = _store(request)
+    page = pages.shipment_page(
+        store,
+        shipment_id,
+        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
+        orgs=principal.org_scope,
+    )
+    held = [documents.document_json(d) for d in documents.shipment_documents(store, principal, shipment_id)]
+    subject_names = {str(p["node"]): str(p["name"]) for p in page.parties}
+    subject_names.update({str(i["party"]): str(i["name"]) for i in page.checklist})
+    parties = sorted(
+        ((n, name) for n, name in subject_names.items() if n != page.record.id), key=lambda c: c[1].casefold()
+    )
+    choices = [(page.record.id, "The whole entry"), *parties]
+    return _page(
+        request,
+        principal,
+        "shipment.html",
+        status,
+        title=f"Shipment {page.record.id}",
+        page=page,
+        chart=flow_chart(page.nodes, page.edges),
+        document_kinds=DOCUMENT_KINDS,
+        documents=held,
+        subject_names=subject_names,
+        subject_choices=choices,
+        may_upload=principal.can(Permission.EXPOSURE_WRITE),
+        error=error,
+    )
+
+
 @exposure_web_router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
 def shipment_page(
     request: Request,
     principal: ReadPrincipal,
     shipment_id: Annotated[str, PathParam(max_length=255)],
 ) -> HTMLResponse:
-    page = pages.shipment_page(
-        _store(request), shipment_id, may_see_confidential=principal.can(Permission.CONFIDENTIAL)
+    return _shipment_page(request, principal, shipment_id)
+
+
+@exposure_web_router.post(
+    "/shipments/{shipment_id}/documents", response_class=HTMLResponse, dependencies=[Depends(upload_form)]
+)
+async def upload_document(
+    request: Request,
+    principal: WritePrincipal,
+    shipment_id: Annotated[str, PathParam(max_length=255)],
+) -> Any:
+    name, data, fields = await read_upload(request)
+    try:
+        await run_in_threadpool(
+            documents.add_document,
+            _store(request),
+            principal,
+            shipment_id,
+            subject=fields.get("subject", ""),
+            kind=fields.get("kind", ""),
+            file_name=name,
+            content=data,
+            note=fields.get("note", "")[: documents.MAX_NOTE_CHARS],
+            every_shipment=fields.get("every_shipment") == "true",
+        )
+    except InputError as exc:
+        return await run_in_threadpool(_shipment_page, request, principal, shipment_id, 422, str(exc))
+    return RedirectResponse(f"/shipments/{quote(shipment_id, safe='')}#documents", status_code=303)
+
+
+def download_response(record: DocumentRecord, content: bytes) -> Response:
+    """A stored document as a download: never shown inline, never sniffed into something executable."""
+    return Response(
+        content,
+        media_type=record.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.file_name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Document-SHA256": record.sha256,
+        },
     )
-    return _page(
-        request,
-        principal,
-        "shipment.html",
-        title=f"Shipment {page.record.id}",
-        page=page,
-        chart=flow_chart(page.nodes, page.edges),
-        document_kinds=DOCUMENT_KINDS,
-    )
+
+
+@exposure_web_router.get("/shipments/{shipment_id}/documents/{document_id}")
+def download_document(
+    request: Request,
+    principal: ReadPrincipal,
+    shipment_id: Annotated[str, PathParam(max_length=255)],
+    document_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+) -> Response:
+    record, content = documents.read_document(_store(request), principal, document_id)
+    return download_response(record, content)
 
 
 @exposure_web_router.get("/parties/{party}", response_class=HTMLResponse)
@@ -178,7 +263,10 @@ def party_page(
     party: Annotated[str, PathParam(max_length=255)],
 ) -> HTMLResponse:
     page = pages.party_page(
-        _store(request), party, may_see_confidential=principal.can(Permission.CONFIDENTIAL)
+        _store(request),
+        party,
+        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
+        orgs=principal.org_scope,
     )
     return _page(request, principal, "party.html", title=page.name, page=page)
 
@@ -195,6 +283,7 @@ def evidence_page(
         subject=subject,
         grade=grade.strip().upper(),
         may_see_confidential=principal.can(Permission.CONFIDENTIAL),
+        orgs=principal.org_scope,
     )
     return _page(
         request,
