@@ -376,3 +376,21 @@ def test_same_file_from_two_orgs_is_two_batches_and_a_clash_writes_nothing(store
     assert ExposureStore(store).batches() == before
     assert len(ExposureStore(store).shipments(orgs={"acme"})) == 0
     assert len(ExposureStore(store).shipments(orgs={""})) == len(shared.record_ids)
+
+
+@pytest.mark.usefixtures("importers_data")
+def test_party_resolutions_are_decided_by_the_enforcement_side_not_by_importers(
+    client: TestClient, auth: dict[str, dict[str, str]], org_store: Store
+) -> None:
+    [trader] = [p for p in exposure.list_parties(org_store) if p.name == TRADER]
+    body = {"reason": "not the firm the screening took it for"}
+    refused = client.post(f"/api/parties/{trader.id}/split", json=body, headers=auth["acme"])
+    assert refused.status_code == 403
+    split = client.post(f"/api/parties/{trader.id}/split", json=body, headers=auth["analyst"])
+    assert split.status_code == 200, split.text
+    assert split.json()["status"] == "split"
+    assert split.json()["decision"]["by"] == "analyst"
+    unknown = client.post(
+        f"/api/parties/{trader.id}/confirm", json={"entity": "un:NO-SUCH"}, headers=auth["analyst"]
+    )
+    assert unknown.status_code == 404

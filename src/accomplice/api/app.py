@@ -218,7 +218,7 @@ def create_app(
     # their permission.
     app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
     app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
-    app.include_router(exposure_decide_router, dependencies=[Depends(require(Permission.DECIDE))])
+    app.include_router(exposure_decide_router, dependencies=[Depends(require(Permission.RESOLVE_PARTIES))])
     # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
     app.include_router(yente_router)
     app.include_router(jobs_router)

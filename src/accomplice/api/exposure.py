@@ -1,7 +1,7 @@
 """JSON endpoints of the CAATSA §321(b) exposure feature under /api.
 
 Every route needs a permission: `exposure:read` for reads and traces that store nothing, `exposure:write`
-for records and documents, `decide` for an analyst's decision on a party's resolution. api/app.py also
+for records and documents, `resolve-parties` for a decision on a party's resolution. api/app.py also
 puts the read and write permission on the routers, so that no route can be added without one.
 
 What a reader sees follows from the principal: confidential sources are shown as "confidential source
@@ -63,7 +63,7 @@ class RecordsIn(BaseModel):
 
 Reader = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.EXPOSURE_WRITE))]
-Decider = Annotated[Principal, Depends(require(Permission.DECIDE))]
+Resolver = Annotated[Principal, Depends(require(Permission.RESOLVE_PARTIES))]
 
 # Reads (and traces, which store nothing) here...
 exposure_router = APIRouter(prefix="/api", tags=["exposure"])
@@ -193,7 +193,7 @@ def api_confirm_party(
     party: Annotated[str, PathParam(max_length=255, description="`party:` id.")],
     body: ConfirmIn,
     store: StoreDep,
-    principal: Decider,
+    principal: Resolver,
 ) -> dict[str, object]:
     record = service.confirm_party(store, party, body.entity, user=str(principal.user), reason=body.reason)
     return service.party_record_json(record)
@@ -206,7 +206,7 @@ def api_split_party(
     party: Annotated[str, PathParam(max_length=255, description="`party:` id.")],
     body: DecisionIn,
     store: StoreDep,
-    principal: Decider,
+    principal: Resolver,
 ) -> dict[str, object]:
     record = service.split_party(store, party, user=str(principal.user), reason=body.reason)
     return service.party_record_json(record)

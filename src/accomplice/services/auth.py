@@ -89,7 +89,10 @@ class Permission(StrEnum):
     WATCHLISTS = "watchlists"  # keep watchlists, read alerts, configure webhooks
     LOAD_LISTS = "load-lists"  # import sanctions list versions
     EXPOSURE_READ = "exposure:read"  # shipments, traces, relations, evidence (non-confidential)
-    EXPOSURE_WRITE = "exposure:write"  # import shipments/relations/ownership/..., confirm/split parties
+    EXPOSURE_WRITE = "exposure:write"  # import shipments/relations/ownership/..., upload documents
+    # Confirm or split a trade party's resolution to a listed entity. Not an importer's: splitting its own
+    # supplier from a DPRK listing would clear its own flags.
+    RESOLVE_PARTIES = "resolve-parties"
     CONFIDENTIAL = "confidential"  # see confidential evidence sources
     MANAGE_USERS = "manage-users"  # users, roles, tokens of others
     AUDIT_READ = "audit:read"  # read and verify the audit log
@@ -100,16 +103,18 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # Runs the installation: everything.
     Role.ADMIN: frozenset(Permission),
     # Screens names and takes the match decisions; keeps watchlists; reads exposure data to judge a hit.
-    Role.ANALYST: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ}),
+    Role.ANALYST: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES}),
     # The second pair of eyes: checks decisions (and may overturn them) and reads the audit log, but does
     # not run jobs or change data.
-    Role.REVIEWER: frozenset({P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ}),
+    Role.REVIEWER: frozenset({P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ, P.RESOLVE_PARTIES}),
     # A member organisation that brings its own data (batch files, shipments, suppliers) and screens it;
     # it sees only its own organisation's objects (see Principal.sees_org).
     Role.IMPORTER: frozenset({P.SCREEN, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE}),
     # Investigates supply chains and forced labour: builds the exposure data and sees confidential
     # sources (witnesses, workers), which nobody else but an admin sees.
-    Role.RESEARCHER: frozenset({P.SCREEN, P.EXPOSURE_READ, P.EXPOSURE_WRITE, P.CONFIDENTIAL}),
+    Role.RESEARCHER: frozenset(
+        {P.SCREEN, P.EXPOSURE_READ, P.EXPOSURE_WRITE, P.CONFIDENTIAL, P.RESOLVE_PARTIES}
+    ),
 }
 # Roles whose holders see only objects of their own organisation.
 ORG_BOUND_ROLES = frozenset({Role.IMPORTER})
