@@ -394,3 +394,30 @@ def test_party_resolutions_are_decided_by_the_enforcement_side_not_by_importers(
         f"/api/parties/{trader.id}/confirm", json={"entity": "un:NO-SUCH"}, headers=auth["analyst"]
     )
     assert unknown.status_code == 404
+
+
+@pytest.mark.usefixtures("importers_data")
+def test_party_page_form_records_a_resolution_for_the_enforcement_side_only(
+    client: TestClient, auth: dict[str, dict[str, str]], org_store: Store
+) -> None:
+    [importer] = [p for p in exposure.list_parties(org_store) if p.name == "Acme Frozen Foods Inc."]
+    page = client.get(f"/parties/{importer.id}", headers=auth["analyst"])
+    assert 'class="upload resolution-form"' in page.text
+    assert (
+        'class="upload resolution-form"'
+        not in client.get(f"/parties/{importer.id}", headers=auth["acme"]).text
+    )
+    url = f"/parties/{importer.id}/resolution"
+    form = {"action": "confirm", "entity": "un:NO-SUCH", "reason": "checked the registry"}
+    assert client.post(url, data=form, headers=auth["acme"]).status_code == 403
+    wrong = client.post(url, data=form, headers=auth["analyst"])
+    assert wrong.status_code == 422
+    assert "no listed entity with key" in wrong.text
+    done = client.post(
+        url, data={"action": "split", "reason": "a US firm"}, headers=auth["analyst"], follow_redirects=False
+    )
+    assert done.status_code == 303
+    [after] = [p for p in exposure.list_parties(org_store) if p.id == importer.id]
+    assert after.status == "split"
+    assert after.decision is not None
+    assert after.decision.user == "analyst"

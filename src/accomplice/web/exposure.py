@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accomplice.errors import InputError
+from accomplice.errors import InputError, NotFoundError
 from accomplice.exposure.rebuttal import DOCUMENT_KINDS
+from accomplice.services import exposure as exposure_service
 from accomplice.services import exposure_documents as documents
 from accomplice.services import exposure_pages as pages
 from accomplice.services.auth import Permission, Principal
@@ -36,6 +37,7 @@ exposure_web_router = APIRouter(include_in_schema=False)
 
 ReadPrincipal = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))]
 WritePrincipal = Annotated[Principal, Depends(require(Permission.EXPOSURE_WRITE))]
+ResolvePrincipal = Annotated[Principal, Depends(require(Permission.RESOLVE_PARTIES))]
 
 # Shipments listed on one page of /shipments; the rest are a "next" link away.
 SHIPMENTS_PAGE = 200
@@ -262,13 +264,53 @@ def party_page(
     principal: ReadPrincipal,
     party: Annotated[str, PathParam(max_length=255)],
 ) -> HTMLResponse:
+    return _party_page(request, principal, party)
+
+
+def _party_page(
+    request: Request, principal: Principal, party: str, status: int = 200, error: str | None = None
+) -> HTMLResponse:
     page = pages.party_page(
         _store(request),
         party,
         may_see_confidential=principal.can(Permission.CONFIDENTIAL),
         orgs=principal.org_scope,
     )
-    return _page(request, principal, "party.html", title=page.name, page=page)
+    return _page(
+        request,
+        principal,
+        "party.html",
+        status,
+        title=page.name,
+        page=page,
+        may_resolve=principal.can(Permission.RESOLVE_PARTIES),
+        error=error,
+    )
+
+
+@exposure_web_router.post("/parties/{party}/resolution", response_class=HTMLResponse)
+def resolve_party(
+    request: Request,
+    principal: ResolvePrincipal,
+    party: Annotated[str, PathParam(max_length=255)],
+    action: Annotated[str, Form(max_length=16)],
+    entity: Annotated[str, Form(max_length=255)] = "",
+    reason: Annotated[str, Form(max_length=2_000)] = "",
+) -> Any:
+    """Confirm a party as a listed entity, or split it from the one screening took it for."""
+    store = _store(request)
+    try:
+        if action == "confirm":
+            exposure_service.confirm_party(
+                store, party, entity.strip(), user=str(principal.user), reason=reason
+            )
+        elif action == "split":
+            exposure_service.split_party(store, party, user=str(principal.user), reason=reason)
+        else:
+            raise InputError("decision", f"unknown action {action!r}: confirm or split")
+    except (InputError, NotFoundError) as exc:
+        return _party_page(request, principal, party, 422, str(exc))
+    return RedirectResponse(f"/parties/{quote(party, safe='')}#resolution", status_code=303)
 
 
 @exposure_web_router.get("/evidence", response_class=HTMLResponse)
