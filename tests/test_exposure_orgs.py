@@ -421,3 +421,48 @@ def test_party_page_form_records_a_resolution_for_the_enforcement_side_only(
     assert after.status == "split"
     assert after.decision is not None
     assert after.decision.user == "analyst"
+
+
+def test_importer_uploads_a_shipments_file_through_the_api_and_the_page(
+    client: TestClient, auth: dict[str, dict[str, str]], org_store: Store
+) -> None:
+    csv = (
+        b"entry_id,entry_date,importer,importer_country,exporter,exporter_country,goods_description,hs_code\n"
+        b"GLX-2019-0101,2019-06-03,Globex Seafood LLC,us,Qingdao Ocean Harvest Foods Co. Ltd.,cn,"
+        b"frozen pollock fillets,0304.75\n"
+    )
+    stored = client.post(
+        "/api/exposure/shipments/file",
+        headers=auth["globex"],
+        files={"file": ("entries.csv", csv, "text/csv")},
+    )
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["ids"] == ["GLX-2019-0101"]
+    assert ExposureStore(org_store).record_orgs()["shipments"]["GLX-2019-0101"] == "globex"
+    assert client.get("/api/shipments/GLX-2019-0101/trace", headers=auth["acme"]).status_code == 404
+    bad = csv.replace(b"2019-06-03", b"someday").replace(b"GLX-2019-0101", b"GLX-2019-0102")
+    refused = client.post(
+        "/shipments/import",
+        headers=auth["globex"],
+        data={"kind": "shipments"},
+        files={"file": ("entries-2.csv", bad, "text/csv")},
+    )
+    assert refused.status_code == 422
+    assert "entries-2.csv:2: &#39;someday&#39; is not a date" in refused.text
+    assert ExposureStore(org_store).shipments(["GLX-2019-0102"]) == []
+    page = client.post(
+        "/shipments/import",
+        headers=auth["globex"],
+        data={"kind": "shipments"},
+        files={"file": ("entries-3.csv", bad.replace(b"someday", b"2019-07-01"), "text/csv")},
+    )
+    assert page.status_code == 200
+    assert "entries-3.csv: imported as batch" in page.text
+    assert "GLX-2019-0102" in page.text
+    evidence = (
+        b'{"subject": "Qingdao Ocean Harvest Foods Co. Ltd.", "start": "2019", "statement": "x", '
+        b'"source_title": "y"}\n'
+    )
+    for url, form in (("/api/exposure/evidence/file", {}), ("/shipments/import", {"kind": "evidence"})):
+        answer = client.post(url, headers=auth["globex"], data=form, files={"file": ("e.jsonl", evidence)})
+        assert answer.status_code == 403, url

@@ -12,7 +12,7 @@ documents, shared records and its own, and paths through another organisation's 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi import Path as PathParam
@@ -25,6 +25,7 @@ from accomplice.api.routes import StoreDep
 from accomplice.services import exposure as service
 from accomplice.services import exposure_documents as documents
 from accomplice.services.auth import Permission, Principal
+from accomplice.services.jobs import MAX_UPLOAD_BYTES, UploadTooLargeError
 from accomplice.web.exposure import download_response
 from accomplice.web.uploads import upload_limit
 
@@ -174,6 +175,38 @@ def api_add_ownership(body: RecordsIn, store: StoreDep, principal: Writer) -> di
 @exposure_write_router.post("/facilities", status_code=201, summary="Store facilities and their operators")
 def api_add_facilities(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
     return _add(store, "facilities", body, principal)
+
+
+RecordKind = Literal["shipments", "relations", "ownership", "facilities", "evidence"]
+
+
+@exposure_write_router.post(
+    "/exposure/{kind}/file",
+    status_code=201,
+    dependencies=[Depends(upload_limit)],
+    summary="Import a CSV, XLSX or JSONL file of one kind (FtM JSON lines for ownership)",
+)
+async def api_import_file(
+    kind: RecordKind,
+    store: StoreDep,
+    principal: Writer,
+    file: Annotated[UploadFile, File(description="The file; its name's suffix says the format.")],
+) -> dict[str, object]:
+    if kind == "evidence":
+        service.require_evidence_writer(principal)
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadTooLargeError(file.filename or kind, f"larger than {MAX_UPLOAD_BYTES:,} bytes")
+    result = await run_in_threadpool(
+        service.import_upload,
+        store,
+        kind,
+        file.filename or f"{kind}.csv",
+        data,
+        user=str(principal.user),
+        org=principal.record_org,
+    )
+    return _stored(result)
 
 
 @exposure_write_router.post(

@@ -24,7 +24,7 @@ from typing import Any
 
 from followthemoney.types import registry
 
-from accomplice.batch.inputs import Columns, InputRow, read_rows
+from accomplice.batch.inputs import Columns, InputRow, read_bytes
 from accomplice.errors import InputError
 from accomplice.exposure.model import Period
 from accomplice.names.normalize import fold
@@ -41,6 +41,7 @@ __all__ = [
     "PartyName",
     "SourceRef",
     "parse_date",
+    "read_exposure_bytes",
     "read_exposure_file",
     "read_exposure_rows",
 ]
@@ -500,13 +501,20 @@ def read_exposure_file(kind: str, source: str | Path) -> ParsedFile:
     path = Path(source)
     if not path.is_file():
         raise InputError(str(path), "no such file")
-    data = path.read_bytes()
+    return read_exposure_bytes(kind, str(path), path.read_bytes())
+
+
+def read_exposure_bytes(kind: str, name: str, data: bytes) -> ParsedFile:
+    """Read and validate the bytes of an uploaded file of one kind; `name` (with its suffix, which says
+    the format) names the file in errors."""
+    path = Path(name)
     checksum = hashlib.sha256(data).hexdigest()
     if kind == "ownership" and _is_ftm(path, data):
         return _read_ftm_ownership(path, data, checksum)
     if kind not in COLUMNS:
-        raise InputError(str(path), f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-    return read_exposure_rows(kind, read_rows(path, columns=COLUMNS[kind]), path=str(path), checksum=checksum)
+        raise InputError(name, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    rows = read_bytes(name, data, columns=COLUMNS[kind])
+    return read_exposure_rows(kind, rows, path=name, checksum=checksum)
 
 
 def _ftm_first(props: Mapping[str, Any], *names: str) -> str:

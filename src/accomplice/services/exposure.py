@@ -28,6 +28,7 @@ from accomplice.batch.exposure import (
     ParsedRelation,
     ParsedShipment,
     SourceRef,
+    read_exposure_bytes,
     read_exposure_file,
     read_exposure_rows,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "confirm_party",
     "held_documents",
     "import_file",
+    "import_upload",
     "is_dprk_listing",
     "list_evidence",
     "list_parties",
@@ -399,6 +401,24 @@ def import_file(
         threshold=threshold,
         progress=progress,
         org=org,
+    )
+
+
+def import_upload(
+    store: Store,
+    kind: str,
+    file_name: str,
+    data: bytes,
+    *,
+    user: str,
+    org: str = SHARED,
+    index: ScreeningIndex | None = None,
+) -> ImportResult:
+    """As `import_file`, for the bytes of an uploaded file (its name's suffix says CSV, XLSX or JSONL)."""
+    name = file_name.replace("\\", "/").rsplit("/", 1)[-1].strip() or f"{kind}.csv"
+    parsed = read_exposure_bytes(kind, name, data)
+    return _store_parsed(
+        store, parsed, user=user, file_name=name, index=index, threshold=None, progress=None, org=org
     )
 
 

@@ -23,7 +23,7 @@ from accomplice.exposure.rebuttal import DOCUMENT_KINDS
 from accomplice.services import exposure as exposure_service
 from accomplice.services import exposure_documents as documents
 from accomplice.services import exposure_pages as pages
-from accomplice.services.auth import Permission, Principal
+from accomplice.services.auth import ForbiddenError, Permission, Principal
 from accomplice.store import Store
 from accomplice.store.exposure import DocumentRecord
 from accomplice.web.auth import require
@@ -130,6 +130,16 @@ def month_chart(rows: list[pages.ShipmentRow]) -> tuple[list[MonthBar], int]:
     return bars, top
 
 
+# What the import form offers, by who may add it (labour evidence is not an importer's to add).
+IMPORT_KINDS = (
+    ("shipments", "Shipments (customs entries)"),
+    ("relations", "Supply relations"),
+    ("ownership", "Ownership and control"),
+    ("facilities", "Facilities"),
+    ("evidence", "Labour evidence"),
+)
+
+
 @exposure_web_router.get("/shipments", response_class=HTMLResponse)
 def shipments_page(
     request: Request,
@@ -137,16 +147,66 @@ def shipments_page(
     state: Annotated[str, Query(max_length=16)] = "",
     start: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
+    return _shipments_page(request, principal, state, start)
+
+
+@exposure_web_router.post(
+    "/shipments/import", response_class=HTMLResponse, dependencies=[Depends(upload_form)]
+)
+async def import_upload(request: Request, principal: WritePrincipal) -> Any:
+    """Import an uploaded file of one kind, then show the shipments with what was stored (or the error)."""
+    name, data, fields = await read_upload(request)
+    kind = fields.get("kind", "")
+    try:
+        if kind not in dict(IMPORT_KINDS):
+            raise InputError(name, f"unknown kind {kind!r}")
+        if kind == "evidence":
+            exposure_service.require_evidence_writer(principal)
+        result = await run_in_threadpool(
+            exposure_service.import_upload,
+            _store(request),
+            kind,
+            name,
+            data,
+            user=str(principal.user),
+            org=principal.record_org,
+        )
+    except (InputError, ForbiddenError) as exc:
+        status = 403 if isinstance(exc, ForbiddenError) else 422
+        return await run_in_threadpool(_shipments_page, request, principal, "", 0, status, str(exc))
+    if result.batch.unchanged:
+        note = f"{name}: already imported (batch {result.batch.id}); nothing changed."
+    else:
+        counts = ", ".join(f"{n:,} {what}" for what, n in result.batch.counts.items())
+        note = f"{name}: imported as batch {result.batch.id}: {counts}; {result.resolved} parties resolved."
+    return await run_in_threadpool(_shipments_page, request, principal, "", 0, 200, None, note)
+
+
+def _shipments_page(
+    request: Request,
+    principal: Principal,
+    state: str,
+    start: int,
+    status: int = 200,
+    error: str | None = None,
+    imported: str | None = None,
+) -> HTMLResponse:
     rows = pages.shipment_rows(_store(request), principal.org_scope)
     bars, top = month_chart(rows)
     flagged = sum(r.flagged for r in rows)
     picked = [r for r in rows if (state != "flagged" or r.flagged) and (state != "clean" or not r.flagged)]
     picked.reverse()  # newest first
     shown = picked[start : start + SHIPMENTS_PAGE]
+    kinds = [(k, label) for k, label in IMPORT_KINDS if k != "evidence" or principal.org_scope is None]
     return _page(
         request,
         principal,
         "shipments.html",
+        status,
+        may_import=principal.can(Permission.EXPOSURE_WRITE),
+        import_kinds=kinds,
+        error=error,
+        imported=imported,
         title="Shipments",
         rows=shown,
         total=len(rows),
