@@ -24,6 +24,11 @@ from tests.helpers import copy_of_store
 
 DATA = Path(__file__).parent / "exposure_data"
 HONGXIANG = "ofac:20564"  # DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD (NPWMD, North Korea remark)
+# KOREA RYONBONG GENERAL CORPORATION: the UK entry's regime name ("North Korea (Democratic People's
+# Republic of Korea)") is not read as DPRK; its UN 1718 twin is, and its OFAC twin is a blocking listing.
+RYONBONG_UK = "uk:10893"
+RYONBONG_UN = "un:KPe.002"
+RYONBONG_OFAC = "ofac:9347"
 IMPORT_ORDER = (
     ("relations", "relations.csv"),
     ("ownership", "ownership.csv"),
@@ -194,3 +199,25 @@ def test_evidence_naming_unknown_facility_is_refused_with_its_line(
     with pytest.raises(InputError, match=r"evidence\.csv:2: facility 'facility:nowhere-camp' is not stored"):
         exposure.import_file(lists_store, "evidence", bad, user="a", index=index)
     assert ExposureStore(lists_store).batches() == []
+
+
+def test_party_resolved_to_a_uk_entry_is_dprk_listed_through_its_un_twin(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    clean = _trace_all(lists_store, index)["ENT-2019-0588"]
+    assert clean["flagged"] is False
+    exporter = next(p for p in clean["parties"] if p["role"] == "exporter")  # type: ignore[union-attr]
+    exposure.confirm_party(lists_store, exporter["id"], RYONBONG_UK, user="analyst2")
+    item = _trace_all(lists_store, index)["ENT-2019-0588"]
+    assert item["reasons"] == ["dprk_listed"]
+    listing = item["paths"][0]["listing"]  # type: ignore[index]
+    # The path names the entry that says DPRK (the UN one), for the party resolved to the UK one.
+    assert (listing["entity"], listing["list"], listing["programs"]) == (RYONBONG_UN, "un", ["DPRK"])
+    assert item["paths"][0]["hops"][0]["from"] == RYONBONG_UK  # type: ignore[index]
+    entries = {
+        p["listing"]["entity"]
+        for p in exposure.party_exposure(lists_store, exporter["id"], max_paths=10)["paths"]  # type: ignore[union-attr]
+        if "listing" in p
+    }
+    assert entries >= {RYONBONG_UN, RYONBONG_OFAC}

@@ -51,6 +51,7 @@ from accomplice.exposure.model import (
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
+from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
 from accomplice.store.exposure import (
     BatchInfo,
@@ -445,24 +446,31 @@ class ExposureView:
 
 
 def _listings(store: Store, keys: Sequence[str]) -> dict[str, list[Listing]]:
-    rows = store.entity_rows(keys)
+    """The listings of each resolved key: its own and its twins' on other lists (a party resolved to a
+    UK entry whose regime name does not say DPRK is DPRK-listed through its UN twin). A twin's listing
+    is the party's, naming the twin's entry."""
+    twins = list_twins(store, keys)
+    rows = store.entity_rows(sorted({k for members in twins.values() for k in members}))
     programs = store.values_of(list(rows), "programId")
     notes = store.values_of(list(rows), "notes")
     found: dict[str, list[Listing]] = {}
-    for key, row in rows.items():
-        if not row.is_current:
-            continue
-        progs = tuple(sorted(programs.get(key, ())))
-        found[key] = [
-            Listing(
-                key,
-                list_name,
-                progs,
-                dprk=is_dprk_listing(key, list_name, progs, notes.get(key, ())),
-                blocked=list_name in BLOCKING_LISTS,
+    for key, members in twins.items():
+        for member in members:
+            row = rows.get(member)
+            if row is None or not row.is_current:
+                continue
+            progs = tuple(sorted(programs.get(member, ())))
+            found.setdefault(key, []).extend(
+                Listing(
+                    key,
+                    list_name,
+                    progs,
+                    dprk=is_dprk_listing(member, list_name, progs, notes.get(member, ())),
+                    blocked=list_name in BLOCKING_LISTS,
+                    entry=member if member != key else None,
+                )
+                for list_name in row.lists
             )
-            for list_name in row.lists
-        ]
     return found
 
 
@@ -579,7 +587,8 @@ def path_json(path: Path, view: ExposureView, *, may_see_confidential: bool) -> 
     if path.listing is not None:
         listing = path.listing
         payload["listing"] = {
-            "entity": listing.party,
+            # The entry that lists the party: its own key, or its twin's on the list that says DPRK.
+            "entity": listing.entry or listing.party,
             "name": view.names.get(listing.party, listing.party),
             "list": listing.list_key,
             "programs": list(listing.programs),
