@@ -17,9 +17,10 @@ import pytest
 
 from accomplice import services
 from accomplice.errors import InputError, NotFoundError
-from accomplice.services import ScreeningIndex, exposure
+from accomplice.services import ScreeningIndex, exposure, exposure_cache
+from accomplice.services.exposure_pages import shipment_rows
 from accomplice.store import Store
-from accomplice.store.exposure import ExposureStore
+from accomplice.store.exposure import ExposureStore, PartyRecord
 from tests.helpers import copy_of_store
 
 DATA = Path(__file__).parent / "exposure_data"
@@ -201,6 +202,24 @@ def test_evidence_naming_unknown_facility_is_refused_with_its_line(
     assert ExposureStore(lists_store).batches() == []
 
 
+def test_flags_of_the_shipments_page_agree_with_a_trace_of_each_shipment(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    traced = _trace_all(lists_store, index)
+    rows = {row.record.id: row for row in shipment_rows(lists_store)}
+    assert set(rows) == set(traced)
+    assert {sid: list(row.reasons) for sid, row in rows.items()} == {
+        sid: item["reasons"] for sid, item in traced.items()
+    }
+    assert {sid for sid, row in rows.items() if row.flagged} == {
+        "ENT-2018-0412",
+        "ENT-2019-1107",
+        "ENT-2017-0233",
+        "ENT-2016-0091",
+    }
+
+
 def test_party_resolved_to_a_uk_entry_is_dprk_listed_through_its_un_twin(
     lists_store: Store, index: ScreeningIndex
 ) -> None:
@@ -221,3 +240,57 @@ def test_party_resolved_to_a_uk_entry_is_dprk_listed_through_its_un_twin(
         if "listing" in p
     }
     assert entries >= {RYONBONG_UN, RYONBONG_OFAC}
+
+
+def _request(sid: str, importer: str, exporter: str, exporter_country: str) -> dict[str, object]:
+    return {
+        "id": sid,
+        "date": "2019-03-01",
+        "importer": importer,
+        "importer_country": "us",
+        "exporter": exporter,
+        "exporter_country": exporter_country,
+    }
+
+
+def test_traced_request_naming_a_listed_entity_no_stored_party_is_resolved_to_is_flagged(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    stored = exposure_cache.cached_view(lists_store)
+    assert not any(p.node == RYONBONG_UN for p in stored.parties.values())
+    [item] = exposure.trace_rows(
+        lists_store,
+        [_request("REQ-1", "Lakeside Outdoor Goods Inc.", "KOREA RYONBONG GENERAL CORPORATION", "kp")],
+        index=index,
+    )
+    assert item["reasons"] == ["dprk_listed"]
+    assert item["paths"][0]["listing"]["entity"] == RYONBONG_UN  # type: ignore[index]
+    # The request's parties were not stored and the cached engine was left as it was.
+    assert exposure_cache.cached_view(lists_store) is stored
+    assert RYONBONG_UN not in stored.names
+
+
+def test_traced_request_with_new_parties_of_their_own_uses_the_cached_engine(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    [item] = exposure.trace_rows(
+        lists_store,
+        [_request("REQ-2", "Lakeside Outdoor Goods Inc.", "Ningbo Sunrise Textiles Co. Ltd.", "cn")],
+        index=index,
+    )
+    assert item["flagged"] is False
+    assert [p["name"] for p in item["parties"]] == [  # type: ignore[union-attr]
+        "Lakeside Outdoor Goods Inc.",
+        "Ningbo Sunrise Textiles Co. Ltd.",
+    ]
+    stored = exposure_cache.cached_view(lists_store)
+    new = next(p for p in item["parties"] if p["name"] == "Lakeside Outdoor Goods Inc.")  # type: ignore[union-attr]
+    extended = exposure_cache.cached_view(
+        lists_store,
+        extra_parties=[PartyRecord(new["id"], "Lakeside Outdoor Goods Inc.", "us", "Company", "x")],
+    )
+    assert extended.engine is stored.engine
+    assert new["id"] in extended.parties
+    assert new["id"] not in stored.parties

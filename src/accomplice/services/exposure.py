@@ -51,6 +51,7 @@ from accomplice.exposure.model import (
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
+from accomplice.services.exposure_cache import cached_view
 from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
 from accomplice.store.exposure import (
@@ -721,7 +722,7 @@ def trace_file(
     order = {sid: n for n, sid in enumerate(result.record_ids)}
     records.sort(key=lambda r: order[r.id])
     return _write_traces(
-        build_view(store),
+        cached_view(store),
         records,
         out,
         max_paths=max_paths,
@@ -740,7 +741,7 @@ def trace_stored(
 ) -> TraceReport:
     """Trace every stored shipment, by date, into `out`."""
     return _write_traces(
-        build_view(store),
+        cached_view(store),
         ExposureStore(store).shipments(),
         out,
         max_paths=max_paths,
@@ -756,7 +757,7 @@ def trace_stored_one(
     records = ExposureStore(store).shipments([shipment_id])
     if not records:
         raise NotFoundError(f"no stored shipment with id {shipment_id!r}")
-    view = build_view(store)
+    view = cached_view(store)
     return next(
         trace_shipments(view, records, max_paths=max_paths, may_see_confidential=may_see_confidential)
     )
@@ -787,7 +788,7 @@ def trace_rows(
     )
     parties = _resolve(store, parsed, index=index, threshold=None, progress=None)
     batch = _batch(store, parsed, parties, "api", "request")
-    view = build_view(store, extra_parties=parties.values())
+    view = cached_view(store, extra_parties=parties.values())
     return list(
         trace_shipments(view, batch.shipments, max_paths=max_paths, may_see_confidential=may_see_confidential)
     )
@@ -802,7 +803,7 @@ def party_exposure(
     may_see_confidential: bool = False,
 ) -> dict[str, object]:
     """Every path by which a party (a `party:` id or a listed entity's key) is exposed on `day`."""
-    view = build_view(store)
+    view = cached_view(store)
     if party in view.parties:
         node = view.nodes[party]
     elif party in view.names:

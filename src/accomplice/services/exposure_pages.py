@@ -2,8 +2,8 @@
 
 The pages need more than the JSON of `accomplice trace`: the whole supply chain around a shipment (not
 only the tainting paths), so that a flow chart can draw every party the engine looked at, with the
-tainting paths picked out. These use-cases read the store once, build the engine (services.exposure)
-and return plain values; the web layer only lays them out.
+tainting paths picked out. These use-cases take the engine built once per store generation
+(services.exposure_cache) and return plain values; the web layer only lays them out.
 
 Confidential sources are shown as services.exposure shows them ("confidential source <id>", statement
 withheld) unless the caller passes `may_see_confidential`.
@@ -21,10 +21,10 @@ from accomplice.exposure.model import EdgeKind, Trace
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.services.exposure import (
     ExposureView,
-    build_view,
     list_evidence,
     path_json,
 )
+from accomplice.services.exposure_cache import cached_view, stored_flags
 from accomplice.store import Store
 from accomplice.store.exposure import ExposureStore, PartyRecord, ShipmentRecord
 
@@ -116,19 +116,19 @@ def _names(view: ExposureView, record: ShipmentRecord) -> dict[str, str]:
 
 
 def shipment_rows(store: Store) -> list[ShipmentRow]:
-    """Every stored shipment by date, traced (one path is enough to know whether it is flagged)."""
-    view = build_view(store)
+    """Every stored shipment by date, with the flags computed once per store generation for them all."""
+    flags = stored_flags(store)
+    view = flags.view
     rows = []
-    for record in ExposureStore(store).shipments():
-        trace = view.engine.trace(view.shipment(record), max_paths=1)
+    for record, reasons in zip(flags.shipments, flags.reasons, strict=True):
         names = _names(view, record)
         rows.append(
             ShipmentRow(
                 record,
                 names.get("importer", ""),
                 names.get("exporter") or names.get("manufacturer", ""),
-                trace.flag is not None,
-                tuple(str(r) for r in trace.flag.reasons) if trace.flag else (),
+                bool(reasons),
+                reasons,
             )
         )
     return rows
@@ -294,7 +294,7 @@ def shipment_page(
     if not records:
         raise NotFoundError(f"no stored shipment with id {shipment_id!r}")
     record = records[0]
-    view = build_view(store)
+    view = cached_view(store)
     trace = view.engine.trace(view.shipment(record), max_paths=max_paths)
     nodes, edges, hidden = _chain(store, view, record, trace)
     parties: list[dict[str, object]] = []
@@ -358,7 +358,7 @@ def party_page(
     may_see_confidential: bool = False,
 ) -> PartyPage:
     """A party (a `party:` id or a listed key): its resolution, upstream paths, buyers and shipments."""
-    view = build_view(store)
+    view = cached_view(store)
     if party in view.parties:
         node = view.nodes[party]
     elif party in view.names:
