@@ -1,6 +1,6 @@
 """Exposure data speed: import with party resolution, engine build from the store, tracing.
 
-    .venv/bin/python bench/bench_exposure_data.py [--parties 2000] [--shipments 5000]
+    .venv/bin/python bench/bench_exposure_data.py [--parties 2000] [--shipments 5000] [--pages]
 
 A store holding the DPRK lists of OFAC, UN, EU and UK (as the tests use) receives generated but
 realistic trade data: firm names ("Dandong Haiyang Seafood Co. Ltd."), one in ten of them a listed
@@ -9,7 +9,10 @@ supplier in twenty, and shipments from the tier-1 suppliers. Figures:
 
 - relations import: rows/s and parties screened/s, beside the baseline of screening the same names with
   `services.screen_records` alone (the import's extra cost is parsing, validation and the transaction);
-- engine build from the store (`build_view`), and tracing every stored shipment (`trace_stored`).
+- engine build from the store (`build_view`), and tracing every stored shipment (`trace_stored`);
+- with `--pages`, what a server request costs: tracing one stored shipment (`trace_stored_one`, the API's
+  GET /api/shipments/{id}/trace) and the /shipments page's rows (`shipment_rows`) on the engine cached per
+  store generation, beside the same work with the engine rebuilt for each request as before the cache.
 """
 
 from __future__ import annotations
@@ -18,15 +21,20 @@ import argparse
 import csv
 import io
 import random
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accomplice import services
 from accomplice.services import exposure
+from accomplice.services.exposure_pages import shipment_rows
+from accomplice.store import Store
+from accomplice.store.exposure import ExposureStore
 from common import SEED, Table, bench_store
 
 CATALOGUE = [
@@ -48,6 +56,13 @@ WORDS = ("Haiyang", "Hongyuan", "Xinyuan", "Dongfang", "Jinhai", "Tianlong", "Hu
 LISTED_EVERY = 10
 EVIDENCE_EVERY = 20
 TIERS = 3
+# Requests timed per variant with --pages: enough for a stable p50 and a p99 with the cached engine; the
+# rebuild-per-request variant costs a build (tenths of a second to seconds) per request, so it is timed
+# fewer times (its p99 is then its maximum).
+CACHED_REQUESTS = 300
+REBUILT_REQUESTS = 20
+PAGE_REPEATS = 20
+REBUILT_PAGE_REPEATS = 3
 
 
 def _names(count: int, listed: list[str], rng: random.Random) -> list[str]:
@@ -76,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parties", type=int, default=2000)
     parser.add_argument("--shipments", type=int, default=5000)
+    parser.add_argument("--pages", action="store_true", help="also time server requests (see docstring)")
     args = parser.parse_args()
     rng = random.Random(SEED)
     store = bench_store("exposure-dprk", CATALOGUE)
@@ -187,6 +203,64 @@ def main() -> None:
         )
     print(f"screening index: {index.entities:,} entities, built in {index_seconds:.1f}s")
     print(table.markdown())
+    if args.pages:
+        print()
+        print(_pages(store, list(ship.record_ids), rng).markdown())
+
+
+def _timed(call: Callable[[], object], times: int) -> list[float]:
+    seconds = []
+    for _ in range(times):
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def _row(table: Table, what: str, seconds: list[float]) -> None:
+    ms = sorted(s * 1000 for s in seconds)
+    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    table.add(what, len(ms), statistics.median(ms), p99, ms[-1])
+
+
+def _rebuilt_trace(store: Store, shipment_id: str) -> object:
+    """GET /api/shipments/{id}/trace as it was: the whole engine built for the request."""
+    records = ExposureStore(store).shipments([shipment_id])
+    view = exposure.build_view(store)
+    return next(exposure.trace_shipments(view, records))
+
+
+def _rebuilt_rows(store: Store) -> object:
+    """The /shipments page's rows as they were: the engine built, then every shipment traced."""
+    view = exposure.build_view(store)
+    return [view.engine.trace(view.shipment(r), max_paths=1) for r in ExposureStore(store).shipments()]
+
+
+def _pages(store: Store, shipment_ids: list[str], rng: random.Random) -> Table:
+    table = Table(("request", "requests", "p50 ms", "p99 ms", "max ms"))
+    exposure.trace_stored_one(store, shipment_ids[0])  # the cache holds the engine from here on
+    picks = [rng.choice(shipment_ids) for _ in range(CACHED_REQUESTS)]
+    queue = iter(picks)
+    _row(
+        table,
+        "trace one stored shipment, cached engine",
+        _timed(lambda: exposure.trace_stored_one(store, next(queue)), len(picks)),
+    )
+    queue = iter(picks[:REBUILT_REQUESTS])
+    _row(
+        table,
+        "trace one stored shipment, engine rebuilt per request (before)",
+        _timed(lambda: _rebuilt_trace(store, next(queue)), REBUILT_REQUESTS),
+    )
+    first = _timed(lambda: shipment_rows(store), 1)
+    _row(table, "/shipments rows, first after a build (one bulk flag pass)", first)
+    _row(table, "/shipments rows, cached", _timed(lambda: shipment_rows(store), PAGE_REPEATS))
+    _row(
+        table,
+        "/shipments rows, engine rebuilt and every shipment traced (before)",
+        _timed(lambda: _rebuilt_rows(store), REBUILT_PAGE_REPEATS),
+    )
+    return table
 
 
 if __name__ == "__main__":

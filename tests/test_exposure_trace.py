@@ -17,13 +17,19 @@ import pytest
 
 from accomplice import services
 from accomplice.errors import InputError, NotFoundError
-from accomplice.services import ScreeningIndex, exposure
+from accomplice.services import ScreeningIndex, exposure, exposure_cache
+from accomplice.services.exposure_pages import shipment_rows
 from accomplice.store import Store
-from accomplice.store.exposure import ExposureStore
+from accomplice.store.exposure import ExposureStore, PartyRecord
 from tests.helpers import copy_of_store
 
 DATA = Path(__file__).parent / "exposure_data"
 HONGXIANG = "ofac:20564"  # DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD (NPWMD, North Korea remark)
+# KOREA RYONBONG GENERAL CORPORATION: listed by the UK under "North Korea (Democratic People's Republic of
+# Korea)", by the UN under 1718 and by OFAC (a blocking listing, which the 50% rule carries to what it owns).
+RYONBONG_UK = "uk:10893"
+RYONBONG_UN = "un:KPe.002"
+RYONBONG_OFAC = "ofac:9347"
 IMPORT_ORDER = (
     ("relations", "relations.csv"),
     ("ownership", "ownership.csv"),
@@ -194,3 +200,103 @@ def test_evidence_naming_unknown_facility_is_refused_with_its_line(
     with pytest.raises(InputError, match=r"evidence\.csv:2: facility 'facility:nowhere-camp' is not stored"):
         exposure.import_file(lists_store, "evidence", bad, user="a", index=index)
     assert ExposureStore(lists_store).batches() == []
+
+
+def test_flags_of_the_shipments_page_agree_with_a_trace_of_each_shipment(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    traced = _trace_all(lists_store, index)
+    rows = {row.record.id: row for row in shipment_rows(lists_store)}
+    assert set(rows) == set(traced)
+    assert {sid: list(row.reasons) for sid, row in rows.items()} == {
+        sid: item["reasons"] for sid, item in traced.items()
+    }
+    assert {sid for sid, row in rows.items() if row.flagged} == {
+        "ENT-2018-0412",
+        "ENT-2019-1107",
+        "ENT-2017-0233",
+        "ENT-2016-0091",
+    }
+
+
+def test_uk_dprk_regime_name_is_read_as_dprk() -> None:
+    regime = "North Korea (Democratic People's Republic of Korea)"
+    assert exposure.is_dprk_listing(RYONBONG_UK, "uk", [regime])
+    assert not exposure.is_dprk_listing("uk:1", "uk", ["Republic of Korea trade"])
+
+
+def test_party_resolved_to_a_uk_entry_takes_the_listings_of_its_un_and_ofac_twins(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    clean = _trace_all(lists_store, index)["ENT-2019-0588"]
+    assert clean["flagged"] is False
+    exporter = next(p for p in clean["parties"] if p["role"] == "exporter")  # type: ignore[union-attr]
+    exposure.confirm_party(lists_store, exporter["id"], RYONBONG_UK, user="analyst2")
+    item = _trace_all(lists_store, index)["ENT-2019-0588"]
+    assert item["reasons"] == ["dprk_listed"]
+    listing = item["paths"][0]["listing"]  # type: ignore[index]
+    # The path names the list entry that carries the listing, for the party resolved to the UK one.
+    assert listing["entity"] in {RYONBONG_UK, RYONBONG_UN}
+    assert item["paths"][0]["hops"][0]["from"] == RYONBONG_UK  # type: ignore[index]
+    entries = {
+        p["listing"]["entity"]
+        for p in exposure.party_exposure(lists_store, exporter["id"], max_paths=10)["paths"]  # type: ignore[union-attr]
+        if "listing" in p
+    }
+    assert entries >= {RYONBONG_UK, RYONBONG_UN, RYONBONG_OFAC}
+
+
+def _request(sid: str, importer: str, exporter: str, exporter_country: str) -> dict[str, object]:
+    return {
+        "id": sid,
+        "date": "2019-03-01",
+        "importer": importer,
+        "importer_country": "us",
+        "exporter": exporter,
+        "exporter_country": exporter_country,
+    }
+
+
+def test_traced_request_naming_a_listed_entity_no_stored_party_is_resolved_to_is_flagged(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    stored = exposure_cache.cached_view(lists_store)
+    assert not any(p.node == RYONBONG_UN for p in stored.parties.values())
+    [item] = exposure.trace_rows(
+        lists_store,
+        [_request("REQ-1", "Lakeside Outdoor Goods Inc.", "KOREA RYONBONG GENERAL CORPORATION", "kp")],
+        index=index,
+    )
+    assert item["reasons"] == ["dprk_listed"]
+    assert item["paths"][0]["listing"]["entity"] == RYONBONG_UN  # type: ignore[index]
+    # The request's parties were not stored and the cached engine was left as it was.
+    assert exposure_cache.cached_view(lists_store) is stored
+    assert RYONBONG_UN not in stored.names
+
+
+def test_traced_request_with_new_parties_of_their_own_uses_the_cached_engine(
+    lists_store: Store, index: ScreeningIndex
+) -> None:
+    _import_all(lists_store, index)
+    [item] = exposure.trace_rows(
+        lists_store,
+        [_request("REQ-2", "Lakeside Outdoor Goods Inc.", "Ningbo Sunrise Textiles Co. Ltd.", "cn")],
+        index=index,
+    )
+    assert item["flagged"] is False
+    assert [p["name"] for p in item["parties"]] == [  # type: ignore[union-attr]
+        "Lakeside Outdoor Goods Inc.",
+        "Ningbo Sunrise Textiles Co. Ltd.",
+    ]
+    stored = exposure_cache.cached_view(lists_store)
+    new = next(p for p in item["parties"] if p["name"] == "Lakeside Outdoor Goods Inc.")  # type: ignore[union-attr]
+    extended = exposure_cache.cached_view(
+        lists_store,
+        extra_parties=[PartyRecord(new["id"], "Lakeside Outdoor Goods Inc.", "us", "Company", "x")],
+    )
+    assert extended.engine is stored.engine
+    assert new["id"] in extended.parties
+    assert new["id"] not in stored.parties

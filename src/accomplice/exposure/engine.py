@@ -403,6 +403,30 @@ class ExposureEngine:
         """Bulk flags for a columnar table of shipments (bit i of `reasons` = `REASONS[i]`)."""
         return self._ready().flag(shipments)
 
+    def shipment_table(self, shipments: Sequence[Shipment]) -> ShipmentTable:
+        """Shipment values as columns for `flag_shipments`, one party per role (customs entries name one).
+
+        A party the engine does not know has no upstream and no facts, so it is left out (NO_PARTY), as
+        `trace` leaves it out of its search.
+        """
+        codes = sorted({s.hs_code for s in shipments if s.hs_code})
+        code_index = {c: i for i, c in enumerate(codes)}
+
+        def column(role: ShipmentRole) -> npt.NDArray[np.int32]:
+            found = [self._parties.index_of(ids[0]) if (ids := s.party(role)) else None for s in shipments]
+            return np.array([NO_PARTY if i is None else i for i in found], np.int32)
+
+        return ShipmentTable(
+            day=np.array([day_number(s.day) for s in shipments], np.int32),
+            hs=np.array([code_index[s.hs_code] if s.hs_code else -1 for s in shipments], np.int32),
+            importer=column(ShipmentRole.IMPORTER),
+            exporter=column(ShipmentRole.EXPORTER),
+            manufacturer=column(ShipmentRole.MANUFACTURER),
+            consignee=column(ShipmentRole.CONSIGNEE),
+            hs_codes=codes,
+            ids=[s.id for s in shipments],
+        )
+
     def shipment_of(self, shipments: ShipmentTable, row: int) -> Shipment:
         """One row of a shipment table as a value, for tracing it."""
         parties: list[tuple[ShipmentRole, str]] = []

@@ -95,6 +95,9 @@ class Listing:
     dprk: bool = False
     blocked: bool = True  # an SDN-style asset freeze (what OFAC's 50% rule propagates)
     period: Period = ALWAYS
+    # The list entry the listing is read from, when it is not `party` itself: the same entity's entry on
+    # another list (a UK entry's UN twin), so that a path names the entry that actually says DPRK.
+    entry: str | None = None
 
 
 class ShipmentRole(StrEnum):

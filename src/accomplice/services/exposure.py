@@ -54,6 +54,8 @@ from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.services.auth import ForbiddenError, Principal
+from accomplice.services.exposure_cache import cached_view
+from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
 from accomplice.store.exposure import (
     SHARED,
@@ -112,6 +114,9 @@ PROGRESS_EVERY = 50
 _OFAC_DPRK = re.compile(r"^(DPRK[-0-9A-Z]*|NKSPEA)$")
 # The EU's and UK's DPRK regimes as their lists name them (EU programme key, UK regime name).
 _REGIME_DPRK = ("EU-PRK", "PRK", "DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA", "NORTH KOREA")
+# The names within a longer regime name: the UK list of 2018 files 574 DPRK designations under "North
+# Korea (Democratic People's Republic of Korea)", which an exact comparison missed.
+_REGIME_DPRK_NAMES = ("DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA", "NORTH KOREA")
 # OFAC's remark on designations that carry North Korea secondary sanctions risk, whatever the program.
 OFAC_DPRK_REMARK = "North Korea Sanctions Regulations"
 # The lists whose listing is an SDN-style asset freeze that OFAC's 50% rule propagates to owned firms.
@@ -131,6 +136,8 @@ def is_dprk_listing(key: str, list_name: str, programs: Collection[str], notes: 
     for program in programs:
         upper = program.strip().upper()
         if _OFAC_DPRK.match(upper) or upper in _REGIME_DPRK or "DPRK" in upper:
+            return True
+        if any(name in upper for name in _REGIME_DPRK_NAMES):
             return True
     return False
 
@@ -573,24 +580,31 @@ class ExposureView:
 
 
 def _listings(store: Store, keys: Sequence[str]) -> dict[str, list[Listing]]:
-    rows = store.entity_rows(keys)
+    """The listings of each resolved key: its own and its twins' on other lists (a party resolved to a
+    UK entry whose regime name does not say DPRK is DPRK-listed through its UN twin). A twin's listing
+    is the party's, naming the twin's entry."""
+    twins = list_twins(store, keys)
+    rows = store.entity_rows(sorted({k for members in twins.values() for k in members}))
     programs = store.values_of(list(rows), "programId")
     notes = store.values_of(list(rows), "notes")
     found: dict[str, list[Listing]] = {}
-    for key, row in rows.items():
-        if not row.is_current:
-            continue
-        progs = tuple(sorted(programs.get(key, ())))
-        found[key] = [
-            Listing(
-                key,
-                list_name,
-                progs,
-                dprk=is_dprk_listing(key, list_name, progs, notes.get(key, ())),
-                blocked=list_name in BLOCKING_LISTS,
+    for key, members in twins.items():
+        for member in members:
+            row = rows.get(member)
+            if row is None or not row.is_current:
+                continue
+            progs = tuple(sorted(programs.get(member, ())))
+            found.setdefault(key, []).extend(
+                Listing(
+                    key,
+                    list_name,
+                    progs,
+                    dprk=is_dprk_listing(member, list_name, progs, notes.get(member, ())),
+                    blocked=list_name in BLOCKING_LISTS,
+                    entry=member if member != key else None,
+                )
+                for list_name in row.lists
             )
-            for list_name in row.lists
-        ]
     return found
 
 
@@ -752,7 +766,8 @@ def path_json(
     if path.listing is not None:
         listing = path.listing
         payload["listing"] = {
-            "entity": listing.party,
+            # The entry that lists the party: its own key, or its twin's on the list that says DPRK.
+            "entity": listing.entry or listing.party,
             "name": view.names.get(listing.party, listing.party),
             "list": listing.list_key,
             "programs": list(listing.programs),
@@ -902,7 +917,7 @@ def trace_file(
     order = {sid: n for n, sid in enumerate(result.record_ids)}
     records.sort(key=lambda r: order[r.id])
     return _write_traces(
-        build_view(store),
+        cached_view(store),
         records,
         out,
         max_paths=max_paths,
@@ -921,7 +936,7 @@ def trace_stored(
 ) -> TraceReport:
     """Trace every stored shipment, by date, into `out`."""
     return _write_traces(
-        build_view(store),
+        cached_view(store),
         ExposureStore(store).shipments(),
         out,
         max_paths=max_paths,
@@ -969,7 +984,7 @@ def trace_stored_one(
 ) -> dict[str, object]:
     """The trace of one stored shipment, with its rebuttal checklist ticked from stored documents."""
     record = visible_shipment(store, shipment_id, orgs)
-    view = build_view(store)
+    view = cached_view(store)
     held = {record.id: held_documents(store, view, record, orgs)}
     return next(
         trace_shipments(
@@ -1009,7 +1024,7 @@ def trace_rows(
     )
     parties = _resolve(store, parsed, index=index, threshold=None, progress=None)
     batch = _batch(store, parsed, parties, "api", "request")
-    view = build_view(store, extra_parties=parties.values())
+    view = cached_view(store, extra_parties=parties.values())
     return list(
         trace_shipments(
             view, batch.shipments, max_paths=max_paths, may_see_confidential=may_see_confidential, orgs=orgs
@@ -1030,7 +1045,7 @@ def party_exposure(
 
     A reader limited to `orgs` may ask only about parties its own or shared records name.
     """
-    view = build_view(store)
+    view = cached_view(store)
     if party in view.parties:
         node = view.nodes[party]
     elif party in view.names:

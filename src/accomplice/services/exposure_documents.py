@@ -14,11 +14,11 @@ from accomplice.errors import InputError, NotFoundError
 from accomplice.exposure.rebuttal import DOCUMENT_KINDS, rebuttal_checklist
 from accomplice.services.auth import Principal
 from accomplice.services.exposure import (
-    build_view,
     held_documents,
     redact_trace,
     visible_shipment,
 )
+from accomplice.services.exposure_cache import cached_view
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
 from accomplice.store.exposure import DocumentRecord, ExposureStore
@@ -87,7 +87,7 @@ def sniff_media_type(file_name: str, content: bytes) -> str:
 def _subjects(store: Store, principal: Principal, shipment_id: str) -> set[str]:
     """What a document for this shipment may be about: the entry, its parties, the checklist's parties."""
     record = visible_shipment(store, shipment_id, principal.org_scope)
-    view = build_view(store)
+    view = cached_view(store)
     subjects = {record.id, *(view.nodes.get(pid, pid) for _, pid in record.parties)}
     trace = view.engine.trace(view.shipment(record))
     shown, _ = redact_trace(trace, view, principal.org_scope)
@@ -145,7 +145,7 @@ def add_document(
 def shipment_documents(store: Store, principal: Principal, shipment_id: str) -> list[DocumentRecord]:
     """The documents that count for a shipment (its own and its organisation's party-wide ones)."""
     record = visible_shipment(store, shipment_id, principal.org_scope)
-    view = build_view(store)
+    view = cached_view(store)
     scope = principal.org_scope
     owner = view.record_orgs.get("shipments", {}).get(record.id, "")
     allowed = {owner, ""} if scope is None else {owner, ""} & (scope | {""})

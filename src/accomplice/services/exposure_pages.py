@@ -2,8 +2,8 @@
 
 The pages need more than the JSON of `accomplice trace`: the whole supply chain around a shipment (not
 only the tainting paths), so that a flow chart can draw every party the engine looked at, with the
-tainting paths picked out. These use-cases read the store once, build the engine (services.exposure)
-and return plain values; the web layer only lays them out.
+tainting paths picked out. These use-cases take the engine built once per store generation
+(services.exposure_cache) and return plain values; the web layer only lays them out.
 
 Confidential sources are shown as services.exposure shows them ("confidential source <id>", statement
 withheld) unless the caller passes `may_see_confidential`; a caller limited to organisations `orgs` (an
@@ -24,7 +24,6 @@ from accomplice.services.exposure import (
     SHARED,
     ExposureView,
     OrgScope,
-    build_view,
     held_documents,
     list_evidence,
     path_json,
@@ -32,6 +31,7 @@ from accomplice.services.exposure import (
     visible_nodes,
     visible_shipment,
 )
+from accomplice.services.exposure_cache import cached_view, stored_flags
 from accomplice.store import Store
 from accomplice.store.exposure import ExposureStore, PartyRecord, ShipmentRecord
 
@@ -123,20 +123,23 @@ def _names(view: ExposureView, record: ShipmentRecord) -> dict[str, str]:
 
 
 def shipment_rows(store: Store, orgs: OrgScope = None) -> list[ShipmentRow]:
-    """Every stored shipment the reader may see (an importer: its own), by date, traced (one path is
-    enough to know whether it is flagged)."""
-    view = build_view(store)
+    """Every stored shipment the reader may see (an importer: its own), by date, with the flags computed
+    once per store generation for them all."""
+    flags = stored_flags(store)
+    view = flags.view
+    owners = view.record_orgs.get("shipments", {})
     rows = []
-    for record in ExposureStore(store).shipments(orgs=None if orgs is None else orgs - {SHARED}):
-        trace = view.engine.trace(view.shipment(record), max_paths=1)
+    for record, reasons in zip(flags.shipments, flags.reasons, strict=True):
+        if orgs is not None and owners.get(record.id) not in orgs:
+            continue
         names = _names(view, record)
         rows.append(
             ShipmentRow(
                 record,
                 names.get("importer", ""),
                 names.get("exporter") or names.get("manufacturer", ""),
-                trace.flag is not None,
-                tuple(str(r) for r in trace.flag.reasons) if trace.flag else (),
+                bool(reasons),
+                reasons,
             )
         )
     return rows
@@ -311,7 +314,7 @@ def shipment_page(
     from the documents stored for it. A reader limited to `orgs` sees only its own shipments, and
     paths cut where they run through another organisation's records."""
     record = visible_shipment(store, shipment_id, orgs)
-    view = build_view(store)
+    view = cached_view(store)
     full = view.engine.trace(view.shipment(record), max_paths=max_paths)
     trace, _ = redact_trace(full, view, orgs)
     held = held_documents(store, view, record, orgs)
@@ -385,7 +388,7 @@ def party_page(
 
     A reader limited to `orgs` may open only parties its own or shared records name, and sees only
     those records and its own shipments."""
-    view = build_view(store)
+    view = cached_view(store)
     if party in view.parties:
         node = view.nodes[party]
     elif party in view.names:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, union
+from sqlalchemy import Connection, func, or_, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,7 @@ from accomplice.exposure.model import (
     SupplyRelation,
 )
 from accomplice.store.audit import AuditEntry, AuditLog
+from accomplice.store.schema import list_versions
 from accomplice.store.schema_exposure import (
     exposure_batches,
     exposure_documents,
@@ -464,6 +465,32 @@ class ExposureStore:
             )
 
     # -- reads --------------------------------------------------------------------------------------
+
+    def generation(self) -> str:
+        """Changes whenever an exposure batch, a party decision or a list version is stored (by any
+        process): lets caches of what is built from them (the engine over the store) know to rebuild.
+
+        Rows of these tables are only ever appended, so their count and newest id move with every write;
+        the newest timestamps tell a database emptied and refilled to the same counts from the old one.
+        """
+        query = select(
+            *(
+                part
+                for table, stamp in (
+                    (exposure_batches, exposure_batches.c.imported_at),
+                    (exposure_party_decisions, exposure_party_decisions.c.created_at),
+                    (list_versions, list_versions.c.imported_at),
+                )
+                for part in (
+                    select(func.count()).select_from(table).scalar_subquery(),
+                    select(func.max(table.c.id)).scalar_subquery(),
+                    select(func.max(stamp)).scalar_subquery(),
+                )
+            )
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).one()
+        return ":".join(str(value) for value in row)
 
     def batches(self) -> list[BatchInfo]:
         with self.engine.connect() as conn:

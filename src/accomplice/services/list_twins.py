@@ -1,0 +1,55 @@
+"""The same entity's entries on other lists ("twins"), as screening clusters them, by list key.
+
+OFAC, the UN, the EU and the UK list many North Korean persons and firms each under their own key; the
+matching package joins them into clusters (matching.resolve: an explicit UN reference, a strong
+identifier, the same exact name) when it builds the screening index. Use-cases that start from one key
+(a trade party resolved to `uk:13414`) ask here for the others (`un:KPi.029`, `ofac:19533`, ...).
+
+The clusters come from the screening index, whose build takes seconds to a minute. They depend only on
+the lists' content, so they are kept per content (the checksum of each list's latest version): a copy of
+a store, or a second store of the same lists, reuses them, and a new list version makes new ones.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from accomplice.services import screening_index
+from accomplice.store import Store
+
+__all__ = ["list_twins"]
+
+# One set of lists per process in practice; a second lets a process compare two generations of them.
+MAX_CACHED_CONTENTS = 2
+
+_Content = tuple[tuple[str, str | None], ...]
+_CLUSTERS: OrderedDict[_Content, dict[str, tuple[str, ...]]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _content(store: Store) -> _Content:
+    return tuple((info.name, store.latest_checksum(info.name)) for info in store.lists())
+
+
+def _clusters(store: Store) -> dict[str, tuple[str, ...]]:
+    content = _content(store)
+    with _LOCK:
+        found = _CLUSTERS.get(content)
+        if found is None:
+            index = screening_index(store).screener.index
+            found = {key: entity.keys for entity in index if len(entity.keys) > 1 for key in entity.keys}
+            _CLUSTERS[content] = found
+        _CLUSTERS.move_to_end(content)
+        while len(_CLUSTERS) > MAX_CACHED_CONTENTS:
+            _CLUSTERS.popitem(last=False)
+        return found
+
+
+def list_twins(store: Store, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each key with its twins on other lists after it (only itself when it has none)."""
+    if not keys:
+        return {}
+    clusters = _clusters(store)
+    return {key: (key, *(k for k in clusters.get(key, ()) if k != key)) for key in keys}
