@@ -495,8 +495,11 @@ def _is_ftm(path: Path, data: bytes) -> bool:
     return isinstance(obj, dict) and "schema" in obj and isinstance(obj.get("properties"), dict)
 
 
-def read_exposure_file(kind: str, source: str | Path) -> ParsedFile:
-    """Read and validate a CSV, XLSX or JSONL file of one kind (FtM JSON lines for ownership)."""
+def read_exposure_file(kind: str, source: str | Path, *, encoding: str | None = None) -> ParsedFile:
+    """Read and validate a CSV, XLSX or JSONL file of one kind (FtM JSON lines for ownership, UTF-8).
+
+    `encoding` names that of a CSV or JSONL file that is neither UTF-8 nor UTF-16 with a byte-order mark.
+    """
     path = Path(source)
     if not path.is_file():
         raise InputError(str(path), "no such file")
@@ -506,7 +509,8 @@ def read_exposure_file(kind: str, source: str | Path) -> ParsedFile:
         return _read_ftm_ownership(path, data, checksum)
     if kind not in COLUMNS:
         raise InputError(str(path), f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-    return read_exposure_rows(kind, read_rows(path, columns=COLUMNS[kind]), path=str(path), checksum=checksum)
+    rows = read_rows(path, columns=COLUMNS[kind], encoding=encoding)
+    return read_exposure_rows(kind, rows, path=str(path), checksum=checksum)
 
 
 def _ftm_first(props: Mapping[str, Any], *names: str) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accomplice.cli.app import err_console, get_store, out_console
+from accomplice.cli.app import EncodingOption, err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
 from accomplice.services import exposure as service
 
@@ -44,6 +44,7 @@ def import_(
             "--threshold", "-t", min=0.0, max=1.0, help="Score at which a party is a listed entity."
         ),
     ] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Import one file in one transaction; every party it names is screened against the loaded lists.
 
@@ -55,7 +56,13 @@ def import_(
     store = get_store()
     with progress_reporter(err_console) as progress:
         result = service.import_file(
-            store, kind.value, path, user=user or getpass.getuser(), threshold=threshold, progress=progress
+            store,
+            kind.value,
+            path,
+            user=user or getpass.getuser(),
+            threshold=threshold,
+            progress=progress,
+            encoding=encoding,
         )
     if result.batch.unchanged:
         out_console.print(f"{path}: already imported (batch {result.batch.id}); nothing changed")

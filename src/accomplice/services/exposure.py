@@ -325,10 +325,12 @@ def import_file(
     index: ScreeningIndex | None = None,
     threshold: float | None = None,
     progress: ProgressFn | None = None,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Read, validate, resolve and store one file of `kind`, in one transaction; the same file again is
-    a no-op. Nothing is written when any line is bad."""
-    parsed = read_exposure_file(kind, path)
+    a no-op. Nothing is written when any line is bad. `encoding` names that of a CSV or JSONL file that
+    is neither UTF-8 nor UTF-16 with a byte-order mark."""
+    parsed = read_exposure_file(kind, path, encoding=encoding)
     return _store_parsed(
         store,
         parsed,

@@ -308,11 +308,15 @@ def add_entries_from_file(
     *,
     index: ScreeningIndex | None = None,
     progress: ProgressFn | None = None,
+    encoding: str | None = None,
 ) -> AddReport:
-    """Add every row of a CSV/XLSX/JSONL file (the columns of `accomplice screen`); a bad row adds nothing."""
+    """Add every row of a CSV/XLSX/JSONL file (the columns of `accomplice screen`); a bad row adds nothing.
+
+    `encoding` names that of a text file that is neither UTF-8 nor UTF-16 with a byte-order mark.
+    """
     get_watchlist(store, principal, watchlist_id)
     records = []
-    for line, row in read_rows(path):
+    for line, row in read_rows(path, encoding=encoding):
         record = record_from_row(row)
         records.append(_new_entry(record, f"{path}:{line}"))
         if len(records) > MAX_UPLOAD_ENTRIES:
