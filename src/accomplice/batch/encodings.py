@@ -39,8 +39,6 @@ ENCODING_EXAMPLES = (
     "utf-16-le",
     "utf-16-be",
 )
-# Byte-order marks that declare a file's encoding (UTF-32's before UTF-16's, which they begin with): the
-# codec that reads the file and strips the mark, and the encodings a user may name for such a file.
 # A file whose non-ASCII bytes all stand alone or in pairs inside ASCII words ("Jos\xe9", "Gon\xe7\xe3o") is
 # Western text in a single-byte code page: Cyrillic words are runs of such bytes, and every Chinese or Korean
 # character is two. The statistical guess cannot tell cp1252 from cp1250 or cp1251 on a few accented
@@ -51,6 +49,8 @@ WESTERN_GUESS = "cp1252"
 # Below this many non-ASCII bytes (a name or two) the guess is often wrong (GB18030 read as Big5): the
 # message says that it is a guess from a few letters.
 FEW_BYTES = 32
+# Byte-order marks that declare a file's encoding (UTF-32's before UTF-16's, which they begin with): the
+# codec that reads the file and strips the mark, and the encodings a user may name for such a file.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32", "utf-32", frozenset({"utf-32", "utf-32-le"})),
     (codecs.BOM_UTF32_BE, "UTF-32", "utf-32", frozenset({"utf-32", "utf-32-be"})),
