@@ -162,10 +162,14 @@ def monitoring_scenario(folder: Path, raw_dir: Path) -> Iterator[Scenario]:
             )
         before = list(monitor.rescreen(store).alerts)
         receiver.script["/flaky"] = [500, 503]
-        flaky = monitor.create_webhook(store, ana, receiver.url + "/flaky")
+        # The receiver listens on 127.0.0.1, which webhooks may reach only when private addresses are
+        # allowed (ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE): these tests opt in, every call.
+        flaky = monitor.create_webhook(store, ana, receiver.url + "/flaky", allow_private=True)
         receiver.script["/moved"] = [302] * 20
-        redirecting = monitor.create_webhook(store, ana, receiver.url + "/moved", events=["new"])
-        elsewhere = monitor.create_webhook(store, bo, receiver.url + "/other")
+        redirecting = monitor.create_webhook(
+            store, ana, receiver.url + "/moved", events=["new"], allow_private=True
+        )
+        elsewhere = monitor.create_webhook(store, bo, receiver.url + "/other", allow_private=True)
         started = datetime.now(UTC)
         services.load_list(store, "ofac", raw_dir / OFAC_2024_SDN, data_date="2024-05-03")
         yield Scenario(

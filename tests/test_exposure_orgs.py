@@ -466,3 +466,25 @@ def test_importer_uploads_a_shipments_file_through_the_api_and_the_page(
     for url, form in (("/api/exposure/evidence/file", {}), ("/shipments/import", {"kind": "evidence"})):
         answer = client.post(url, headers=auth["globex"], data=form, files={"file": ("e.jsonl", evidence)})
         assert answer.status_code == 403, url
+
+
+def test_exposure_upload_in_a_legacy_encoding_is_refused_unless_named(
+    client: TestClient, auth: dict[str, dict[str, str]], org_store: Store
+) -> None:
+    csv = (
+        "entry_id,entry_date,importer,importer_country,exporter,exporter_country,goods_description,hs_code\n"
+        "GLX-2020-0001,2020-01-15,Globex Seafood LLC,us,ООО Восток-Рыба,ru,минтай мороженый,0303.67\n"
+    ).encode("cp1251")
+    files = {"file": ("entries-cp1251.csv", csv, "text/csv")}
+    refused = client.post("/api/exposure/shipments/file", headers=auth["globex"], files=files)
+    assert refused.status_code == 422
+    message = refused.json()["detail"][0]["msg"]
+    assert message.startswith("entries-cp1251.csv:2: not UTF-8")
+    assert "cp1251" in message
+    assert ExposureStore(org_store).shipments(["GLX-2020-0001"]) == []
+    named = client.post(
+        "/api/exposure/shipments/file", headers=auth["globex"], files=files, data={"encoding": "cp1251"}
+    )
+    assert named.status_code == 201, named.text
+    [record] = ExposureStore(org_store).shipments(["GLX-2020-0001"])
+    assert record.goods == "минтай мороженый"

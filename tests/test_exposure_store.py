@@ -181,8 +181,10 @@ def test_share_above_one_hundred_is_refused(tmp_path: Path) -> None:
 
 def test_cyrillic_file_in_cp1251_is_refused_as_wrong_encoding(tmp_path: Path) -> None:
     bad = _write(tmp_path / "ev.jsonl", '{"subject": "ООО Амурлес", "source_title": "Отчёт"}\n', "cp1251")
-    with pytest.raises(InputError, match=r"ev\.jsonl:1: not valid utf-8 text"):
+    with pytest.raises(InputError, match=r"ev\.jsonl:1: not UTF-8 text \(byte 0xce\); it .* cp1251"):
         read_exposure_file("evidence", bad)
+    named = read_exposure_file("evidence", bad, encoding="cp1251")
+    assert [p.name for p in named.parties.values()] == ["ООО Амурлес"]
 
 
 def test_evidence_without_a_source_is_refused(tmp_path: Path) -> None:

@@ -254,7 +254,7 @@ def test_anonymous_callers_get_401_on_every_job_route(client: TestClient, names:
             "euc-kr.jsonl",
             '{"id": "1", "name": "김정은"}\n'.encode("euc-kr"),
             422,
-            "euc-kr.jsonl:1: not valid utf-8",
+            "euc-kr.jsonl:1: not UTF-8 text",
         ),
         ("empty.csv", b"", 422, "empty.csv: file is empty"),
         ("header.csv", b"id,name\n", 422, "header.csv: holds a header but no rows"),

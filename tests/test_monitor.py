@@ -136,7 +136,7 @@ def test_webhook_is_signed_retried_with_backoff_and_then_delivered(scenario: Sce
     assert delivery.next_attempt_at is not None
     assert delivery.next_attempt_at >= scenario.import_started
     now = delivery.next_attempt_at
-    first = monitor.deliver_due(store, now=now)
+    first = monitor.deliver_due(store, now=now, allow_private=True)
     assert first.attempted >= 1
     assert first.failed >= 1
     (delivery,) = monitor.deliveries(store, ANA, scenario.flaky.id)
@@ -144,15 +144,16 @@ def test_webhook_is_signed_retried_with_backoff_and_then_delivered(scenario: Sce
     assert delivery.next_attempt_at == now + timedelta(seconds=monitor.RETRY_BASE_SECONDS)
     # Not due yet: nothing is sent before the backoff has passed.
     sent = len(receiver.on("/flaky"))
-    monitor.deliver_due(store, now=now + timedelta(seconds=monitor.RETRY_BASE_SECONDS - 1))
+    early = now + timedelta(seconds=monitor.RETRY_BASE_SECONDS - 1)
+    monitor.deliver_due(store, now=early, allow_private=True)
     assert len(receiver.on("/flaky")) == sent
     second_at = now + timedelta(seconds=monitor.RETRY_BASE_SECONDS)
-    monitor.deliver_due(store, now=second_at)
+    monitor.deliver_due(store, now=second_at, allow_private=True)
     (delivery,) = monitor.deliveries(store, ANA, scenario.flaky.id)
     assert (delivery.attempts, delivery.status_code) == (2, 503)
     assert delivery.next_attempt_at == second_at + timedelta(seconds=2 * monitor.RETRY_BASE_SECONDS)
     third_at = delivery.next_attempt_at
-    monitor.deliver_due(store, now=third_at)
+    monitor.deliver_due(store, now=third_at, allow_private=True)
     (delivery,) = monitor.deliveries(store, ANA, scenario.flaky.id)
     assert (delivery.attempts, delivery.status_code, delivery.delivered_at) == (3, 200, third_at)
     assert delivery.next_attempt_at is None
@@ -172,7 +173,7 @@ def test_webhook_is_signed_retried_with_backoff_and_then_delivered(scenario: Sce
 
 
 def test_webhook_of_another_org_gets_only_its_alerts(scenario: Scenario) -> None:
-    monitor.deliver_due(scenario.store, now=datetime.now(UTC) + timedelta(seconds=1))
+    monitor.deliver_due(scenario.store, now=datetime.now(UTC) + timedelta(seconds=1), allow_private=True)
     (received,) = scenario.receiver.on("/other")
     (delivery,) = monitor.deliveries(scenario.store, BO, scenario.elsewhere.id)
     body = json.loads(received.body)
@@ -181,7 +182,7 @@ def test_webhook_of_another_org_gets_only_its_alerts(scenario: Scenario) -> None
 
 
 def test_redirects_are_not_followed_and_count_as_failures(scenario: Scenario) -> None:
-    monitor.deliver_due(scenario.store, now=datetime.now(UTC) + timedelta(seconds=1))
+    monitor.deliver_due(scenario.store, now=datetime.now(UTC) + timedelta(seconds=1), allow_private=True)
     (delivery,) = monitor.deliveries(scenario.store, ANA, scenario.redirecting.id)
     assert delivery.status_code == 302
     assert delivery.delivered_at is None
@@ -397,7 +398,7 @@ def test_a_delivery_is_given_up_after_the_last_attempt(tmp_path: Path) -> None:
         raw = MonitorStore(store)
         watchlist = raw.create_watchlist("W", org="acme", created_by="ana")
         (entry_id,) = raw.add_entries(watchlist.id, [NewEntry("c1", "Jon Yun Gun")], created_by="ana")
-        hook = monitor.create_webhook(store, ANA, receiver.url + "/down")
+        hook = monitor.create_webhook(store, ANA, receiver.url + "/down", allow_private=True)
         alert = NewAlert(
             watchlist.id,
             entry_id,
@@ -417,9 +418,9 @@ def test_a_delivery_is_given_up_after_the_last_attempt(tmp_path: Path) -> None:
         now = datetime.now(UTC) + timedelta(seconds=1)
         reports = []
         for attempt in range(1, monitor.MAX_ATTEMPTS + 1):
-            reports.append(monitor.deliver_due(store, now=now))
+            reports.append(monitor.deliver_due(store, now=now, allow_private=True))
             now += monitor.retry_delay(attempt)
-        assert monitor.deliver_due(store, now=now + timedelta(days=30)).attempted == 0
+        assert monitor.deliver_due(store, now=now + timedelta(days=30), allow_private=True).attempted == 0
     (delivery,) = monitor.deliveries(store, ANA, hook.id)
     store.close()
     assert [r.attempted for r in reports] == [1] * monitor.MAX_ATTEMPTS

@@ -92,6 +92,28 @@ def test_bad_file_shows_the_reason_on_the_batch_page(app_client: TestClient) -> 
     assert "bad.csv:1: missing column(s) name" in response.text
 
 
+def test_file_in_another_encoding_is_refused_on_the_page_until_its_encoding_is_chosen(
+    app_client: TestClient,
+) -> None:
+    _login(app_client, "page-ana")
+    page = app_client.get("/batch").text
+    assert '<option value="cp1251">cp1251</option>' in page
+    cyrillic = "id,name\n1,ООО Гудзон\n".encode("cp1251")
+    refused = app_client.post(
+        "/batch", data={"csrf_token": _csrf(app_client)}, files={"file": ("ru.csv", cyrillic, "text/csv")}
+    )
+    assert refused.status_code == 422
+    assert "ru.csv:2: not UTF-8 text (byte 0xce)" in refused.text
+    chosen = app_client.post(
+        "/batch",
+        data={"csrf_token": _csrf(app_client), "encoding": "cp1251"},
+        files={"file": ("ru.csv", cyrillic, "text/csv")},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303, chosen.text
+    assert re.fullmatch(r"/batch/\d+", chosen.headers["location"])
+
+
 def test_importer_cannot_open_another_organisations_job_page(app_client: TestClient) -> None:
     _login(app_client, "page-ana")
     job_url = _upload(app_client, _csrf(app_client)).headers["location"]  # type: ignore[attr-defined]

@@ -12,6 +12,8 @@ __all__ = ["Settings", "get_settings"]
 DEFAULT_SHARED = "../shared"
 DEFAULT_DATA_DIR = "data"
 DB_FILENAME = "accomplice.db"
+# How a yes/no setting is switched on; anything else (unset, empty, "0", "false", "no") leaves it off.
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,10 @@ class Settings:
     cache_dir: Path
     # Replaces scheme and host of every official download URL (tests, mirrors); None means the official.
     download_base_url: str | None = None
+    # Webhooks may go to loopback, private, link-local (cloud metadata) and other non-public addresses.
+    # Off by default: otherwise anyone allowed to register a webhook could make the server POST to what
+    # only it can reach (see services.outbound). On for a receiver on the same host or network.
+    webhook_allow_private: bool = False
 
     @property
     def raw_dir(self) -> Path:
@@ -53,4 +59,9 @@ def get_settings() -> Settings:
         db_url=db_url,
         cache_dir=cache_dir,
         download_base_url=os.environ.get("ACCOMPLICE_DOWNLOAD_BASE_URL") or None,
+        webhook_allow_private=_flag("ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE"),
     )
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in TRUE_WORDS

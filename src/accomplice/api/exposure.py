@@ -191,6 +191,13 @@ async def api_import_file(
     store: StoreDep,
     principal: Writer,
     file: Annotated[UploadFile, File(description="The file; its name's suffix says the format.")],
+    encoding: Annotated[
+        str | None,
+        Form(
+            max_length=32,
+            description="Text encoding of a CSV or JSONL file that is neither UTF-8 nor UTF-16 with a BOM.",
+        ),
+    ] = None,
 ) -> dict[str, object]:
     if kind == "evidence":
         service.require_evidence_writer(principal)
@@ -205,6 +212,7 @@ async def api_import_file(
         data,
         user=str(principal.user),
         org=principal.record_org,
+        encoding=encoding or None,
     )
     return _stored(result)
 

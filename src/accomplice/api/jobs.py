@@ -47,6 +47,9 @@ class JobOut(_Model):
     state: Literal["queued", "running", "done", "failed", "cancelled"]
     file_name: str
     format: str = Field(description="Input format: csv, xlsx or jsonl.")
+    encoding: str | None = Field(
+        description="The text encoding named at upload; null when the file is UTF-8 or UTF-16 with a BOM."
+    )
     checksum: str = Field(description="SHA-256 of the uploaded file.")
     size_bytes: int
     threshold: float | None = Field(description="Alert threshold; null for the screener's default.")
@@ -70,6 +73,7 @@ class JobOut(_Model):
             state=job.state,  # type: ignore[arg-type]
             file_name=job.file_name,
             format=job.format,
+            encoding=job.encoding,
             checksum=job.checksum,
             size_bytes=job.size_bytes,
             threshold=job.threshold,
@@ -131,6 +135,13 @@ UPLOAD_BODY: dict[str, Any] = {
                         },
                         "threshold": {"type": "number", "minimum": 0, "maximum": 1},
                         "format": {"type": "string", "enum": list(job_services.JOB_FORMATS)},
+                        "encoding": {
+                            "type": "string",
+                            "description": "Text encoding of a CSV or JSONL file that is neither UTF-8 nor "
+                            "UTF-16 with a byte-order mark (such a file is refused without it): a Python "
+                            f"codec name, e.g. {', '.join(job_services.ENCODING_EXAMPLES)}.",
+                            "examples": ["cp1251"],
+                        },
                     },
                 }
             }
@@ -177,6 +188,7 @@ async def create_job(request: Request, store: StoreDep, principal: JobsPrincipal
         data=data,
         threshold=_threshold(fields.get("threshold")),
         fmt=fields.get("format") or None,
+        encoding=fields.get("encoding") or None,
     )
     wake_worker(request)
     return JobOut.of(job)

@@ -324,7 +324,15 @@ def api_webhooks(store: StoreDep, principal: Watcher) -> list[WebhookOut]:
 
 
 @monitor_router.post(
-    "/webhooks", status_code=201, summary="Register an endpoint for alerts; the answer shows its secret once"
+    "/webhooks",
+    status_code=201,
+    summary="Register an endpoint for alerts; the answer shows its secret once",
+    responses={
+        422: {
+            "description": "Not an http(s) URL, or its host is (or resolves to) a loopback, private, "
+            "link-local or other non-public address, refused unless ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE is true."
+        }
+    },
 )
 def api_create_webhook(body: WebhookIn, store: StoreDep, principal: Watcher) -> WebhookCreatedOut:
     hook = monitor.create_webhook(store, principal, body.url, events=body.events)

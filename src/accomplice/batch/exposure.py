@@ -496,24 +496,27 @@ def _is_ftm(path: Path, data: bytes) -> bool:
     return isinstance(obj, dict) and "schema" in obj and isinstance(obj.get("properties"), dict)
 
 
-def read_exposure_file(kind: str, source: str | Path) -> ParsedFile:
-    """Read and validate a CSV, XLSX or JSONL file of one kind (FtM JSON lines for ownership)."""
+def read_exposure_file(kind: str, source: str | Path, *, encoding: str | None = None) -> ParsedFile:
+    """Read and validate a CSV, XLSX or JSONL file of one kind (FtM JSON lines for ownership, UTF-8).
+
+    `encoding` names that of a CSV or JSONL file that is neither UTF-8 nor UTF-16 with a byte-order mark.
+    """
     path = Path(source)
     if not path.is_file():
         raise InputError(str(path), "no such file")
-    return read_exposure_bytes(kind, str(path), path.read_bytes())
+    return read_exposure_bytes(kind, str(path), path.read_bytes(), encoding=encoding)
 
 
-def read_exposure_bytes(kind: str, name: str, data: bytes) -> ParsedFile:
+def read_exposure_bytes(kind: str, name: str, data: bytes, *, encoding: str | None = None) -> ParsedFile:
     """Read and validate the bytes of an uploaded file of one kind; `name` (with its suffix, which says
-    the format) names the file in errors."""
+    the format) names the file in errors; `encoding` as for `read_exposure_file`."""
     path = Path(name)
     checksum = hashlib.sha256(data).hexdigest()
     if kind == "ownership" and _is_ftm(path, data):
         return _read_ftm_ownership(path, data, checksum)
     if kind not in COLUMNS:
         raise InputError(name, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-    rows = read_bytes(name, data, columns=COLUMNS[kind])
+    rows = read_bytes(name, data, columns=COLUMNS[kind], encoding=encoding)
     return read_exposure_rows(kind, rows, path=name, checksum=checksum)
 
 

@@ -2,7 +2,8 @@
 
 Input columns: `id` and `name` are required; `schema`, `birth_date`, `nationality`, `imo` are optional, and
 any other identifier column named after its kind (`passport`, `bic`, `lei`, `registration`...) is used as
-evidence. Bad files get one-line errors naming the file and the line.
+evidence. Text files are UTF-8 or UTF-16 with a byte-order mark unless the caller names their encoding
+(see `batch.encodings`). Bad files get one-line errors naming the file and the line.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from accomplice.batch.encodings import check_encoding, decode_input
 from accomplice.errors import InputError
-from accomplice.sources.files import decode
 
 __all__ = [
     "FORMATS",
@@ -56,7 +57,6 @@ ALIASES = {
     "imo_number": "imo",
     "type": "schema",
 }
-ENCODINGS = ("utf-8", "cp1252")
 
 
 def _normalise_header(header: str, aliases: Mapping[str, str] = ALIASES) -> str:
@@ -183,27 +183,41 @@ def read_rows(
     fmt: str | None = None,
     stdin: IO[bytes] | None = None,
     columns: Columns = SCREENING_COLUMNS,
+    encoding: str | None = None,
 ) -> Iterator[tuple[int, InputRow]]:
     """Yield (line number, row) from a CSV, XLSX or JSONL file, or from standard input for `-`.
 
-    `columns` names the required columns and header aliases (screening input by default).
+    `columns` names the required columns and header aliases (screening input by default); `encoding`
+    that of a CSV or JSONL file that is neither UTF-8 nor UTF-16 with a byte-order mark.
     """
     name = str(source)
     kind = input_format(name, fmt)
     if name == "-":
-        yield from read_bytes("<stdin>", (stdin or sys.stdin.buffer).read(), fmt=kind, columns=columns)
+        data = (stdin or sys.stdin.buffer).read()
+        yield from read_bytes("<stdin>", data, fmt=kind, columns=columns, encoding=encoding)
         return
     path = Path(name)
     if not path.exists():
         raise InputError(name, "no such file")
     if kind == "xlsx":
+        _no_encoding_for_xlsx(name, encoding)
         yield from _xlsx_rows(path, columns)
         return
-    yield from read_bytes(name, path.read_bytes(), fmt=kind, columns=columns)
+    yield from read_bytes(name, path.read_bytes(), fmt=kind, columns=columns, encoding=encoding)
+
+
+def _no_encoding_for_xlsx(name: str, encoding: str | None) -> None:
+    if check_encoding(name, encoding) is not None:
+        raise InputError(name, "an XLSX workbook declares its own encoding; name one only for CSV or JSONL")
 
 
 def read_bytes(
-    name: str, data: bytes, *, fmt: str | None = None, columns: Columns = SCREENING_COLUMNS
+    name: str,
+    data: bytes,
+    *,
+    fmt: str | None = None,
+    columns: Columns = SCREENING_COLUMNS,
+    encoding: str | None = None,
 ) -> Iterator[tuple[int, InputRow]]:
     """Yield (line number, row) from the bytes of an uploaded file; `name` names it in errors."""
     kind = input_format(name, fmt)
@@ -211,9 +225,10 @@ def read_bytes(
     if not data.strip():
         raise InputError(name, "file is empty")
     if kind == "xlsx":
+        _no_encoding_for_xlsx(name, encoding)
         yield from _xlsx_rows(path, columns, data)
         return
-    text = decode(path, data, ENCODINGS if kind == "csv" else ("utf-8",))
+    text = decode_input(name, data, encoding)
     if kind == "jsonl":
         yield from _jsonl_rows(name, text, columns)
     else:

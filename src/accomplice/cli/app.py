@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from accomplice.errors import AccompliceError
 from accomplice.store import Store, open_store
 
-__all__ = ["app", "err_console", "get_store", "main", "out_console"]
+__all__ = ["EncodingOption", "app", "err_console", "get_store", "main", "out_console"]
 
 app = typer.Typer(
     name="accomplice",
@@ -26,6 +26,16 @@ app = typer.Typer(
 )
 out_console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
+
+# `--encoding` of the commands that read a file of names or records (see batch.encodings).
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of a CSV or JSONL file that is not UTF-8 (or UTF-16 with a byte-order mark), "
+        "e.g. cp1252, cp1251, gb18030, euc-kr; such a file is refused without it.",
+    ),
+]
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130

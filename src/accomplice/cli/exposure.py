@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accomplice.cli.app import err_console, get_store, out_console
+from accomplice.cli.app import EncodingOption, err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
 from accomplice.services import exposure as service
 
@@ -52,6 +52,7 @@ def import_(
             "roles); default: shared records of the enforcement side.",
         ),
     ] = "",
+    encoding: EncodingOption = None,
 ) -> None:
     """Import one file in one transaction; every party it names is screened against the loaded lists.
 
@@ -70,6 +71,7 @@ def import_(
             threshold=threshold,
             progress=progress,
             org=org.strip(),
+            encoding=encoding,
         )
     if result.batch.unchanged:
         out_console.print(f"{path}: already imported (batch {result.batch.id}); nothing changed")

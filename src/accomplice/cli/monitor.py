@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from accomplice.cli.app import err_console, get_store, out_console
+from accomplice.cli.app import EncodingOption, err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
 from accomplice.services import monitor
 from accomplice.services.auth import local_principal
@@ -38,6 +38,7 @@ def add(
         Path, typer.Argument(help="CSV, XLSX or JSONL with the columns of `accomplice screen` (id, name...).")
     ],
     user: UserOption = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Add the rows of a file to a watchlist and screen them at once (their baseline: no alerts).
 
@@ -49,7 +50,9 @@ def add(
     principal = local_principal(store, user or getpass.getuser())
     target = monitor.watchlist_named(store, principal, watchlist, create=True)
     with progress_reporter(err_console) as progress:
-        report = monitor.add_entries_from_file(store, principal, target.id, file, progress=progress)
+        report = monitor.add_entries_from_file(
+            store, principal, target.id, file, progress=progress, encoding=encoding
+        )
     out_console.print(
         f"{target.name} (watchlist {target.id}): added {report.added:,} entries, "
         f"{report.baseline_matches:,} current matches"

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from accomplice import services
-from accomplice.cli.app import err_console, get_store, out_console
+from accomplice.cli.app import EncodingOption, err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
 
 
@@ -64,12 +64,16 @@ def screen(
         str | None, typer.Option("--nationality", help="With --name: nationality.")
     ] = None,
     imo: Annotated[str | None, typer.Option("--imo", help="With --name: IMO number.")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Screen names in any script against every loaded list; JSONL lines keep the input order.
 
     Input columns: id, name, and optionally schema, birth_date, nationality, imo (and passport, bic, lei,
-    registration). Each output line: {"id", "matches": [{"key", "keys", "score", "schema", "caption",
-    "explanation"}]} with the matches at or above the threshold, best first.
+    registration). Text files are read as UTF-8, or UTF-16 with a byte-order mark; name any other
+    encoding with --encoding (a Cyrillic or Chinese file read as the wrong one would match nothing).
+
+    Each output line: {"id", "matches": [{"key", "keys", "score", "schema", "caption", "explanation"}]}
+    with the matches at or above the threshold, best first.
 
     Example: accomplice screen suppliers.csv --output hits.jsonl --threshold 0.8
     """
@@ -95,6 +99,7 @@ def screen(
                 limit=limit,
                 workers=workers,
                 progress=progress,
+                encoding=encoding,
             )
         else:
             target = Path(output)
@@ -109,6 +114,7 @@ def screen(
                     limit=limit,
                     workers=workers,
                     progress=progress,
+                    encoding=encoding,
                 )
             partial.replace(target)
     rate = report.rows / max(report.seconds, 1e-9)

@@ -872,11 +872,15 @@ def screen_file(
     workers: int | None = None,
     index: ScreeningIndex | None = None,
     progress: ProgressFn | None = None,
+    encoding: str | None = None,
 ) -> ScreenFileReport:
-    """Screen every row of a CSV/XLSX/JSONL file into JSONL or CSV, streaming, in input order."""
+    """Screen every row of a CSV/XLSX/JSONL file into JSONL or CSV, streaming, in input order.
+
+    `encoding` names that of a text file that is neither UTF-8 nor UTF-16 with a byte-order mark.
+    """
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown output format {fmt!r}; use jsonl or csv")
-    rows = [(line, record_from_row(row)) for line, row in read_rows(source)]
+    rows = [(line, record_from_row(row)) for line, row in read_rows(source, encoding=encoding)]
     started = time.perf_counter()
     index = index or build_screening_index(store, progress=progress)
     writer = csv.writer(out) if fmt == "csv" else None

@@ -394,11 +394,13 @@ def import_file(
     threshold: float | None = None,
     progress: ProgressFn | None = None,
     org: str = SHARED,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Read, validate, resolve and store one file of `kind`, in one transaction; the same file again is
     a no-op. Nothing is written when any line is bad. `org`: whose records these are (SHARED: records
-    of the enforcement and research roles, which every reader with the right role sees)."""
-    parsed = read_exposure_file(kind, path)
+    of the enforcement and research roles, which every reader with the right role sees). `encoding`
+    names that of a CSV or JSONL file that is neither UTF-8 nor UTF-16 with a byte-order mark."""
+    parsed = read_exposure_file(kind, path, encoding=encoding)
     return _store_parsed(
         store,
         parsed,
@@ -420,10 +422,11 @@ def import_upload(
     user: str,
     org: str = SHARED,
     index: ScreeningIndex | None = None,
+    encoding: str | None = None,
 ) -> ImportResult:
     """As `import_file`, for the bytes of an uploaded file (its name's suffix says CSV, XLSX or JSONL)."""
     name = file_name.replace("\\", "/").rsplit("/", 1)[-1].strip() or f"{kind}.csv"
-    parsed = read_exposure_bytes(kind, name, data)
+    parsed = read_exposure_bytes(kind, name, data, encoding=encoding)
     return _store_parsed(
         store, parsed, user=user, file_name=name, index=index, threshold=None, progress=None, org=org
     )

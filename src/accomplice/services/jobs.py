@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from accomplice.batch.encodings import ENCODING_EXAMPLES, check_encoding
 from accomplice.batch.inputs import input_format, read_bytes
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.matching.decisions import Decision, latest_decisions
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 __all__ = [
+    "ENCODING_EXAMPLES",
     "JOB_FORMATS",
     "MAX_UPLOAD_BYTES",
     "RESULT_FORMATS",
@@ -128,6 +130,7 @@ def _audited(store: Store, principal: Principal, action: str) -> OnWrite:
                 "rows": job.rows_total,
                 "org": job.org,
                 "state": job.state,
+                "encoding": job.encoding,
             },
         )
 
@@ -141,8 +144,8 @@ def clean_file_name(name: str) -> str:
     return base[:MAX_FILE_NAME_CHARS] or "upload"
 
 
-def _records(file_name: str, data: bytes, fmt: str) -> list[ScreeningRecord]:
-    return [record_from_row(row) for _, row in read_bytes(file_name, data, fmt=fmt)]
+def _records(file_name: str, data: bytes, fmt: str, encoding: str | None) -> list[ScreeningRecord]:
+    return [record_from_row(row) for _, row in read_bytes(file_name, data, fmt=fmt, encoding=encoding)]
 
 
 def submit_job(
@@ -153,8 +156,13 @@ def submit_job(
     data: bytes,
     threshold: float | None = None,
     fmt: str | None = None,
+    encoding: str | None = None,
 ) -> JobRecord:
-    """Check the whole file, then queue it. A bad file raises InputError naming the file and the line."""
+    """Check the whole file, then queue it. A bad file raises InputError naming the file and the line.
+
+    `encoding` names that of a CSV or JSONL file that is neither UTF-8 nor UTF-16 with a byte-order mark
+    (such a file is refused without it); the worker reads the stored file with it.
+    """
     name = clean_file_name(file_name)
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadTooLargeError(
@@ -167,7 +175,8 @@ def submit_job(
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError(name, f"threshold must be between 0 and 1, not {threshold}")
     kind = input_format(name, fmt or None)
-    records = _records(name, data, kind)
+    named = check_encoding(name, encoding)
+    records = _records(name, data, kind, named)
     if not records:
         raise InputError(name, "holds a header but no rows to screen")
     return JobStore(store).create(
@@ -179,6 +188,7 @@ def submit_job(
         data=data,
         threshold=threshold,
         rows_total=len(records),
+        encoding=named,
         on_write=_audited(store, principal, "job.submit"),
     )
 
@@ -529,7 +539,8 @@ class JobWorker:
         return True
 
     def _run(self, job: JobRecord, index: ScreeningIndex) -> None:
-        records = _records(job.file_name, self.jobs.input_data(job.id), job.format)[job.rows_done :]
+        data = self.jobs.input_data(job.id)
+        records = _records(job.file_name, data, job.format, job.encoding)[job.rows_done :]
         start = job.rows_done
         batch: list[NewResult] = []
         last_write = time.monotonic()

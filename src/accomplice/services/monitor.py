@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
 
 from accomplice import services
 from accomplice.batch.inputs import read_rows
 from accomplice.errors import InputError, NotFoundError
 from accomplice.lists.model import ImportReport, ProgressFn, VersionInfo
 from accomplice.matching import Match
-from accomplice.services import ScreeningIndex, ScreeningRecord, record_from_row, screen_record
+from accomplice.services import ScreeningIndex, ScreeningRecord, outbound, record_from_row, screen_record
 from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
@@ -137,7 +136,7 @@ DELIVERY_BATCH = 50
 # by more than its own length.
 DELIVERY_POLL_SECONDS = 15.0
 # Webhook URLs longer than this are not real endpoints.
-MAX_URL_CHARS = 2000
+MAX_URL_CHARS = outbound.MAX_URL_CHARS
 # Secrets of 32 random bytes (256 bits), the HMAC-SHA256 key size.
 SECRET_BYTES = 32
 # Error texts kept per delivery attempt: the first line of the reason, enough to diagnose.
@@ -308,11 +307,15 @@ def add_entries_from_file(
     *,
     index: ScreeningIndex | None = None,
     progress: ProgressFn | None = None,
+    encoding: str | None = None,
 ) -> AddReport:
-    """Add every row of a CSV/XLSX/JSONL file (the columns of `accomplice screen`); a bad row adds nothing."""
+    """Add every row of a CSV/XLSX/JSONL file (the columns of `accomplice screen`); a bad row adds nothing.
+
+    `encoding` names that of a text file that is neither UTF-8 nor UTF-16 with a byte-order mark.
+    """
     get_watchlist(store, principal, watchlist_id)
     records = []
-    for line, row in read_rows(path):
+    for line, row in read_rows(path, encoding=encoding):
         record = record_from_row(row)
         records.append(_new_entry(record, f"{path}:{line}"))
         if len(records) > MAX_UPLOAD_ENTRIES:
@@ -650,16 +653,6 @@ def alert_json(alert: Alert) -> dict[str, object]:
 # --- webhooks -------------------------------------------------------------------------------------
 
 
-def _check_url(url: str) -> str:
-    url = url.strip()
-    if len(url) > MAX_URL_CHARS:
-        raise InputError("url", f"is longer than {MAX_URL_CHARS} characters")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("url", "must be an http:// or https:// URL with a host")
-    return url
-
-
 def _check_events(events: Sequence[str] | None) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(events)) if events else ALERT_KINDS
     unknown = [e for e in chosen if e not in ALERT_KINDS]
@@ -671,13 +664,22 @@ def _check_events(events: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def create_webhook(
-    store: Store, principal: Principal, url: str, *, events: Sequence[str] | None = None
+    store: Store,
+    principal: Principal,
+    url: str,
+    *,
+    events: Sequence[str] | None = None,
+    allow_private: bool | None = None,
 ) -> Webhook:
     """Register an endpoint for the principal's organisation's alerts (all organisations' for a webhook
     created by someone without an organisation). The returned webhook carries its secret, which is never
-    shown again."""
+    shown again.
+
+    The URL is http(s) to a public address (see `services.outbound`); `allow_private` overrides the
+    ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE setting.
+    """
     _scope(principal)
-    url = _check_url(url)
+    url = outbound.check_url(url, allow_private_hosts=allow_private)
     chosen = _check_events(events)
     return _monitor(store).create_webhook(
         url,
@@ -759,15 +761,13 @@ def _body(delivery: Delivery, attempt: int, sent_at: int) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    import httpx
-
-    _check_url(url)
-    with httpx.Client(timeout=WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
-        return client.post(url, content=body, headers=headers).status_code
-
-
-def deliver_due(store: Store, *, now: datetime | None = None, limit: int = DELIVERY_BATCH) -> DeliveryReport:
+def deliver_due(
+    store: Store,
+    *,
+    now: datetime | None = None,
+    limit: int = DELIVERY_BATCH,
+    allow_private: bool | None = None,
+) -> DeliveryReport:
     """Send every delivery that is due, once each; failures are rescheduled with `retry_delay`.
 
     Each request is `POST url` with a JSON body and the headers
@@ -776,7 +776,12 @@ def deliver_due(store: Store, *, now: datetime | None = None, limit: int = DELIV
     HMAC over the raw body bytes and compare in constant time, refuse a `sent_at` more than five minutes
     from its clock (replay protection), and treat `delivery` as an idempotency key: a retry after a lost
     answer carries the same delivery id. Only a 2xx answer counts; redirects are not followed.
+
+    A host that resolves to a private, loopback or link-local address now (see `services.outbound`) is
+    not sent to: the attempt fails with that reason and is retried like any other. `allow_private`
+    overrides the ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE setting.
     """
+    allowed = outbound.allow_private(allow_private)
     now = now or _now()
     monitor = _monitor(store)
     claimed = monitor.claim_due(now, now + timedelta(seconds=CLAIM_LEASE_SECONDS), limit)
@@ -794,7 +799,9 @@ def deliver_due(store: Store, *, now: datetime | None = None, limit: int = DELIV
         status: int | None = None
         error: str | None = None
         try:
-            status = _post(hook.url, body, headers)
+            status = outbound.post(
+                hook.url, body, headers, timeout=WEBHOOK_TIMEOUT_SECONDS, allow_private_hosts=allowed
+            )
         except Exception as exc:  # any transport failure is a failed attempt, retried later
             error = (str(exc).splitlines() or [type(exc).__name__])[0][:MAX_ERROR_CHARS] or type(exc).__name__
         ok = status is not None and 200 <= status < 300

@@ -5,13 +5,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from accomplice.errors import InputError
 from accomplice.lists.model import SourceFile
 
-__all__ = ["combined_checksum", "csv_rows", "decode", "guess_encoding", "read_bytes", "source_file"]
+__all__ = [
+    "combined_checksum",
+    "csv_rows",
+    "decode",
+    "guess_encoding",
+    "guess_script_encoding",
+    "read_bytes",
+    "source_file",
+]
 
 # CSV fields in sanctions lists hold long remarks; Python's default limit (128 KiB) is enough, but a
 # hostile file with one endless field must fail with our message, not a csv.Error deep in a loop.
@@ -20,6 +29,10 @@ MAX_FIELD_CHARS = 1_000_000
 MAX_FILE_BYTES = 2_000_000_000
 # The DOS end-of-file marker OFAC still appends to its legacy CSV files.
 DOS_EOF = "\x1a"
+# Runs of non-ASCII bytes (with the spaces between them): the names of a file in another script.
+NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+(?:[ ]+[\x80-\xff]+)*")
+# Runs of non-ASCII bytes on which to guess the real encoding: plenty for charset_normalizer, quick.
+GUESS_SAMPLE = 2_000
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -56,6 +69,16 @@ def guess_encoding(data: bytes) -> str | None:
 
     best = from_bytes(data[:200_000]).best()
     return best.encoding if best is not None else None
+
+
+def guess_script_encoding(data: bytes) -> str | None:
+    """Guess an encoding from the runs of non-ASCII bytes only (names in another script).
+
+    The rest of a list is ASCII or Western text; given whole, it outvotes a few dozen names and the guess
+    reads GB18030 as Korean or Korean as Baltic.
+    """
+    runs = [m.group(0) for m, _ in zip(NON_ASCII_RUN.finditer(data), range(GUESS_SAMPLE), strict=False)]
+    return guess_encoding(b" ".join(runs)) if runs else None
 
 
 def _line_of(data: bytes, offset: int) -> int:

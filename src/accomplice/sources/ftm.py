@@ -25,8 +25,8 @@ from accomplice.errors import InputError
 from accomplice.lists.model import COMPONENT_MAIN, ListSpec, ProgressFn, SourceFile
 from accomplice.sources.base import InputFile, Parsed, Plan
 from accomplice.sources.builder import EntityBuilder
-from accomplice.sources.files import MAX_FILE_BYTES, combined_checksum
-from accomplice.sources.mapping import guess_script_encoding, list_name_from_text
+from accomplice.sources.files import MAX_FILE_BYTES, combined_checksum, guess_script_encoding
+from accomplice.sources.mapping import list_name_from_text
 from accomplice.sources.rejects import Problems
 
 __all__ = ["FtmJson", "ftm_list_name"]

@@ -44,7 +44,7 @@ from accomplice.errors import AccompliceError, InputError
 from accomplice.lists.model import COMPONENT_MAIN, ListSpec, ProgressFn
 from accomplice.sources.base import InputFile, Parsed, Plan, make_plan
 from accomplice.sources.builder import EntityBuilder
-from accomplice.sources.files import csv_rows, guess_encoding, read_bytes
+from accomplice.sources.files import csv_rows, guess_script_encoding, read_bytes
 from accomplice.sources.rejects import Problems
 from accomplice.sources.transforms import Transform, TransformError, get_transform
 
@@ -52,7 +52,6 @@ __all__ = [
     "SHIPPED_DIR",
     "CsvMapping",
     "MappedCsv",
-    "guess_script_encoding",
     "list_name_from_text",
     "load_mapping",
     "shipped_mapping",
@@ -73,9 +72,6 @@ KEY_SEPARATOR = ":"
 # than two non-ASCII characters in a row; the real UK HMT files (cp1252) never have more than one.
 WESTERN_SINGLE_BYTE = frozenset({"cp1252", "iso8859-1", "iso8859-15"})
 MOJIBAKE_RUN = re.compile(r"[^\x00-\x7f\s]{3,}")
-NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+(?:[ ]+[\x80-\xff]+)*")
-# Runs of non-ASCII bytes on which to guess the real encoding: plenty for charset_normalizer, quick.
-GUESS_SAMPLE = 2_000
 
 _TEMPLATE_REF = re.compile(r"{{([^(}})]*)}}")
 
@@ -532,16 +528,6 @@ class _Table:
     header_line: int
     preamble: list[list[str]]
     rows: list[tuple[int, list[str]]]
-
-
-def guess_script_encoding(data: bytes) -> str | None:
-    """Guess an encoding from the runs of non-ASCII bytes only (names in another script).
-
-    The rest of a list is ASCII or Western text; given whole, it outvotes a few dozen names and the guess
-    reads GB18030 as Korean or Korean as Baltic.
-    """
-    runs = [m.group(0) for m, _ in zip(NON_ASCII_RUN.finditer(data), range(GUESS_SAMPLE), strict=False)]
-    return guess_encoding(b" ".join(runs)) if runs else None
 
 
 def _decode(path: Path, data: bytes, encodings: Sequence[str]) -> str:

@@ -49,6 +49,8 @@ class JobRecord:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    # The encoding the submitter named for the file; None when the file declares its own.
+    encoding: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ def _job(row: Any) -> JobRecord:
         created_at=_aware(row.created_at) or row.created_at,
         started_at=_aware(row.started_at),
         finished_at=_aware(row.finished_at),
+        encoding=row.encoding,
     )
 
 
@@ -132,6 +135,7 @@ class JobStore:
         data: bytes,
         threshold: float | None,
         rows_total: int,
+        encoding: str | None = None,
         on_write: OnWrite | None = None,
     ) -> JobRecord:
         """Queue a job with its input file, both or neither."""
@@ -142,6 +146,7 @@ class JobStore:
                     org=org,
                     file_name=file_name,
                     format=fmt,
+                    encoding=encoding,
                     checksum=checksum,
                     size_bytes=len(data),
                     threshold=threshold,

@@ -37,6 +37,9 @@ jobs = Table(
     Column("org", String(128), nullable=True),
     Column("file_name", String(255), nullable=False),
     Column("format", String(16), nullable=False),
+    # The text encoding the submitter named for a CSV or JSONL file that is not UTF-8 or UTF-16 with a
+    # byte-order mark (a Python codec name); NULL: the file declares its own (see batch.encodings).
+    Column("encoding", String(32), nullable=True),
     Column("checksum", String(64), nullable=False),  # SHA-256 of the uploaded bytes
     Column("size_bytes", Integer, nullable=False),
     Column("threshold", Float, nullable=True),  # NULL: the screener's default alert threshold

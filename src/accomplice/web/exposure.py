@@ -24,6 +24,7 @@ from accomplice.services import exposure as exposure_service
 from accomplice.services import exposure_documents as documents
 from accomplice.services import exposure_pages as pages
 from accomplice.services.auth import ForbiddenError, Permission, Principal
+from accomplice.services.jobs import ENCODING_EXAMPLES
 from accomplice.store import Store
 from accomplice.store.exposure import DocumentRecord
 from accomplice.web.auth import require
@@ -170,6 +171,7 @@ async def import_upload(request: Request, principal: WritePrincipal) -> Any:
             data,
             user=str(principal.user),
             org=principal.record_org,
+            encoding=fields.get("encoding") or None,
         )
     except (InputError, ForbiddenError) as exc:
         status = 403 if isinstance(exc, ForbiddenError) else 422
@@ -205,6 +207,7 @@ def _shipments_page(
         status,
         may_import=principal.can(Permission.EXPOSURE_WRITE),
         import_kinds=kinds,
+        encodings=ENCODING_EXAMPLES,
         error=error,
         imported=imported,
         title="Shipments",

@@ -61,6 +61,7 @@ def batch_page(request: Request, principal: JobsPrincipal) -> HTMLResponse:
         jobs=jobs,
         error=None,
         formats=job_services.JOB_FORMATS,
+        encodings=job_services.ENCODING_EXAMPLES,
         max_bytes=job_services.MAX_UPLOAD_BYTES,
         title="Batch screening",
     )
@@ -73,7 +74,13 @@ async def upload(request: Request, principal: JobsPrincipal) -> Any:
     try:
         threshold = float(fields["threshold"]) if fields.get("threshold", "").strip() else None
         job = job_services.submit_job(
-            store, principal, file_name=name, data=data, threshold=threshold, fmt=fields.get("format") or None
+            store,
+            principal,
+            file_name=name,
+            data=data,
+            threshold=threshold,
+            fmt=fields.get("format") or None,
+            encoding=fields.get("encoding") or None,
         )
     except (InputError, ValueError) as exc:
         status = 413 if isinstance(exc, job_services.UploadTooLargeError) else 422
@@ -85,6 +92,7 @@ async def upload(request: Request, principal: JobsPrincipal) -> Any:
             jobs=job_services.list_jobs(store, principal),
             error=str(exc),
             formats=job_services.JOB_FORMATS,
+            encodings=job_services.ENCODING_EXAMPLES,
             max_bytes=job_services.MAX_UPLOAD_BYTES,
             title="Batch screening",
         )
