@@ -195,6 +195,7 @@ def api_confirm_party(
     store: StoreDep,
     principal: Decider,
 ) -> dict[str, object]:
+    service.require_party_decider(principal)
     record = service.confirm_party(store, party, body.entity, user=str(principal.user), reason=body.reason)
     return service.party_record_json(record)
 
@@ -208,6 +209,7 @@ def api_split_party(
     store: StoreDep,
     principal: Decider,
 ) -> dict[str, object]:
+    service.require_party_decider(principal)
     record = service.split_party(store, party, user=str(principal.user), reason=body.reason)
     return service.party_record_json(record)
 

@@ -85,6 +85,7 @@ __all__ = [
     "redact_path",
     "redact_trace",
     "require_evidence_writer",
+    "require_party_decider",
     "split_party",
     "trace_file",
     "trace_rows",
@@ -448,6 +449,14 @@ def require_evidence_writer(principal: Principal) -> None:
     enforcement side, whose analysts and researchers record it."""
     if principal.org_scope is not None:
         raise ForbiddenError("importers cannot add labour evidence; send it to an analyst or researcher")
+
+
+def require_party_decider(principal: Principal) -> None:
+    """A party's resolution is shared by every organisation's shipments, so an org-bound importer may not
+    confirm or split one: its `decide` permission is for its own screening decisions only (which apply to
+    its own screening), and it must not be able to take a trade party off a listed entity for everyone."""
+    if principal.org_scope is not None:
+        raise ForbiddenError("importers cannot confirm or split trade parties; ask an analyst")
 
 
 def party_record_json(record: PartyRecord) -> dict[str, object]:
