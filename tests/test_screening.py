@@ -216,7 +216,8 @@ def test_decisions_override_scores_and_are_remembered(screening_store: Store) ->
     assert best.score == 1.0
     assert best.decision == "match"
     assert "analyst2" in best.explanation[0]
-    assert [d.judgement for d in screening_store.decisions(entity_key="ofac:20157")] == ["no-match", "match"]
+    history = screening_store.decisions(org="", entity_key="ofac:20157")
+    assert [d.judgement for d in history] == ["no-match", "match"]
 
 
 def test_confirmed_match_below_the_threshold_is_brought_back(screening_store: Store) -> None:

@@ -123,6 +123,6 @@ def test_importer_cannot_open_another_organisations_job_page(app_client: TestCli
     assert app_client.post(f"{job_url}/cancel", data={"csrf_token": token}).status_code == 404
     assert job_url not in app_client.get("/batch").text
     decision = {"csrf_token": token, "row": "0", "entity_key": "ofac:23004", "judgement": "no-match"}
-    assert app_client.post(f"{job_url}/decisions", data=decision).status_code == 403, (
-        "importers do not decide"
+    assert app_client.post(f"{job_url}/decisions", data=decision).status_code == 404, (
+        "an importer decides on its own organisation's jobs only"
     )

@@ -162,7 +162,7 @@ def match(
         exclude_entity_ids=tuple(exclude_entity_ids),
     )
     queries = {name: example.model_dump(by_alias=True) for name, example in body.queries.items()}
-    result = use.match_batch(store, dataset, queries, options, algorithm=algorithm)
+    result = use.match_batch(store, dataset, queries, options, algorithm=algorithm, principal=principal)
     return _json(
         EntityMatchResponse.model_validate(result), headers={"x-batch-size": str(len(result["responses"]))}
     )

@@ -49,4 +49,7 @@ def decide(
         birth_date=birth_date,
         nationality=nationality,
     )
-    out_console.print(f"recorded: {decision.query_text!r} vs {decision.entity_key} is {decision.judgement}")
+    whose = f" (for {decision.org} only)" if decision.org else ""
+    out_console.print(
+        f"recorded: {decision.query_text!r} vs {decision.entity_key} is {decision.judgement}{whose}"
+    )

@@ -32,6 +32,9 @@ class Decision:
     user: str
     entity_fingerprint: str
     created_at: datetime
+    # Whose decision: "" = the enforcement side's shared decisions, else the member organisation whose
+    # compliance team took it. Screening applies one organisation's decisions only (never a mix).
+    org: str = ""
 
 
 def query_fingerprint(

@@ -11,7 +11,7 @@ import time
 import unicodedata
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +32,7 @@ from accomplice.matching.decisions import (
     query_fingerprint,
 )
 from accomplice.matching.resolve import cluster_entities, merge_clusters
-from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal
+from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, Permission, Principal
 from accomplice.sources import get_format
 from accomplice.store import EntityRow, Store
 from accomplice.store.audit import AuditEntry
@@ -601,7 +601,12 @@ class ScreeningIndex:
     generation: str
     entities: int
     build_seconds: float
+    # The decisions screening applies, newest per (query, entity) pair, all of one organisation: the
+    # enforcement side's shared ones ("") in the cached index; `with_decisions` lays another over it.
     decisions: dict[tuple[str, str], Decision]
+    # Whose decisions `decisions` holds ("" = shared; None = none applied), so that a decision is added to
+    # the dict only when it is of the same organisation.
+    decisions_org: str | None = ""
 
     def entity_fingerprints(self, keys: Iterable[str]) -> dict[str, str]:
         index = self.screener.index
@@ -631,8 +636,33 @@ def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -
         generation,
         len(index),
         time.perf_counter() - started,
-        latest_decisions(store.decisions()),
+        latest_decisions(store.decisions(org="")),
     )
+
+
+def with_decisions(
+    store: Store,
+    index: ScreeningIndex,
+    org: str | None,
+    *,
+    fresh: bool = False,
+    query_fingerprint: str | None = None,
+) -> ScreeningIndex:
+    """The shared index with the decisions of `org` as the ones screening applies (see
+    Principal.decision_org: "" = the enforcement side's shared decisions, None = none at all).
+
+    The index itself (seconds to build) stays shared; only the decisions differ per call. The cached
+    index already holds the shared decisions: it is returned as it is unless `fresh` asks for a private
+    copy read from the store now (a job, which must not see the dict change under its feet). A caller
+    that screens one name passes its `query_fingerprint`, and only that name's decisions are read (an
+    organisation's thousands of decisions cost ~60 ms to read per search; one name's, one indexed lookup).
+    """
+    if org is None:
+        return replace(index, decisions={}, decisions_org=None)
+    if org == index.decisions_org and not fresh:
+        return index
+    found = store.decisions(org=org, query_fingerprint=query_fingerprint)
+    return replace(index, decisions=latest_decisions(found), decisions_org=org)
 
 
 _COUNTRY_CODE = re.compile(r"^[a-z]{2}$")
@@ -916,13 +946,17 @@ def decide(
 ) -> Decision:
     """Record that screening `name` against `entity_key` is (or is not) a true match.
 
-    Needs the DECIDE permission; the decision names the principal's user and is audited in the same
-    transaction.
+    Needs the DECIDE permission; the decision names the principal's user, is its organisation's (an
+    importer's) or the enforcement side's shared one (see Principal.decision_org), and is audited in the
+    same transaction. `index` gets the decision only when it holds that organisation's decisions.
     """
     if not principal.is_authenticated or principal.user is None:
         raise AuthError("a decision needs the analyst who takes it: log in first")
     if not principal.can(Permission.DECIDE):
         raise ForbiddenError(f"{principal.user} may not record decisions (needs the 'decide' permission)")
+    org = principal.decision_org
+    if org is None:
+        raise ForbiddenError(f"{principal.user} has no organisation to record decisions for")
     user = principal.user
     if judgement not in JUDGEMENTS:
         raise InputError("decision", f"judgement must be one of {', '.join(JUDGEMENTS)}, not {judgement!r}")
@@ -942,15 +976,17 @@ def decide(
         # change on any list asks the question again.
         entity_fingerprint=fingerprints[entity_key],
         created_at=datetime.now(UTC),
+        org=org,
     )
     audit = AuditEntry(
         user,
         "decision.add",
         entity_key,
-        {"query": name, "judgement": judgement, "reason": reason, "org": principal.org},
+        {"query": name, "judgement": judgement, "reason": reason, "org": org},
     )
     store.add_decision(decision, audit)
-    index.decisions[(decision.query_fingerprint, entity_key)] = decision
+    if index.decisions_org == org:
+        index.decisions[(decision.query_fingerprint, entity_key)] = decision
     return decision
 
 
@@ -995,8 +1031,13 @@ def screen_query(
     nationality: str | None = None,
     limit: int = 10,
     threshold: float | None = None,
+    principal: Principal = ANONYMOUS,
 ) -> list[Match]:
-    """What the search box does: a list key opens its entity; anything else is screened (any script)."""
+    """What the search box does: a list key opens its entity; anything else is screened (any script).
+
+    The decisions applied are the principal's (Principal.decision_org): an importer's organisation's, the
+    enforcement side's shared ones, or none for anonymous visitors, to whom analysts' notes are not shown.
+    """
     if len(text) > MAX_QUERY_CHARS:
         raise InputError("query", f"is {len(text):,} characters long; at most {MAX_QUERY_CHARS} are searched")
     index = screening_index(store)
@@ -1004,6 +1045,7 @@ def screen_query(
         match = index.screener.match_of(to_query(ScreeningRecord("key", text)), text)
         return [match] if match is not None else []
     record = ScreeningRecord("search", text, schema, birth_date, nationality)
+    index = with_decisions(store, index, principal.decision_org, query_fingerprint=record.fingerprint)
     return screen_record(index, record, threshold=threshold, limit=limit)
 
 

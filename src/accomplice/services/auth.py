@@ -63,6 +63,7 @@ __all__ = [
     "login",
     "logout",
     "operator_principal",
+    "owner_decision_org",
     "principal_for_session",
     "record_audit",
     "revoke_token",
@@ -108,8 +109,10 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # not run jobs or change data.
     Role.REVIEWER: frozenset({P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ, P.RESOLVE_PARTIES}),
     # A member organisation that brings its own data (batch files, shipments, suppliers) and screens it;
-    # it sees only its own organisation's objects (see Principal.sees_org).
-    Role.IMPORTER: frozenset({P.SCREEN, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE}),
+    # it sees only its own organisation's objects (see Principal.sees_org). Its compliance team marks its
+    # own false positives: those decisions are its organisation's and apply to its screening only
+    # (Principal.decision_org), never to the enforcement side's, whose decisions it never sees.
+    Role.IMPORTER: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE}),
     # Investigates supply chains and forced labour: builds the exposure data and sees confidential
     # sources (witnesses, workers), which nobody else but an admin sees.
     Role.RESEARCHER: frozenset(
@@ -158,6 +161,21 @@ class Principal:
         shared ("") — an analyst's or researcher's records are the enforcement side's, seen by all roles."""
         scope = self.org_scope
         return next(iter(scope)) if scope else ""
+
+    @property
+    def decision_org(self) -> str | None:
+        """Whose screening decisions this principal takes and sees applied: "" = the enforcement side's
+        shared decisions (any role that is not org-bound), its own organisation's when org-bound, None =
+        none at all (anonymous, a user without a role, an org-bound user without an organisation). Never a
+        mix: an importer's "not a match" must not hide a hit from enforcement, and the enforcement side's
+        notes are internal. A token's scopes do not change it: they limit what the token may do, not whose
+        decisions its results show."""
+        if self.user is None or not self.roles:
+            return None
+        scope = self.org_scope
+        if scope is None:
+            return ""
+        return next(iter(scope), None)
 
     def sees_org(self, org: str | None) -> bool:
         """Whether this principal may see an object of organisation `org` (permissions apart).
@@ -220,6 +238,25 @@ def operator_principal(name: str) -> Principal:
     """The person at the command line on the server: whoever can run the CLI can open the database, so
     it acts with every permission. Its audit rows name it `cli:<name>`."""
     return Principal(user=f"cli:{name}", roles=frozenset({Role.ADMIN}), org=None)
+
+
+def owner_decision_org(store: Store, owner: str | None, org: str | None) -> str | None:
+    """Whose decisions apply to an object (a job, a watchlist) that `owner` keeps for organisation `org`,
+    where no principal is at hand (the job worker, re-screening after a list import).
+
+    The enforcement side's shared decisions ("") when the owner's account is of the enforcement side (see
+    `Principal.decision_org`); otherwise the object's organisation's — not the owner's current one, which
+    may have changed, since it is the object's organisation whose importers see its results. An owner
+    with no account (the CLI operator, a deleted user) falls back to the object's organisation too ("" when
+    it has none), so that the enforcement side's notes never reach an organisation's object through a
+    missing account. None: an organisation-less object of an org-bound owner applies no decisions.
+    """
+    user = AuthStore(store).user(owner) if owner else None
+    if user is None:
+        return org or ""
+    if _principal_of(user).decision_org == "":
+        return ""
+    return org or None
 
 
 def local_principal(store: Store, name: str) -> Principal:

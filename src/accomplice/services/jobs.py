@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -46,8 +46,9 @@ from accomplice.services import (
     result_json,
     screen_records,
     screening_index,
+    with_decisions,
 )
-from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal
+from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal, owner_decision_org
 from accomplice.store import Store
 from accomplice.store.audit import AuditLog
 from accomplice.store.jobs import JobRecord, JobResultRow, JobStore, NewResult, OnWrite
@@ -336,9 +337,14 @@ def job_results(
     offset: int = 0,
     limit: int = 200,
 ) -> tuple[list[ResultView], int]:
-    """One page of the job's results, filtered, with each match's newest decision; and the count kept."""
+    """One page of the job's results, filtered, with each match's newest decision; and the count kept.
+
+    The decisions shown are the reader's (Principal.decision_org): an importer sees its organisation's,
+    the enforcement side its shared ones; neither sees the other's notes next to a match.
+    """
     get_job(store, principal, job_id)
-    decisions = latest_decisions(store.decisions())
+    org = principal.decision_org
+    decisions = {} if org is None else latest_decisions(store.decisions(org=org))
     jobs = JobStore(store)
     if not filters.narrows_matches:
         # Every row (or every row with a match) is shown: the database pages, the page reads one page.
@@ -450,14 +456,17 @@ def _new_result(record: ScreeningRecord, result: ScreeningResult) -> NewResult:
     )
 
 
-def _job_index(store: Store) -> ScreeningIndex:
-    """The shared screening index with the decisions the store holds as the job starts.
+def _job_index(store: Store, job: JobRecord) -> ScreeningIndex:
+    """The shared screening index with the job's decisions as the store holds them as the job starts.
 
-    A private copy of the decisions: decisions taken by another process (a second server, `accomplice
-    decide`) are not in this process's cached index, and a decision taken while the job runs must not
-    change the shared dict under the job's feet (nor apply to half of its rows).
+    The job's decisions are its submitter's (an importer's organisation's, or the enforcement side's
+    shared ones; see `owner_decision_org`): the worker acts for no principal. A private copy: decisions
+    taken by another process (a second server, `accomplice decide`) are not in this process's cached
+    index, and a decision taken while the job runs must not change the dict under the job's feet (nor
+    apply to half of its rows).
     """
-    return replace(screening_index(store), decisions=latest_decisions(store.decisions()))
+    org = owner_decision_org(store, job.created_by, job.org)
+    return with_decisions(store, screening_index(store), org, fresh=True)
 
 
 class JobWorker:
@@ -525,12 +534,12 @@ class JobWorker:
             return False
         # Build (or reuse) the index before claiming: the first build takes seconds, during which the
         # job would otherwise be held without a heartbeat.
-        index = _job_index(self.store)
+        screening_index(self.store)
         job = self.jobs.claim(self.id, stale_before=stale_before)
         if job is None:
             return False
         try:
-            self._run(job, index)
+            self._run(job, _job_index(self.store, job))
         except InputError as exc:
             self.jobs.finish(job.id, self.id, "failed", str(exc))
         except Exception as exc:

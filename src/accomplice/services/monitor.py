@@ -37,7 +37,7 @@ from accomplice.errors import InputError, NotFoundError
 from accomplice.lists.model import ImportReport, ProgressFn, VersionInfo
 from accomplice.matching import Match
 from accomplice.services import ScreeningIndex, ScreeningRecord, outbound, record_from_row, screen_record
-from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal
+from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal, owner_decision_org
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
 from accomplice.store.monitor import (
@@ -424,6 +424,25 @@ def _decided_on_current_entity(
     return False
 
 
+class _WatchlistDecisions:
+    """The screening index each watchlist is screened with: the shared index with the decisions of the
+    watchlist's keeper (`owner_decision_org`), read once per watchlist and once per organisation."""
+
+    def __init__(self, store: Store, shared: ScreeningIndex) -> None:
+        self.store = store
+        self.shared = shared
+        self._org_of: dict[int, str | None] = {}
+        self._indexes: dict[str | None, ScreeningIndex] = {}
+
+    def index_for(self, entry: WatchlistEntry) -> ScreeningIndex:
+        if entry.watchlist_id not in self._org_of:
+            self._org_of[entry.watchlist_id] = owner_decision_org(self.store, entry.owner, entry.org)
+        org = self._org_of[entry.watchlist_id]
+        if org not in self._indexes:
+            self._indexes[org] = services.with_decisions(self.store, self.shared, org)
+        return self._indexes[org]
+
+
 class _Causes:
     """The list version whose import an alert is attributed to: among the versions just imported, the
     one of a list that states the entity; otherwise that list's latest version."""
@@ -493,14 +512,16 @@ def rescreen(
         entries = [e for e in entries if e.screened_generation is None]
     if not entries:
         return RescreenReport(0, 0, (), time.perf_counter() - started)
-    index = index or services.screening_index(store, progress=progress)
+    shared = index or services.screening_index(store, progress=progress)
     previous = monitor.matches([e.id for e in entries])
     causes = _Causes(store, reports)
+    decisions = _WatchlistDecisions(store, shared)
     screened: list[tuple[int, list[EntryMatch]]] = []
     alerts: list[NewAlert] = []
     total = 0
     for done, entry in enumerate(entries, start=1):
         record = _record(entry)
+        index = decisions.index_for(entry)
         found = screen_record(index, record, limit=MONITOR_MATCH_LIMIT)
         fingerprints = index.entity_fingerprints([m.key for m in found])
         current = [_entry_match(m, fingerprints.get(m.key, "")) for m in found]
@@ -512,7 +533,7 @@ def rescreen(
             )
         if progress and (done % 500 == 0 or done == len(entries)):
             progress("re-screening watchlists", done, len(entries))
-    created = monitor.record_screening(screened, alerts, generation=index.generation, payload_of=_payload)
+    created = monitor.record_screening(screened, alerts, generation=shared.generation, payload_of=_payload)
     return RescreenReport(len(entries), total, tuple(created), time.perf_counter() - started)
 
 

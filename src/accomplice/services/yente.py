@@ -55,7 +55,9 @@ from accomplice.services import (
     lookup,
     screen_entity,
     screening_index,
+    with_decisions,
 )
+from accomplice.services.auth import ANONYMOUS, Principal
 from accomplice.store import Store
 from accomplice.store.store import ENTITY_ID_PROP
 
@@ -602,8 +604,12 @@ def match_batch(
     options: MatchOptions,
     *,
     algorithm: str | None = None,
+    principal: Principal = ANONYMOUS,
 ) -> dict[str, Any]:
     """yente's `POST /match/{dataset}`: each example screened, results in yente's shape.
+
+    The decisions applied are the caller's (Principal.decision_org): an importer's organisation's or the
+    enforcement side's shared ones, never the other's.
 
     A query that cannot be screened (unknown schema, no name or identifier) gets its own `status` 400 and
     `detail`, and the other queries of the batch are answered: one bad row does not cost a batch of 100.
@@ -613,7 +619,7 @@ def match_batch(
         raise InputError("queries", "no queries provided")
     if len(queries) > MAX_BATCH:
         raise InputError("queries", f"{len(queries)} queries in one batch; at most {MAX_BATCH}")
-    index: ScreeningIndex = screening_index(store)
+    index: ScreeningIndex = with_decisions(store, screening_index(store), principal.decision_org)
     cat = _catalog(store, index.generation)
     scope = _scope(
         dataset_lists(store, dataset, index.generation), options.include_dataset, options.exclude_dataset

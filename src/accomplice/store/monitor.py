@@ -108,6 +108,8 @@ class WatchlistEntry:
     screened_generation: str | None
     screened_at: datetime | None
     org: str | None = None
+    # Who keeps the watchlist (its `created_by`): whose decisions apply when it is re-screened.
+    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,7 @@ def _watchlist(row: Any, entries: int = 0, open_alerts: int = 0) -> Watchlist:
     return Watchlist(row.id, row.name, row.org, row.created_by, created, entries, open_alerts)
 
 
-def _entry(row: Any, org: str | None = None) -> WatchlistEntry:
+def _entry(row: Any, org: str | None = None, owner: str | None = None) -> WatchlistEntry:
     created = _utc(row.created_at)
     assert created is not None
     return WatchlistEntry(
@@ -211,6 +213,7 @@ def _entry(row: Any, org: str | None = None) -> WatchlistEntry:
         row.screened_generation,
         _utc(row.screened_at),
         org,
+        owner,
     )
 
 
@@ -422,9 +425,9 @@ class MonitorStore:
         return bool(result.rowcount)
 
     def entries(self, watchlist_id: int | None = None) -> list[WatchlistEntry]:
-        """The entries of one watchlist, or of every watchlist (with its org) for a re-screening."""
+        """The entries of one watchlist, or of every watchlist (with its org and owner) for a re-screening."""
         query = (
-            select(watchlist_entries, watchlists.c.org)
+            select(watchlist_entries, watchlists.c.org, watchlists.c.created_by.label("watchlist_owner"))
             .select_from(
                 watchlist_entries.join(watchlists, watchlists.c.id == watchlist_entries.c.watchlist_id)
             )
@@ -434,7 +437,7 @@ class MonitorStore:
             query = query.where(watchlist_entries.c.watchlist_id == watchlist_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [_entry(r, r.org) for r in rows]
+        return [_entry(r, r.org, r.watchlist_owner) for r in rows]
 
     def count_entries(self) -> int:
         with self.engine.connect() as conn:

@@ -119,7 +119,8 @@ entity_lists = Table(
 )
 
 # Analysts' judgements on screening results. Append-only: a changed mind is a new row; the newest row
-# for a (query, entity) pair is the one that applies.
+# for a (query, entity) pair is the one that applies. Per organisation: `org` "" holds the enforcement
+# side's shared decisions, any other value a member organisation's own (see Principal.decision_org).
 decisions = Table(
     "decisions",
     metadata,
@@ -133,7 +134,9 @@ decisions = Table(
     # Hash of the listed entity's values when the decision was taken: a changed entity is asked again.
     Column("entity_fingerprint", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("org", String(128), nullable=False, server_default=""),
     CheckConstraint("judgement IN ('match', 'no-match')", name="ck_decisions_judgement"),
     Index("ix_decisions_query", "query_fingerprint"),
     Index("ix_decisions_entity", "entity_key"),
+    Index("ix_decisions_org", "org"),
 )

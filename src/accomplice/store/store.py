@@ -941,13 +941,26 @@ class Store:
                     user=decision.user,
                     entity_fingerprint=decision.entity_fingerprint,
                     created_at=decision.created_at,
+                    org=decision.org,
                 )
             )
             if audit is not None:
                 AuditLog(self).append_entry(conn, audit)
 
-    def decisions(self, *, entity_key: str | None = None) -> list[Decision]:
+    def decisions(
+        self, *, org: str | None, entity_key: str | None = None, query_fingerprint: str | None = None
+    ) -> list[Decision]:
+        """The decisions of organisation `org` ("" = the enforcement side's shared ones), oldest first.
+
+        `org` is required so that no screening mixes organisations' decisions by accident; None reads every
+        organisation's (the full history, for an audit). `query_fingerprint` narrows them to one screened
+        name (one search needs no others).
+        """
         query = select(decisions).order_by(decisions.c.id)
+        if org is not None:
+            query = query.where(decisions.c.org == org)
+        if query_fingerprint is not None:
+            query = query.where(decisions.c.query_fingerprint == query_fingerprint)
         if entity_key is not None:
             query = query.where(decisions.c.entity_key == entity_key)
         with self.engine.connect() as conn:
@@ -962,6 +975,7 @@ class Store:
                 r.user,
                 r.entity_fingerprint,
                 r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC),
+                r.org,
             )
             for r in rows
         ]

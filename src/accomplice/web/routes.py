@@ -155,6 +155,7 @@ def home(
             birth_date=page["birth_date"] or None,
             nationality=page["nationality"] or None,
             limit=SEARCH_RESULTS,
+            principal=identity_of(request)[0],
         )
     except InputError as exc:
         return render(
