@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -248,7 +248,7 @@ def cancel_job(job_id: RowId, store: StoreDep, principal: JobsPrincipal) -> JobO
 def create_decision(body: DecisionIn, store: StoreDep, principal: DecidePrincipal) -> DecisionOut:
     if body.job is not None:
         if body.row is None:
-            raise HTTPException(422, "a decision on a job's result names its `row`")
+            raise InputError("request", "a decision on a job's result names its `row`")
         decision = job_services.decide_on_result(
             store,
             principal,
