@@ -7,6 +7,9 @@ this file: it must be listed in `PUBLIC_ROUTES` or depend on `require(...)`/`aut
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,6 +185,35 @@ def test_token_lifecycle_over_the_api(client: TestClient, store: Store, tokens: 
     assert refused.status_code == 401
     assert "revoked" in refused.json()["detail"]
     assert refused.headers["www-authenticate"] == "Bearer"
+
+
+def _cli(store: Store, *args: str) -> None:
+    accomplice = Path(sys.executable).with_name("accomplice")
+    subprocess.run([str(accomplice), "--db", store.url, *args], check=True, capture_output=True)
+
+
+def test_token_revoked_by_another_process_is_refused_once_its_trust_runs_out(
+    client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A short trust period keeps the test fast; the behaviour is the same at TOKEN_CACHE_SECONDS.
+    monkeypatch.setattr(accounts, "TOKEN_CACHE_SECONDS", 1.0)
+    issued = accounts.issue_token(store, OPERATOR, user="analyst", name="revoked elsewhere")
+    assert client.get("/api/me", headers=_bearer(issued.secret)).status_code == 200
+    _cli(store, "users", "revoke", issued.record.id)  # another process: this one is not told
+    time.sleep(1.0)  # this process trusted the token for at most this long
+    refused = client.get("/api/me", headers=_bearer(issued.secret))
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+
+
+def test_disabling_a_user_in_this_process_refuses_their_trusted_token_at_once(
+    client: TestClient, store: Store
+) -> None:
+    accounts.add_user(store, OPERATOR, name="leaving", roles=["analyst"], org="ngo")
+    token = accounts.issue_token(store, OPERATOR, user="leaving").secret
+    assert client.get("/api/me", headers=_bearer(token)).status_code == 200
+    accounts.set_disabled(store, OPERATOR, "leaving")
+    assert client.get("/api/me", headers=_bearer(token)).status_code == 401
 
 
 def test_importer_cannot_read_or_revoke_another_orgs_objects(client: TestClient, store: Store) -> None:

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from accomplice import services
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, Permission, Principal, Role
 from accomplice.store import Store
 from accomplice.store.audit import AuditLog
+from tests.helpers import copy_of_store
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "cases" / "screening.yaml").read_text("utf-8")
@@ -218,6 +220,27 @@ def test_decisions_override_scores_and_are_remembered(screening_store: Store) ->
     assert "analyst2" in best.explanation[0]
     history = screening_store.decisions(org="", entity_key="ofac:20157")
     assert [d.judgement for d in history] == ["no-match", "match"]
+
+
+def test_decision_taken_in_another_process_applies_within_the_freshness_period(
+    screening_store: Store, tmp_path: Path
+) -> None:
+    store = copy_of_store(screening_store, tmp_path / "lists.db")
+    record = services.ScreeningRecord("1", "Kim Jong Un", "Person")
+    assert services.screen_record(services.screening_index(store), record)[0].key == "ofac:20157"
+    accomplice = Path(sys.executable).with_name("accomplice")
+    subprocess.run(
+        [
+            *(str(accomplice), "--db", store.url, "decide", "Kim Jong Un", "ofac:20157", "no-match"),
+            *("--schema", "Person", "--reason", "our customer is born 1990", "--user", "cli-analyst"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    time.sleep(services.FRESHNESS_SECONDS)
+    index = services.screening_index(store)
+    assert "ofac:20157" not in {k for m in services.screen_record(index, record) for k in m.keys}
+    store.close()
 
 
 def test_confirmed_match_below_the_threshold_is_brought_back(screening_store: Store) -> None:

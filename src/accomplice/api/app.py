@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -39,7 +39,7 @@ from accomplice.web.monitor import router as monitor_pages
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
-__all__ = ["create_app"]
+__all__ = ["background_work", "create_app"]
 
 
 def _warm_screening_index(store: Store) -> None:
@@ -124,6 +124,28 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+@contextmanager
+def background_work(store: Store, *, run_jobs: bool, deliver_webhooks: bool) -> Iterator[JobWorker | None]:
+    """The server's background work while the block runs: the batch-job worker (yielded, so that a
+    submitted job can wake it) and the webhook delivery worker. Stopped cleanly when the block ends.
+
+    It must run in exactly one process per store (`accomplice serve --workers N` runs it in the
+    supervising process): two delivery workers would send an alert twice."""
+    worker = JobWorker(store) if run_jobs else None
+    if worker is not None:
+        worker.start()
+    stop = threading.Event()
+    deliveries = start_delivery_worker(store, stop) if deliver_webhooks else None
+    try:
+        yield worker
+    finally:
+        if worker is not None:
+            worker.stop()
+        stop.set()
+        if deliveries is not None:
+            deliveries.join(timeout=WEBHOOK_TIMEOUT_SECONDS + 1)
+
+
 def create_app(
     store: Store, *, warm_index: bool = False, run_jobs: bool = True, deliver_webhooks: bool = False
 ) -> FastAPI:
@@ -134,20 +156,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = JobWorker(store) if run_jobs else None
-        app.state.job_worker = worker
-        if worker is not None:
-            worker.start()
-        stop = threading.Event()
-        deliveries = start_delivery_worker(store, stop) if deliver_webhooks else None
-        try:
+        with background_work(store, run_jobs=run_jobs, deliver_webhooks=deliver_webhooks) as worker:
+            app.state.job_worker = worker
             yield
-        finally:
-            if worker is not None:
-                worker.stop()
-            stop.set()
-            if deliveries is not None:
-                deliveries.join(timeout=WEBHOOK_TIMEOUT_SECONDS + 1)
 
     app = FastAPI(
         lifespan=lifespan,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import escape
@@ -56,6 +57,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # Filters take list names and schemas; a client sending more than this many is not filtering.
 MAX_FILTER_VALUES = 50
 DatasetFilter = Annotated[list[str], Query(max_length=MAX_FILTER_VALUES)]
+# Matching is CPU work under the GIL: more threads add no throughput, and each one competing with the
+# event loop delays every response of the process by up to the interpreter's switch interval (5 ms). One
+# matching thread per process answers in arrival order and keeps the loop free for the HTTP work; more
+# processes (`accomplice serve --workers N`) add throughput.
+MATCHING_THREADS = 1
+_MATCHING = anyio.CapacityLimiter(MATCHING_THREADS)
 
 
 def _json(model: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -108,7 +115,7 @@ def prefers_html(request: Request) -> bool:
         403: {"model": Problem, "description": "The token's user may not screen."},
     },
 )
-def match(
+async def match(
     body: EntityMatchQuery,
     dataset: DATASET,
     store: StoreDep,
@@ -162,6 +169,19 @@ def match(
         exclude_entity_ids=tuple(exclude_entity_ids),
     )
     queries = {name: example.model_dump(by_alias=True) for name, example in body.queries.items()}
+    return await anyio.to_thread.run_sync(
+        _match_response, store, dataset, queries, options, algorithm, principal, limiter=_MATCHING
+    )
+
+
+def _match_response(
+    store: Store,
+    dataset: str,
+    queries: dict[str, Any],
+    options: use.MatchOptions,
+    algorithm: str,
+    principal: Principal,
+) -> Response:
     result = use.match_batch(store, dataset, queries, options, algorithm=algorithm, principal=principal)
     return _json(
         EntityMatchResponse.model_validate(result), headers={"x-batch-size": str(len(result["responses"]))}

@@ -607,6 +607,8 @@ class ScreeningIndex:
     # Whose decisions `decisions` holds ("" = shared; None = none applied), so that a decision is added to
     # the dict only when it is of the same organisation.
     decisions_org: str | None = ""
+    # Store.decisions_mark() when `decisions` were read ("" until then: the first check reads them again).
+    decisions_mark: str = ""
 
     def entity_fingerprints(self, keys: Iterable[str]) -> dict[str, str]:
         index = self.screener.index
@@ -631,12 +633,15 @@ def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -
     index.freeze()
     if progress:
         progress("indexing names", total, total)
+    mark = store.decisions_mark()  # before reading them: a decision added meanwhile is read again later
     return ScreeningIndex(
         Screener(index),
         generation,
         len(index),
         time.perf_counter() - started,
         latest_decisions(store.decisions(org="")),
+        "",
+        mark,
     )
 
 
@@ -993,21 +998,50 @@ def decide(
 _INDEX_CACHE: dict[str, ScreeningIndex] = {}
 # One build at a time: a server's first searches wait for the build under way instead of each starting one.
 _INDEX_LOCK = threading.Lock()
+# How long a process trusts its index without asking the store whether a list got a new version or an
+# analyst decided in another process (another server process, the CLI). Asking on every request cost two
+# store reads per /match; once a second, another process's import or decision applies within the second.
+# This process's own imports and decisions apply at once (Store.local_writes).
+FRESHNESS_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    at: float  # time.monotonic()
+    local_writes: int
+
+
+_CHECKED: dict[str, _Checked] = {}
 
 
 def screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
-    """The screening index for `store`, rebuilt only when a list got a new version since the last build."""
-    generation = store.generation()
+    """The screening index for `store`, rebuilt only when a list got a new version since the last build;
+    its analysts' decisions reloaded when a decision was added since (in any process)."""
     cached = _INDEX_CACHE.get(store.url)
-    if cached is not None and cached.generation == generation:
+    checked = _CHECKED.get(store.url)
+    local_writes = store.local_writes()
+    now = time.monotonic()
+    if (
+        cached is not None
+        and checked is not None
+        and checked.local_writes == local_writes
+        and now - checked.at < FRESHNESS_SECONDS
+    ):
         return cached
-    with _INDEX_LOCK:
-        cached = _INDEX_CACHE.get(store.url)
-        if cached is not None and cached.generation == generation:
-            return cached
-        built = build_screening_index(store, progress=progress)
-        _INDEX_CACHE[store.url] = built
-        return built
+    generation = store.generation()
+    if cached is None or cached.generation != generation:
+        with _INDEX_LOCK:
+            cached = _INDEX_CACHE.get(store.url)
+            if cached is None or cached.generation != generation:
+                cached = build_screening_index(store, progress=progress)
+                _INDEX_CACHE[store.url] = cached
+    mark = store.decisions_mark()
+    if mark != cached.decisions_mark:
+        # Read after the mark: a decision landing in between is read now and the mark moves again later.
+        cached.decisions = latest_decisions(store.decisions(org=""))
+        cached.decisions_mark = mark
+    _CHECKED[store.url] = _Checked(now, local_writes)
+    return cached
 
 
 def as_record(item: ScreeningRecord | dict[str, object], position: int) -> ScreeningRecord:

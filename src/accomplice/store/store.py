@@ -261,6 +261,12 @@ def _version_from_row(row: Any) -> VersionInfo:
     )
 
 
+# List versions and decisions written through any Store of this process, by store URL: caches that ask
+# the store whether anything changed (`generation`, `decisions_mark`) may skip asking for a moment while
+# this count stands still, yet see this process's own writes at once (services.screening_index).
+_LOCAL_WRITES: Counter[str] = Counter()
+
+
 class Store:
     """Versioned sanctions-list statements in one database (SQLite file or PostgreSQL)."""
 
@@ -453,6 +459,7 @@ class Store:
                 conn.execute(select(list_versions).where(list_versions.c.id == version_id)).one()
             )
         self._refresh_statistics()
+        _LOCAL_WRITES[self.url] += 1
         return ImportReport(
             spec.name,
             version,
@@ -923,6 +930,16 @@ class Store:
             count, last = conn.execute(select(func.count(), func.max(list_versions.c.id))).one()
         return f"{count}:{last}"
 
+    def decisions_mark(self) -> str:
+        """Changes whenever a decision is added (by any process): lets caches of decisions reload them."""
+        with self.engine.connect() as conn:
+            count, last = conn.execute(select(func.count(), func.max(decisions.c.id))).one()
+        return f"{count}:{last}"
+
+    def local_writes(self) -> int:
+        """List versions and decisions written to this store by this process so far (see _LOCAL_WRITES)."""
+        return _LOCAL_WRITES[self.url]
+
     # -- decisions (append-only) ----------------------------------------------------------------------
 
     def add_decision(self, decision: Decision, audit: AuditEntry | None = None) -> None:
@@ -946,6 +963,7 @@ class Store:
             )
             if audit is not None:
                 AuditLog(self).append_entry(conn, audit)
+        _LOCAL_WRITES[self.url] += 1
 
     def decisions(
         self, *, org: str | None, entity_key: str | None = None, query_fingerprint: str | None = None

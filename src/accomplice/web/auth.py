@@ -31,6 +31,7 @@ from accomplice.services.auth import (
     Principal,
     authenticate_token,
     principal_for_session,
+    trusted_token,
 )
 from accomplice.store import Store
 
@@ -147,7 +148,11 @@ async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is not None:
         try:
-            principal = await run_in_threadpool(authenticate_token, _store(request), token)
+            # A token this process checked seconds ago costs no store read and no hop to the thread pool.
+            trusted = trusted_token(_store(request), token)
+            if trusted is None:
+                trusted = await run_in_threadpool(authenticate_token, _store(request), token)
+            principal = trusted
         except AuthError as exc:
             raise HTTPException(401, str(exc), {"WWW-Authenticate": "Bearer"}) from exc
     else:
