@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -21,3 +23,30 @@ def copy_of_store(store: Store, path: Path) -> Store:
     with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(path)) as copy:
         original.backup(copy)
     return open_store(f"sqlite:///{path}")
+
+
+# Real names in other scripts, for files written in the legacy encodings of those scripts.
+EU_UKRAINE = "eu/eu_journal_consolidated_32014R0269.csv"
+CN_TABLE = "opensanctions/source_tables/cn_countersanctions.csv"
+KOREAN_NAMES = "names/korean/mcr_person_names_hangul_to_mr.tsv"
+WESTERN_NAMES = "names/screening_fixtures/negatives_global.csv"
+
+
+def names_in_script_of(raw_dir: Path, encoding: str, count: int) -> list[str]:
+    """`count` real names in the script a legacy encoding is for: Cyrillic aliases of the EU list (cp1251),
+    the PRC countersanctions table (gb18030), Korean names (euc-kr), accented Western names (latin-1)."""
+    if encoding == "cp1251":
+        with (raw_dir / EU_UKRAINE).open(encoding="utf-8", newline="") as fh:
+            aliases = (a.strip() for row in csv.DictReader(fh) for a in row["alias"].split(";"))
+            return [a for a in aliases if re.fullmatch(r"[А-яЁё\s-]+", a)][:count]
+    if encoding == "gb18030":
+        with (raw_dir / CN_TABLE).open(encoding="utf-8", newline="") as fh:
+            return [row["Chinese name"] for row in csv.DictReader(fh) if row["Chinese name"]][:count]
+    if encoding == "euc-kr":
+        with (raw_dir / KOREAN_NAMES).open(encoding="utf-8") as fh:
+            return [line.split("\t")[0] for line in fh][:count]
+    if encoding == "latin-1":
+        with (raw_dir / WESTERN_NAMES).open(encoding="utf-8", newline="") as fh:
+            names = [row["full_name"] for row in csv.DictReader(fh) if not row["full_name"].isascii()]
+        return [n for n in names if n.encode("latin-1", errors="ignore").decode("latin-1") == n][:count]
+    raise ValueError(f"no names kept for {encoding!r}")

@@ -16,6 +16,7 @@ from accomplice.services import auth as accounts
 from accomplice.services import monitor
 from accomplice.services.auth import Principal, Role
 from accomplice.store import Store, open_store
+from accomplice.store.monitor import MonitorStore, NewAlert, NewEntry
 
 OFAC_2023 = "ofac/2023-12-28"
 OFAC_2024_SDN = "ofac/2024-05-03/sdn.csv"
@@ -176,3 +177,27 @@ def monitoring_scenario(folder: Path, raw_dir: Path) -> Iterator[Scenario]:
             store, url, receiver, acme.id, other.id, before, flaky, redirecting, elsewhere, started
         )
     store.close()
+
+
+def queue_sample_alert(store: Store) -> None:
+    """One "new match" alert of ANA's organisation (Jon Yun Gun, a real OFAC DPRK listing), queued for
+    every webhook registered so far: the outbox a delivery test drains."""
+    raw = MonitorStore(store)
+    watchlist = raw.create_watchlist("W", org="acme", created_by="ana")
+    (entry_id,) = raw.add_entries(watchlist.id, [NewEntry("c1", "Jon Yun Gun")], created_by="ana")
+    alert = NewAlert(
+        watchlist.id,
+        entry_id,
+        "c1",
+        "Jon Yun Gun",
+        "acme",
+        "ofac:48262",
+        "JON, Yun Gun",
+        "new",
+        1.0,
+        ("names agree",),
+        "ofac",
+        2,
+        "2024-05-03",
+    )
+    raw.record_screening([], [alert], generation="1", payload_of=monitor._payload)

@@ -35,6 +35,7 @@ from tests.monitor_data import (
     REVIEWER,
     UNCHANGED,
     Scenario,
+    queue_sample_alert,
 )
 
 
@@ -389,32 +390,13 @@ def test_watchlist_page_creates_uploads_and_shows_best_match(scenario: Scenario)
 
 def test_a_delivery_is_given_up_after_the_last_attempt(tmp_path: Path) -> None:
     from accomplice.store import open_store
-    from accomplice.store.monitor import MonitorStore, NewAlert, NewEntry
     from tests.monitor_data import webhook_receiver
 
     store = open_store(f"sqlite:///{tmp_path / 'accomplice.db'}")
     with webhook_receiver() as receiver:
         receiver.script["/down"] = [500] * monitor.MAX_ATTEMPTS
-        raw = MonitorStore(store)
-        watchlist = raw.create_watchlist("W", org="acme", created_by="ana")
-        (entry_id,) = raw.add_entries(watchlist.id, [NewEntry("c1", "Jon Yun Gun")], created_by="ana")
         hook = monitor.create_webhook(store, ANA, receiver.url + "/down", allow_private=True)
-        alert = NewAlert(
-            watchlist.id,
-            entry_id,
-            "c1",
-            "Jon Yun Gun",
-            "acme",
-            "ofac:48262",
-            "JON, Yun Gun",
-            "new",
-            1.0,
-            ("names agree",),
-            "ofac",
-            2,
-            "2024-05-03",
-        )
-        raw.record_screening([], [alert], generation="1", payload_of=monitor._payload)
+        queue_sample_alert(store)
         now = datetime.now(UTC) + timedelta(seconds=1)
         reports = []
         for attempt in range(1, monitor.MAX_ATTEMPTS + 1):

@@ -19,8 +19,7 @@ from accomplice.services import auth as accounts
 from accomplice.services import monitor, outbound
 from accomplice.settings import get_settings
 from accomplice.store import Store, open_store
-from accomplice.store.monitor import MonitorStore, NewAlert, NewEntry
-from tests.monitor_data import ANA, OPERATOR, PASSWORD, Receiver, webhook_receiver
+from tests.monitor_data import ANA, OPERATOR, PASSWORD, Receiver, queue_sample_alert, webhook_receiver
 
 SETTING = "ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE"
 
@@ -42,29 +41,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def receiver() -> Iterator[Receiver]:
     with webhook_receiver() as running:
         yield running
-
-
-def _queue_alert(store: Store) -> None:
-    """One alert of ANA's organisation, queued for every webhook registered so far (the outbox)."""
-    raw = MonitorStore(store)
-    watchlist = raw.create_watchlist("W", org="acme", created_by="ana")
-    (entry_id,) = raw.add_entries(watchlist.id, [NewEntry("c1", "Jon Yun Gun")], created_by="ana")
-    alert = NewAlert(
-        watchlist.id,
-        entry_id,
-        "c1",
-        "Jon Yun Gun",
-        "acme",
-        "ofac:48262",
-        "JON, Yun Gun",
-        "new",
-        1.0,
-        ("names agree",),
-        "ofac",
-        2,
-        "2024-05-03",
-    )
-    raw.record_screening([], [alert], generation="1", payload_of=monitor._payload)
 
 
 # Internal targets an attacker would pick: loopback in both families, the cloud metadata service, the
@@ -116,7 +92,7 @@ def test_switched_on_the_setting_lets_a_webhook_reach_a_local_receiver(
 ) -> None:
     monkeypatch.setenv(SETTING, "true")
     hook = monitor.create_webhook(store, ANA, receiver.url + "/local")
-    _queue_alert(store)
+    queue_sample_alert(store)
     report = monitor.deliver_due(store, now=datetime.now(UTC) + timedelta(seconds=1))
     assert (report.attempted, report.delivered) == (1, 1)
     assert len(receiver.on("/local")) == 1
@@ -133,7 +109,7 @@ def test_delivery_checks_the_address_again_and_records_a_refusal_as_a_failed_att
     # by delivery time it is, or resolves to, loopback: nothing is sent.
     url = receiver.url.replace("127.0.0.1", host) + "/rebound"
     hook = monitor.create_webhook(store, ANA, url, allow_private=True)
-    _queue_alert(store)
+    queue_sample_alert(store)
     now = datetime.now(UTC) + timedelta(seconds=1)
     report = monitor.deliver_due(store, now=now)
     assert (report.attempted, report.delivered, report.failed) == (1, 0, 1)

@@ -5,7 +5,6 @@ the file, the line and the encoding it looks like, never read as mojibake that m
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import time
@@ -22,6 +21,7 @@ from accomplice.cli.app import app, state
 from accomplice.errors import InputError
 from accomplice.services.auth import add_user, issue_token, operator_principal
 from accomplice.store import Store
+from tests.helpers import names_in_script_of
 
 # Listed names in the script each encoding is for, with the OFAC entity screening finds for each (see
 # DONE_WHEN in test_screening.py), and a Western name with accents for latin-1.
@@ -41,29 +41,11 @@ GUESSES = {
 }
 # Real names per refused file: the many names of a real file in another script, enough for a sure guess.
 NAMES = 12
-EU_UKRAINE = "eu/eu_journal_consolidated_32014R0269.csv"
-CN_TABLE = "opensanctions/source_tables/cn_countersanctions.csv"
-KOREAN_NAMES = "names/korean/mcr_person_names_hangul_to_mr.tsv"
-WESTERN_NAMES = "names/screening_fixtures/negatives_global.csv"
 JOB_SECONDS = 300
 
 
 def _real_names(raw_dir: Path, encoding: str) -> list[str]:
-    """Real names in the encoding's script: EU Cyrillic aliases, Chinese countersanctions, Korean names,
-    and people's names with Western accents."""
-    if encoding == "cp1251":
-        with (raw_dir / EU_UKRAINE).open(encoding="utf-8", newline="") as fh:
-            aliases = (a.strip() for row in csv.DictReader(fh) for a in row["alias"].split(";"))
-            return [a for a in aliases if re.fullmatch(r"[А-яЁё\s-]+", a)][:NAMES]
-    if encoding == "gb18030":
-        with (raw_dir / CN_TABLE).open(encoding="utf-8", newline="") as fh:
-            return [row["Chinese name"] for row in csv.DictReader(fh) if row["Chinese name"]][:NAMES]
-    if encoding == "euc-kr":
-        with (raw_dir / KOREAN_NAMES).open(encoding="utf-8") as fh:
-            return [line.split("\t")[0] for line in fh][:NAMES]
-    with (raw_dir / WESTERN_NAMES).open(encoding="utf-8", newline="") as fh:
-        names = [row["full_name"] for row in csv.DictReader(fh) if not row["full_name"].isascii()]
-    return [n for n in names if n.encode("latin-1", errors="ignore").decode("latin-1") == n][:NAMES]
+    return names_in_script_of(raw_dir, encoding, NAMES)
 
 
 def _csv(rows: list[tuple[str, str]]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,10 @@ from accomplice.sources import get_format
 from accomplice.sources.mapping import load_mapping, shipped_mapping, shipped_mappings
 from accomplice.sources.transforms import TRANSFORMS
 from accomplice.store import Store
-from tests.helpers import BACKENDS
+from tests.helpers import BACKENDS, names_in_script_of
 
 EU_DPRK = "eu/eu_journal_consolidated_32017R1509.csv"
 EU_RUSSIA = "eu/eu_journal_consolidated_32014R0833.csv"
-EU_UKRAINE = "eu/eu_journal_consolidated_32014R0269.csv"
-CN_TABLE = "opensanctions/source_tables/cn_countersanctions.csv"
-KOREAN_NAMES = "names/korean/mcr_person_names_hangul_to_mr.tsv"
 UK_2018 = "uk/hmt_conlist_2018-04-13.csv"
 
 # A small mapping of our own over the EU table layout: persons and vessels, readable keys.
@@ -337,16 +333,7 @@ NAMES = 30
 
 
 def _foreign_names(raw_dir: Path, encoding: str) -> list[str]:
-    """Real names in the script an encoding is for: Cyrillic (EU), Chinese (PRC list), Hangul."""
-    if encoding == "cp1251":
-        with (raw_dir / EU_UKRAINE).open(encoding="utf-8", newline="") as fh:
-            aliases = (a.strip() for row in csv.DictReader(fh) for a in row["alias"].split(";"))
-            return [a for a in aliases if re.fullmatch(r"[А-яЁё\s-]+", a)][:NAMES]
-    if encoding == "gb18030":
-        with (raw_dir / CN_TABLE).open(encoding="utf-8", newline="") as fh:
-            return [row["Chinese name"] for row in csv.DictReader(fh) if row["Chinese name"]][:NAMES]
-    with (raw_dir / KOREAN_NAMES).open(encoding="utf-8") as fh:
-        return [line.split("\t")[0] for line in fh][:NAMES]
+    return names_in_script_of(raw_dir, encoding, NAMES)
 
 
 # Codecs charset_normalizer names for each script (it tells cp1251 from cp1125 or cp949 from EUC-KR only
