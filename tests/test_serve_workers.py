@@ -30,9 +30,11 @@ START_SECONDS = 180
 JOB_SECONDS = 180
 # A server process building its screening index answers slowly on a loaded host.
 REQUEST_SECONDS = 60
-# Connections are handed to whichever process accepts first; this many give each of two processes
-# several chances (all going to one process has odds of 2^-63).
-MAX_CONNECTIONS = 64
+# Connections are handed to whichever process accepts first. A process still building its screening
+# index (a minute on a loaded host) rarely wins, so connections are tried, one at a time with a pause,
+# until every process has answered one or this long has passed.
+ACCEPT_SECONDS = 180
+CONNECTION_PAUSE_SECONDS = 0.2
 JOBS = 3
 # Each job screens the listed and clean names of tests/jobs_data this many times over: long enough (a
 # second or more) to be seen running, and so to see which process runs it.
@@ -136,22 +138,17 @@ def test_two_server_processes_both_answer_requests_on_one_port(
     workers = _server_processes(proc.pid)
     assert len(workers) == WORKERS
     answered_by: set[int] = set()
-    connections = []
-    try:
-        for _ in range(MAX_CONNECTIONS):
-            # Held open, so that its server end stays in the process that accepted it.
-            sock = _healthz(port)
-            connections.append(sock)
+    deadline = time.monotonic() + ACCEPT_SECONDS
+    while answered_by != set(workers) and time.monotonic() < deadline:
+        # Held open while its owner is looked up, so that its server end stays in the process that
+        # accepted it.
+        with _healthz(port) as sock:
             inode = _socket_inode(port, sock.getsockname()[1])
             assert inode is not None
             owner = _owner(inode, workers)
-            assert owner in workers, "a connection was answered by a process that is not a server worker"
-            answered_by.add(owner)
-            if answered_by == set(workers):
-                break
-    finally:
-        for sock in connections:
-            sock.close()
+        assert owner in workers, "a connection was answered by a process that is not a server worker"
+        answered_by.add(owner)
+        time.sleep(CONNECTION_PAUSE_SECONDS)
     assert answered_by == set(workers)
 
 
