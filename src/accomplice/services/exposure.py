@@ -55,11 +55,13 @@ from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.services.auth import ForbiddenError, Principal
 from accomplice.services.exposure_cache import cached_view
+from accomplice.services.jobs import clean_file_name
 from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
 from accomplice.store.exposure import (
     SHARED,
     BatchInfo,
+    DocumentRecord,
     ExposureBatch,
     ExposureStore,
     PartyDecision,
@@ -76,7 +78,8 @@ __all__ = [
     "add_rows",
     "build_view",
     "confirm_party",
-    "held_documents",
+    "documents_about",
+    "held_kinds",
     "import_file",
     "import_upload",
     "is_dprk_listing",
@@ -88,13 +91,16 @@ __all__ = [
     "party_record_json",
     "redact_path",
     "redact_trace",
+    "redacted_paths_json",
     "require_evidence_writer",
     "split_party",
+    "stored_documents",
     "trace_file",
     "trace_rows",
     "trace_shipments",
     "trace_stored",
     "visible_nodes",
+    "visible_party_node",
     "visible_shipment",
 ]
 
@@ -425,7 +431,7 @@ def import_upload(
     encoding: str | None = None,
 ) -> ImportResult:
     """As `import_file`, for the bytes of an uploaded file (its name's suffix says CSV, XLSX or JSONL)."""
-    name = file_name.replace("\\", "/").rsplit("/", 1)[-1].strip() or f"{kind}.csv"
+    name = clean_file_name(file_name)
     parsed = read_exposure_bytes(kind, name, data, encoding=encoding)
     return _store_parsed(
         store, parsed, user=user, file_name=name, index=index, threshold=None, progress=None, org=org
@@ -743,10 +749,30 @@ def redact_trace(trace: Trace, view: ExposureView, orgs: OrgScope) -> tuple[Trac
     return replace(trace, flag=replace(trace.flag, paths=tuple(paths))), cut
 
 
+def redacted_paths_json(
+    trace: Trace, view: ExposureView, *, may_see_confidential: bool, orgs: OrgScope = None
+) -> tuple[Trace, list[dict[str, object]]]:
+    """The trace as a reader limited to `orgs` may see it, and its paths as JSON: one redaction for both
+    (the checklist is made from the redacted trace)."""
+    shown, cut = redact_trace(trace, view, orgs)
+    if shown.flag is None:
+        return shown, []
+    return shown, [
+        _path_payload(p, view, may_see_confidential=may_see_confidential, withheld=n in cut)
+        for n, p in enumerate(shown.flag.paths)
+    ]
+
+
 def path_json(
     path: Path, view: ExposureView, *, may_see_confidential: bool, orgs: OrgScope = None
 ) -> dict[str, object]:
-    path, withheld = redact_path(path, view, orgs)
+    shown, withheld = redact_path(path, view, orgs)
+    return _path_payload(shown, view, may_see_confidential=may_see_confidential, withheld=withheld)
+
+
+def _path_payload(
+    path: Path, view: ExposureView, *, may_see_confidential: bool, withheld: bool
+) -> dict[str, object]:
     payload: dict[str, object] = {
         "reason": str(path.reason),
         "hops": [_hop_json(h, view, may_see_confidential=may_see_confidential) for h in path.hops],
@@ -839,10 +865,9 @@ def trace_json(
         }
         return payload
     payload["reasons"] = [str(r) for r in trace.flag.reasons]
-    payload["paths"] = [
-        path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in trace.flag.paths
-    ]
-    shown, _ = redact_trace(trace, view, orgs)
+    shown, payload["paths"] = redacted_paths_json(
+        trace, view, may_see_confidential=may_see_confidential, orgs=orgs
+    )
     payload["rebuttal"] = _jsonable(rebuttal_checklist(shown, held or {}))
     return payload
 
@@ -869,7 +894,7 @@ def trace_shipments(
 ) -> Iterator[dict[str, object]]:
     """Trace each shipment, streaming one JSON object per shipment in the order given.
 
-    `held[shipment id]`: the rebuttal documents already stored for it (see `held_documents`)."""
+    `held[shipment id]`: the document kinds already stored for it (see `held_kinds`)."""
     for done, record in enumerate(records, start=1):
         trace = view.engine.trace(view.shipment(record), max_paths=max_paths)
         yield trace_json(
@@ -961,20 +986,32 @@ def visible_shipment(store: Store, shipment_id: str, orgs: OrgScope = None) -> S
     return records[0]
 
 
-def held_documents(
+def stored_documents(
     store: Store, view: ExposureView, record: ShipmentRecord, orgs: OrgScope = None
-) -> dict[str, set[str]]:
-    """The document kinds already stored for a shipment, by subject (a party's node or the shipment id).
+) -> list[DocumentRecord]:
+    """The rebuttal documents stored for a shipment that count for it and that the reader may see.
 
-    Documents count when they belong to the shipment's organisation (or are shared) and the reader may
-    see them: those about this shipment, and those about one of its parties for every shipment.
+    Documents count when they belong to the shipment's organisation (or are shared): those about this
+    shipment, and those about a party for every shipment (which `documents_about` narrows to its parties).
     """
     owner = view.record_orgs.get("shipments", {}).get(record.id, SHARED)
     allowed = {owner, SHARED} if orgs is None else {owner, SHARED} & (orgs | {SHARED})
+    return ExposureStore(store).documents(shipment_id=record.id, party_level=True, orgs=allowed)
+
+
+def held_kinds(documents: Iterable[DocumentRecord]) -> dict[str, set[str]]:
+    """The document kinds at hand, by subject (a party's node or the shipment id): what ticks a checklist."""
     held: dict[str, set[str]] = {}
-    for doc in ExposureStore(store).documents(shipment_id=record.id, party_level=True, orgs=allowed):
+    for doc in documents:
         held.setdefault(doc.subject, set()).add(doc.kind)
     return held
+
+
+def documents_about(
+    documents: Iterable[DocumentRecord], shipment_id: str, subjects: Collection[str]
+) -> list[DocumentRecord]:
+    """Of `stored_documents`, those to list for a shipment: its own, and party-wide ones about `subjects`."""
+    return [d for d in documents if d.shipment_id == shipment_id or d.subject in subjects]
 
 
 def trace_stored_one(
@@ -988,7 +1025,7 @@ def trace_stored_one(
     """The trace of one stored shipment, with its rebuttal checklist ticked from stored documents."""
     record = visible_shipment(store, shipment_id, orgs)
     view = cached_view(store)
-    held = {record.id: held_documents(store, view, record, orgs)}
+    held = {record.id: held_kinds(stored_documents(store, view, record, orgs))}
     return next(
         trace_shipments(
             view,
@@ -1049,14 +1086,7 @@ def party_exposure(
     A reader limited to `orgs` may ask only about parties its own or shared records name.
     """
     view = cached_view(store)
-    if party in view.parties:
-        node = view.nodes[party]
-    elif party in view.names:
-        node = party
-    else:
-        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
-    if orgs is not None and node not in visible_nodes(store, view, orgs):
-        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
+    node, seen_by_reader = visible_party_node(store, view, party, orgs)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
     return {
         "party": party,
@@ -1066,9 +1096,26 @@ def party_exposure(
         "exposed": bool(paths),
         "paths": [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in paths],
         "downstream": sorted(
-            n for n in view.engine.downstream(node) if orgs is None or n in visible_nodes(store, view, orgs)
+            n for n in view.engine.downstream(node) if seen_by_reader is None or n in seen_by_reader
         ),
     }
+
+
+def visible_party_node(
+    store: Store, view: ExposureView, party: str, orgs: OrgScope
+) -> tuple[str, set[str] | None]:
+    """The engine node of a party (a `party:` id or a listed key) that the reader may look up, and every
+    node it may see (None: all); a party it may not see is "not found", like one that does not exist."""
+    if party in view.parties:
+        node = view.nodes[party]
+    elif party in view.names:
+        node = party
+    else:
+        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
+    seen_by_reader = None if orgs is None else visible_nodes(store, view, orgs)
+    if seen_by_reader is not None and node not in seen_by_reader:
+        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
+    return node, seen_by_reader
 
 
 def visible_nodes(store: Store, view: ExposureView, orgs: frozenset[str]) -> set[str]:

@@ -4,8 +4,9 @@ An importer answers a flag with documents (purchase orders, payroll records, a c
 stored against a shipment and a subject — a party on the shipment's checklist, or the entry itself — and
 ticks that checklist item from then on. A party's documents may count for every shipment of the same
 organisation (a supplier's workforce records). Only accepted document types are stored, by their
-content, not by the name the uploader gave: an HTML page renamed .pdf is refused, so that a download can
-never run script in another user's browser.
+content, not by the name the uploader gave: an executable renamed .pdf is refused, and text (an HTML
+page included) is kept as plain text, served only as a download, so that a document can never run script
+in another user's browser.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from accomplice.errors import InputError, NotFoundError
 from accomplice.exposure.rebuttal import DOCUMENT_KINDS, rebuttal_checklist
 from accomplice.services.auth import Principal
 from accomplice.services.exposure import (
-    held_documents,
+    ExposureView,
+    OrgScope,
+    documents_about,
     redact_trace,
+    stored_documents,
     visible_shipment,
 )
 from accomplice.services.exposure_cache import cached_view
+from accomplice.services.jobs import clean_file_name
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
-from accomplice.store.exposure import DocumentRecord, ExposureStore
+from accomplice.store.exposure import DocumentRecord, ExposureStore, ShipmentRecord
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -84,15 +89,12 @@ def sniff_media_type(file_name: str, content: bytes) -> str:
     raise InputError(file_name, "not a document type accepted here (PDF, image, office file, UTF-8 text)")
 
 
-def _subjects(store: Store, principal: Principal, shipment_id: str) -> set[str]:
-    """What a document for this shipment may be about: the entry, its parties, the checklist's parties."""
-    record = visible_shipment(store, shipment_id, principal.org_scope)
-    view = cached_view(store)
+def _subjects(view: ExposureView, record: ShipmentRecord, orgs: OrgScope) -> set[str]:
+    """What a document for this shipment may be about: the entry, its parties, the checklist's parties
+    (which parties the checklist names does not depend on what is held, so nothing is ticked here)."""
     subjects = {record.id, *(view.nodes.get(pid, pid) for _, pid in record.parties)}
-    trace = view.engine.trace(view.shipment(record))
-    shown, _ = redact_trace(trace, view, principal.org_scope)
-    held = held_documents(store, view, record, principal.org_scope)
-    subjects.update(item.party for item in rebuttal_checklist(shown, held))
+    shown, _ = redact_trace(view.engine.trace(view.shipment(record)), view, orgs)
+    subjects.update(item.party for item in rebuttal_checklist(shown, {}))
     return subjects
 
 
@@ -109,7 +111,7 @@ def add_document(
     every_shipment: bool = False,
 ) -> DocumentRecord:
     """Store a rebuttal document for a shipment the principal may see; audited."""
-    file_name = file_name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
+    file_name = clean_file_name(file_name)
     if kind not in DOCUMENT_KINDS:
         raise InputError(file_name, f"unknown document kind {kind!r}; one of {', '.join(DOCUMENT_KINDS)}")
     if not content:
@@ -117,7 +119,8 @@ def add_document(
     if len(content) > MAX_DOCUMENT_BYTES:
         raise InputError(file_name, f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
     media_type = sniff_media_type(file_name, content)
-    if subject not in _subjects(store, principal, shipment_id):
+    record = visible_shipment(store, shipment_id, principal.org_scope)
+    if subject not in _subjects(cached_view(store), record, principal.org_scope):
         raise InputError(
             file_name, f"{subject!r} is neither this shipment nor a party on it or on its checklist"
         )
@@ -144,17 +147,12 @@ def add_document(
 
 def shipment_documents(store: Store, principal: Principal, shipment_id: str) -> list[DocumentRecord]:
     """The documents that count for a shipment (its own and its organisation's party-wide ones)."""
-    record = visible_shipment(store, shipment_id, principal.org_scope)
-    view = cached_view(store)
     scope = principal.org_scope
-    owner = view.record_orgs.get("shipments", {}).get(record.id, "")
-    allowed = {owner, ""} if scope is None else {owner, ""} & (scope | {""})
-    subjects = _subjects(store, principal, shipment_id)
-    return [
-        d
-        for d in ExposureStore(store).documents(shipment_id=record.id, party_level=True, orgs=allowed)
-        if d.shipment_id == record.id or d.subject in subjects
-    ]
+    record = visible_shipment(store, shipment_id, scope)
+    view = cached_view(store)
+    return documents_about(
+        stored_documents(store, view, record, scope), record.id, _subjects(view, record, scope)
+    )
 
 
 def read_document(store: Store, principal: Principal, document_id: int) -> tuple[DocumentRecord, bytes]:

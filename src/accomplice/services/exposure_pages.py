@@ -13,27 +13,29 @@ importer) sees its own shipments only, and what services.exposure lets it see of
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from accomplice.errors import NotFoundError
 from accomplice.exposure.model import EdgeKind, Trace
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.services.exposure import (
     SHARED,
     ExposureView,
     OrgScope,
-    held_documents,
+    documents_about,
+    held_kinds,
     list_evidence,
     path_json,
-    redact_trace,
+    redacted_paths_json,
+    stored_documents,
     visible_nodes,
+    visible_party_node,
     visible_shipment,
 )
 from accomplice.services.exposure_cache import cached_view, stored_flags
 from accomplice.store import Store
-from accomplice.store.exposure import ExposureStore, PartyRecord, ShipmentRecord
+from accomplice.store.exposure import DocumentRecord, ExposureStore, PartyRecord, ShipmentRecord
 
 __all__ = [
     "ChainEdge",
@@ -94,6 +96,7 @@ class ShipmentPage:
     hidden_nodes: int  # chain parties not drawn (beyond MAX_CHAIN_NODES)
     checklist: list[dict[str, object]]  # rebuttal items: party, name, kind, description, held, reasons
     checked: dict[str, object]  # for a clean shipment: what the engine looked at
+    documents: list[DocumentRecord]  # rebuttal documents held for it (its own and party-wide ones)
 
 
 @dataclass(slots=True)
@@ -146,12 +149,18 @@ def shipment_rows(store: Store, orgs: OrgScope = None) -> list[ShipmentRow]:
 
 
 def _chain(
-    store: Store, view: ExposureView, record: ShipmentRecord, trace: Trace, orgs: OrgScope = None
+    store: Store,
+    view: ExposureView,
+    record: ShipmentRecord,
+    trace: Trace,
+    orgs: OrgScope = None,
+    seen_by_reader: Collection[str] | None = None,
 ) -> tuple[list[ChainNode], list[ChainEdge], int]:
     """The boxes and arrows of a shipment's flow chart: its parties, the upstream the engine searched,
     every node of the tainting paths, owners of drawn parties and the facilities the paths name.
 
-    `trace` is already redacted for `orgs`; other organisations' relations are not drawn either."""
+    `trace` is already redacted for `orgs`; other organisations' relations are not drawn either, and of
+    the upstream only the nodes `seen_by_reader` (None: all)."""
     exposure = ExposureStore(store)
     node_of = view.nodes
     supply = [
@@ -173,8 +182,7 @@ def _chain(
         tier[node] = 0 if set(its_roles) <= RECEIVING_ROLES else 1
     # The engine's upstream on the shipment's production window, nearest first: what it searched.
     upstream = [n for n in view.engine.checked_parties(shipment) if n not in tier]
-    if orgs is not None:
-        seen_by_reader = visible_nodes(store, view, orgs)
+    if seen_by_reader is not None:
         upstream = [n for n in upstream if n in seen_by_reader]
     # Tiers by breadth-first search from the shipment's parties against the goods flow.
     suppliers_of: dict[str, list[str]] = {}
@@ -316,9 +324,10 @@ def shipment_page(
     record = visible_shipment(store, shipment_id, orgs)
     view = cached_view(store)
     full = view.engine.trace(view.shipment(record), max_paths=max_paths)
-    trace, _ = redact_trace(full, view, orgs)
-    held = held_documents(store, view, record, orgs)
-    nodes, edges, hidden = _chain(store, view, record, trace, orgs)
+    trace, paths = redacted_paths_json(full, view, may_see_confidential=may_see_confidential, orgs=orgs)
+    documents = stored_documents(store, view, record, orgs)
+    seen_by_reader = None if orgs is None else visible_nodes(store, view, orgs)
+    nodes, edges, hidden = _chain(store, view, record, trace, orgs, seen_by_reader)
     parties: list[dict[str, object]] = []
     for role, pid in record.parties:
         p = view.parties.get(pid)
@@ -335,11 +344,6 @@ def shipment_page(
                 "status": p.status if p else "auto",
             }
         )
-    paths = (
-        [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in full.flag.paths]
-        if full.flag
-        else []
-    )
     checklist = [
         {
             "party": item.party,
@@ -349,12 +353,12 @@ def shipment_page(
             "held": item.held,
             "reasons": [str(r) for r in item.reasons],
         }
-        for item in rebuttal_checklist(trace, held)
+        for item in rebuttal_checklist(trace, held_kinds(documents))
     ]
     checked_parties = list(trace.checked.parties)
-    if orgs is not None:
-        seen_by_reader = visible_nodes(store, view, orgs)
+    if seen_by_reader is not None:
         checked_parties = [n for n in checked_parties if n in seen_by_reader]
+    subjects = {str(p["node"]) for p in parties} | {str(i["party"]) for i in checklist}
     checked = {
         "parties": [(n, view.names.get(n, n)) for n in checked_parties],
         "parties_total": trace.checked.parties_total,
@@ -372,6 +376,7 @@ def shipment_page(
         hidden,
         checklist,
         checked,
+        documents_about(documents, record.id, subjects),
     )
 
 
@@ -389,15 +394,7 @@ def party_page(
     A reader limited to `orgs` may open only parties its own or shared records name, and sees only
     those records and its own shipments."""
     view = cached_view(store)
-    if party in view.parties:
-        node = view.nodes[party]
-    elif party in view.names:
-        node = party
-    else:
-        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
-    seen_by_reader = None if orgs is None else visible_nodes(store, view, orgs)
-    if seen_by_reader is not None and node not in seen_by_reader:
-        raise NotFoundError(f"no party or resolved entity {party!r} in the exposure data")
+    node, seen_by_reader = visible_party_node(store, view, party, orgs)
     records = sorted((p for p in view.parties.values() if p.node == node), key=lambda p: p.id)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
     downstream = sorted(

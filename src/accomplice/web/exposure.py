@@ -236,7 +236,7 @@ def _shipment_page(
         may_see_confidential=principal.can(Permission.CONFIDENTIAL),
         orgs=principal.org_scope,
     )
-    held = [documents.document_json(d) for d in documents.shipment_documents(store, principal, shipment_id)]
+    held = [documents.document_json(d) for d in page.documents]
     subject_names = {str(p["node"]): str(p["name"]) for p in page.parties}
     subject_names.update({str(i["party"]): str(i["name"]) for i in page.checklist})
     parties = sorted(
