@@ -488,3 +488,28 @@ def test_exposure_upload_in_a_legacy_encoding_is_refused_unless_named(
     assert named.status_code == 201, named.text
     [record] = ExposureStore(org_store).shipments(["GLX-2020-0001"])
     assert record.goods == "минтай мороженый"
+
+
+@pytest.mark.usefixtures("importers_data")
+def test_clean_trace_lists_no_upstream_party_that_only_another_orgs_records_name(
+    client: TestClient, auth: dict[str, dict[str, str]]
+) -> None:
+    exporter = "Weihai Sunrise Aquatic Products Co. Ltd."
+    hidden = "Rongcheng Coastal Fishery Co. Ltd."
+    entry = {**ACME_SHIPMENT, "id": "ACME-2018-CLEAN", "exporter": exporter}
+    assert client.post("/api/shipments", json={"items": [entry]}, headers=auth["acme"]).status_code == 201
+    relation = {**GLOBEX_RELATION, "supplier": hidden, "buyer": exporter, "source_title": "Globex audit"}
+    declared = client.post("/api/relations", json={"items": [relation]}, headers=auth["globex"])
+    assert declared.status_code == 201
+
+    def checked(who: str) -> list[str]:
+        trace = client.get("/api/shipments/ACME-2018-CLEAN/trace", headers=auth[who]).json()
+        assert trace["flagged"] is False
+        return [p["name"] for p in trace["checked"]["parties"]]
+
+    assert hidden in checked("analyst")
+    assert exporter in checked("acme")
+    assert hidden not in checked("acme")
+    page = client.get("/shipments/ACME-2018-CLEAN", headers=auth["acme"])
+    assert page.status_code == 200
+    assert hidden not in page.text

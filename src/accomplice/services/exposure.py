@@ -833,11 +833,13 @@ def trace_json(
     may_see_confidential: bool = False,
     held: Mapping[str, Collection[str]] | None = None,
     orgs: OrgScope = None,
+    seen_by_reader: Collection[str] | None = None,
 ) -> dict[str, object]:
     """The JSON contract of `accomplice trace` and the API: one object per shipment.
 
-    For a reader limited to `orgs`, paths through other organisations' records are cut (`withheld`), and
-    the rebuttal checklist asks only about the parties the reader may see.
+    For a reader limited to `orgs`, paths through other organisations' records are cut (`withheld`), the
+    rebuttal checklist asks only about the parties the reader may see, and a clean shipment's checked
+    upstream lists only its own parties and those `seen_by_reader` (see `visible_nodes`).
     """
     payload: dict[str, object] = {
         "shipment": record.id,
@@ -858,8 +860,12 @@ def trace_json(
         payload["reasons"] = []
         payload["paths"] = []
         checked = trace.checked
+        listed = checked.parties
+        if seen_by_reader is not None:
+            own = {view.nodes.get(pid, pid) for _, pid in record.parties}
+            listed = tuple(n for n in listed if n in own or n in seen_by_reader)
         payload["checked"] = {
-            "parties": [{"node": n, "name": view.names.get(n, n)} for n in checked.parties],
+            "parties": [{"node": n, "name": view.names.get(n, n)} for n in listed],
             "relations": checked.relations,
             "evidence_records_in_period": checked.evidence_records_in_period,
         }
@@ -891,10 +897,16 @@ def trace_shipments(
     progress: ProgressFn | None = None,
     orgs: OrgScope = None,
     held: Mapping[str, Mapping[str, Collection[str]]] | None = None,
+    store: Store | None = None,
 ) -> Iterator[dict[str, object]]:
     """Trace each shipment, streaming one JSON object per shipment in the order given.
 
-    `held[shipment id]`: the document kinds already stored for it (see `held_kinds`)."""
+    `held[shipment id]`: the document kinds already stored for it (see `held_kinds`). A reader limited to
+    `orgs` needs the `store` too, to read which parties it may see."""
+    seen_by_reader = None
+    if orgs is not None:
+        assert store is not None, "a reader limited to organisations needs the store to know what it sees"
+        seen_by_reader = visible_nodes(store, view, orgs)
     for done, record in enumerate(records, start=1):
         trace = view.engine.trace(view.shipment(record), max_paths=max_paths)
         yield trace_json(
@@ -904,6 +916,7 @@ def trace_shipments(
             may_see_confidential=may_see_confidential,
             held=(held or {}).get(record.id),
             orgs=orgs,
+            seen_by_reader=seen_by_reader,
         )
         if progress and (done % PROGRESS_EVERY == 0 or done == len(records)):
             progress("tracing", done, len(records))
@@ -1034,6 +1047,7 @@ def trace_stored_one(
             may_see_confidential=may_see_confidential,
             orgs=orgs,
             held=held,
+            store=store,
         )
     )
 
@@ -1067,7 +1081,12 @@ def trace_rows(
     view = cached_view(store, extra_parties=parties.values())
     return list(
         trace_shipments(
-            view, batch.shipments, max_paths=max_paths, may_see_confidential=may_see_confidential, orgs=orgs
+            view,
+            batch.shipments,
+            max_paths=max_paths,
+            may_see_confidential=may_see_confidential,
+            orgs=orgs,
+            store=store,
         )
     )
 
