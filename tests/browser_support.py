@@ -11,11 +11,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -67,3 +68,24 @@ def chromium() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
         yield launched
         launched.close()
+
+
+@contextmanager
+def desktop_page(browser: Browser, *, locale: str = "en-GB", **options: Any) -> Iterator[Page]:
+    """A page in a fresh browser context at desktop size. Fails the test when any page opened a dialog
+    (alert, confirm, prompt): no page of the app opens one, so a dialog means data ran as script."""
+    context = browser.new_context(viewport=DESKTOP, locale=locale, **options)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert dialogs == [], f"a page opened a dialog, so data ran as script: {dialogs}"
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Save docs/screenshots/NAME.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

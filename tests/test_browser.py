@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from accomplice import services
 from accomplice.api import create_app
 from accomplice.store import open_store
-from tests.browser_support import DESKTOP, PHONE, SCREENSHOTS, serve
+from tests.browser_support import PHONE, desktop_page, screenshot, serve
 from tests.web_data import HANGUL_NAME, HANJA_NAME, LONG_NAME
 
 
@@ -31,18 +31,8 @@ def base_url(web_store_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    yield opened
-    context.close()
-    assert dialogs == [], "a page opened a dialog: listed data ran as script"
-
-
-def _shot(page: Page, name: str, *, full_page: bool = True) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    with desktop_page(browser) as opened:
+        yield opened
 
 
 def test_analyst_searches_daesong_and_reads_swift_bic_with_provenance(page: Page, base_url: str) -> None:
@@ -53,7 +43,7 @@ def test_analyst_searches_daesong_and_reads_swift_bic_with_provenance(page: Page
     box.press("Enter")
     expect(page.get_by_role("heading", name="for “Korea Taesong Bank”")).to_be_visible()
     expect(page.locator(".hits li").first.locator(".why")).to_contain_text("taesong")
-    _shot(page, "home", full_page=False)
+    screenshot(page, "home", full_page=False)
     page.get_by_role("link", name="KOREA DAESONG BANK", exact=True).click()
     expect(page).to_have_url(base_url + "/entities/ofac:12312")
     expect(page.get_by_role("heading", level=1)).to_have_text("KOREA DAESONG BANK")
@@ -63,13 +53,13 @@ def test_analyst_searches_daesong_and_reads_swift_bic_with_provenance(page: Page
     expect(swift).to_contain_text("KDBKKPPY")
     expect(swift.locator(".prov")).to_have_text("ofac 2023-12-28 → 2024-05-03")
     expect(page.locator(".fact-country")).to_contain_text("North Korea")
-    _shot(page, "entity")
+    screenshot(page, "entity", full_page=True)
 
 
 def test_lists_page_leads_to_the_dprk_diff_of_ofac(page: Page, base_url: str) -> None:
     page.goto(base_url + "/lists")
     expect(page.locator("svg.chart").first).to_be_visible()
-    _shot(page, "lists", full_page=False)
+    screenshot(page, "lists", full_page=False)
     page.get_by_role(
         "link", name="OFAC Specially Designated Nationals and Blocked Persons (SDN) List"
     ).click()
@@ -82,7 +72,7 @@ def test_lists_page_leads_to_the_dprk_diff_of_ofac(page: Page, base_url: str) ->
     expect(added).to_contain_text("JON, Yun Gun")
     expect(page.locator("section#removed")).to_contain_text("JW JEWEL")
     expect(page.locator("section#changed ins, section#changed del").first).to_be_visible()
-    _shot(page, "diff", full_page=False)
+    screenshot(page, "diff", full_page=False)
     added.get_by_role("link", name="JON, Yun Gun").click()
     expect(page).to_have_url(base_url + "/entities/ofac:48262")
 
@@ -112,7 +102,7 @@ def test_entity_page_reads_on_a_phone_without_sideways_scrolling(browser: Browse
         assert overflow <= 0, (key, overflow)
         if key == "ofac:12312":
             expect(phone.locator(".fact-swiftBic")).to_contain_text("KDBKKPPY")
-            _shot(phone, "entity-narrow")
+            screenshot(phone, "entity-narrow", full_page=True)
         if key == "hostile:long":
             expect(phone.locator(".fact-name")).to_contain_text(LONG_NAME[:200])
     context.close()
@@ -135,7 +125,7 @@ def test_korean_and_chinese_names_render_with_noto_cjk(page: Page, base_url: str
     expect(featured.get_by_text(HANGUL_NAME)).to_be_visible()
     expect(featured.get_by_text(HANJA_NAME)).to_be_visible()
     assert _fonts_of(page, ".scripts .script-hangul li:first-child bdi") == {"Noto Sans CJK KR"}
-    _shot(page, "entity-cjk", full_page=False)
+    screenshot(page, "entity-cjk", full_page=False)
     page.goto(base_url + "/entities/hostile:cn")
     assert _fonts_of(page, ".fact-alias dd bdi") == {"Noto Sans CJK SC"}
 
@@ -160,7 +150,7 @@ def test_entity_page_draws_its_relations_as_links_and_tells_its_list_history(
     expect(history.locator("li").first).to_contain_text("2024-05-03")
     expect(history.locator("li").last).to_contain_text("added")
     graph.scroll_into_view_if_needed()
-    _shot(page, "entity-graph", full_page=False)
+    screenshot(page, "entity-graph", full_page=False)
     box = graph.locator("a.node", has_text="GRAND KARO")
     box.focus()
     page.keyboard.press("Enter")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -15,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from accomplice.api import create_app
 from accomplice.services import auth as accounts
 from accomplice.store import open_store
-from tests.browser_support import DESKTOP, SCREENSHOTS, serve
+from tests.browser_support import desktop_page, screenshot, serve
 
 PASSWORD = "correct horse battery staple"
 
@@ -39,15 +38,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)
+    with desktop_page(browser) as opened:
+        yield opened
 
 
 def test_analyst_logs_in_creates_a_token_and_logs_out(page: Page, base_url: str) -> None:
@@ -59,7 +51,7 @@ def test_analyst_logs_in_creates_a_token_and_logs_out(page: Page, base_url: str)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
     page.get_by_label("Password").fill(PASSWORD)
-    _shot(page, "login")
+    screenshot(page, "login", full_page=False)
     page.get_by_role("button", name="Log in").click()
 
     expect(page).to_have_url(base_url + "/account")
@@ -74,7 +66,7 @@ def test_analyst_logs_in_creates_a_token_and_logs_out(page: Page, base_url: str)
     expect(secret).to_have_text(re.compile(r"^acc_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$"))
     token = secret.inner_text()
     expect(page.locator("table.tokens")).to_contain_text("nightly screening")
-    _shot(page, "account")
+    screenshot(page, "account", full_page=False)
 
     # The token works for the API (the browser keeps no secret of it: it was shown once).
     me = page.request.get(base_url + "/api/me", headers={"Authorization": f"Bearer {token}"})

@@ -15,7 +15,7 @@ from accomplice.api import create_app
 from accomplice.services import auth as accounts
 from accomplice.services import exposure
 from accomplice.store import open_store
-from tests.browser_support import DESKTOP, SCREENSHOTS, serve
+from tests.browser_support import desktop_page, screenshot, serve
 from tests.test_web_exposure import load_fixtures
 
 PASSWORD = "correct horse battery staple"
@@ -65,15 +65,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    with desktop_page(browser) as opened:
+        yield opened
 
 
 def test_analyst_opens_a_flagged_shipment_and_the_evidence_register(page: Page, base_url: str) -> None:
@@ -88,7 +81,7 @@ def test_analyst_opens_a_flagged_shipment_and_the_evidence_register(page: Page, 
     expect(page.locator("header.site").get_by_role("link", name="Exposure")).to_have_attribute(
         "aria-current", "page"
     )
-    _shot(page, "shipments")
+    screenshot(page, "shipments", full_page=True)
 
     page.get_by_role("link", name="ENT-2018-0412").click()
     expect(page).to_have_url(base_url + "/shipments/ENT-2018-0412")
@@ -105,13 +98,13 @@ def test_analyst_opens_a_flagged_shipment_and_the_evidence_register(page: Page, 
     assert all(box is not None for box in xs)
     assert xs[0]["x"] < xs[1]["x"] < xs[2]["x"]  # type: ignore[index]
     expect(page.locator(".path").first).to_contain_text("The Outlaw Ocean Project")
-    _shot(page, "shipment-flow")
+    screenshot(page, "shipment-flow", full_page=True)
 
     page.goto(base_url + "/evidence")
     rows = page.locator("table.evidence-table tbody tr")
     expect(rows).to_have_count(2)
     expect(page.locator(".withheld-row")).to_contain_text("confidential source conf-2021-017")
-    _shot(page, "evidence")
+    screenshot(page, "evidence", full_page=True)
 
 
 def test_importer_sees_only_its_entry_and_answers_the_flag_with_a_document(page: Page, base_url: str) -> None:
@@ -141,4 +134,4 @@ def test_importer_sees_only_its_entry_and_answers_the_flag_with_a_document(page:
     group = page.locator(".check-group", has_text="Qingdao Ocean Harvest")
     expect(group.locator("li.held")).to_contain_text("Purchase orders")
     page.locator("#rebuttal").scroll_into_view_if_needed()
-    _shot(page, "shipment-documents")
+    screenshot(page, "shipment-documents", full_page=True)

@@ -16,7 +16,7 @@ from accomplice import services
 from accomplice.api import create_app
 from accomplice.services import auth as accounts
 from accomplice.store import Store
-from tests.browser_support import DESKTOP, SCREENSHOTS, serve
+from tests.browser_support import desktop_page, screenshot, serve
 from tests.helpers import copy_of_store
 
 PASSWORD = "correct horse battery staple"
@@ -47,10 +47,8 @@ def base_url(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="ko-KR")
-    opened = context.new_page()
-    yield opened
-    context.close()
+    with desktop_page(browser, locale="ko-KR") as opened:
+        yield opened
 
 
 def _log_in(page: Page, base_url: str) -> None:
@@ -81,8 +79,7 @@ def test_hangul_search_finds_kim_yo_jong_with_the_korean_reading_that_matched(
     expect(why).to_contain_text("kim·yo·cong")
     # The best match comes first: nobody else on four lists reads as Kim Yo Jong.
     expect(page.locator(".hits > li").first.locator("a.hit")).to_have_text("KIM, Yo Jong")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "search-hangul.png"), full_page=False)
+    screenshot(page, "search-hangul", full_page=False)
 
     hit.get_by_role("link", name="KIM, Yo Jong", exact=True).click()
     expect(page).to_have_url(f"{base_url}/entities/{KIM_YO_JONG_KEY}")

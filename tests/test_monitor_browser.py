@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from accomplice.api import create_app
-from tests.browser_support import DESKTOP, SCREENSHOTS, serve
+from tests.browser_support import desktop_page, screenshot, serve
 from tests.monitor_data import PASSWORD, Scenario
 
 
@@ -22,13 +22,8 @@ def base_url(monitor_scenario: Scenario) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    yield opened
-    context.close()
-    assert dialogs == [], "a page opened a dialog"
+    with desktop_page(browser) as opened:
+        yield opened
 
 
 def _log_in(page: Page, base_url: str, user: str, next_path: str) -> None:
@@ -41,11 +36,6 @@ def _log_in(page: Page, base_url: str, user: str, next_path: str) -> None:
     expect(page).to_have_url(f"{base_url}{next_path}")
 
 
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def test_analyst_sees_watchlist_entries_with_their_best_match(page: Page, base_url: str) -> None:
     _log_in(page, base_url, "ana", "/watchlists")
     page.get_by_role("link", name="Counterparties").click()
@@ -54,7 +44,7 @@ def test_analyst_sees_watchlist_entries_with_their_best_match(page: Page, base_u
     jong = rows.filter(has_text="Jong Song Ho")
     expect(jong.get_by_role("link", name="JONG, Song Ho")).to_be_visible()
     expect(jong).to_contain_text("1.00")
-    _shot(page, "watchlists")
+    screenshot(page, "watchlists", full_page=True)
 
 
 def test_importer_sees_the_alert_raised_by_the_import_and_acknowledges_it(page: Page, base_url: str) -> None:
@@ -81,4 +71,4 @@ def test_analyst_reads_open_alerts_with_the_chart_per_list_version(page: Page, b
     expect(page.locator("svg.chart")).to_be_visible()
     expect(page.locator("ol.alerts > li").filter(has_text="JONG, Song Ho")).to_contain_text("new")
     expect(page.locator("ol.alerts > li").filter(has_text="TIAN, Yinyin")).to_contain_text("decide again")
-    _shot(page, "alerts")
+    screenshot(page, "alerts", full_page=True)
