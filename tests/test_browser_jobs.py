@@ -20,7 +20,7 @@ from accomplice import services
 from accomplice.api import create_app
 from accomplice.services.auth import add_user, operator_principal
 from accomplice.store import Store
-from tests.browser_support import DESKTOP, SCREENSHOTS, serve
+from tests.browser_support import desktop_page, screenshot, serve
 from tests.jobs_data import names_csv
 
 # The first job waits for the screening index of the lists (about a minute on a busy machine).
@@ -36,24 +36,17 @@ def base_url(jobs_store: Store) -> Iterator[str]:
     add_user(
         jobs_store, operator_principal("test"), name=USER, roles=["analyst"], password=PASSWORD, org="ngo"
     )
+    # Built before the first job, as `accomplice serve` does at start: otherwise whichever test uploads
+    # first (xdist may run any one alone) waits a minute of index build in "queued".
+    services.screening_index(jobs_store)
     with serve(create_app(jobs_store), "jobs-test", stop_seconds=30) as url:
         yield url
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
-    opened = context.new_page()
-    dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    yield opened
-    context.close()
-    assert dialogs == [], "a page opened a dialog: uploaded data ran as script"
-
-
-def _shot(page: Page, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"batch-{name}.png"), full_page=full_page)
+    with desktop_page(browser, accept_downloads=True) as opened:
+        yield opened
 
 
 def _upload(page: Page, source: Path) -> int:
@@ -85,10 +78,10 @@ def test_analyst_uploads_watches_downloads_and_dismisses_a_false_positive(
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(base_url + "/batch")
     expect(page.get_by_role("heading", name="Batch screening")).to_be_visible()
-    _shot(page, "upload")
+    screenshot(page, "batch-upload", full_page=False)
 
     job_id = _upload(page, source)
-    _shot(page, "job", full_page=True)
+    screenshot(page, "batch-job", full_page=True)
     assert page.locator('meta[http-equiv="refresh"]').count() == 0, "a finished job's page stops reloading"
     korean = page.locator("#row-0")
     expect(korean).to_contain_text("김정은")
@@ -109,7 +102,7 @@ def test_analyst_uploads_watches_downloads_and_dismisses_a_false_positive(
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#row-1")).to_have_count(0)  # a clean name, no match
     expect(page.locator("#row-0")).to_have_count(1)
-    _shot(page, "filtered")
+    screenshot(page, "batch-filtered", full_page=False)
 
     # Row 25 of the file (KORYO BANK): dismiss the other bank, with the analyst's reason.
     wrong = _match(page, 24, FALSE_POSITIVE)
@@ -122,7 +115,7 @@ def test_analyst_uploads_watches_downloads_and_dismisses_a_false_positive(
     expect(decided.locator(".decision")).to_contain_text(f"decided by {USER}")
     expect(decided.locator(".decision")).to_contain_text("Koryo Commercial Bank is another bank")
     decided.scroll_into_view_if_needed()
-    _shot(page, "decided")
+    screenshot(page, "batch-decided", full_page=False)
 
     page.get_by_label("Decisions").select_option("decided")
     page.get_by_role("button", name="Filter").click()
@@ -136,10 +129,10 @@ def test_analyst_uploads_watches_downloads_and_dismisses_a_false_positive(
     expect(again.locator(".job-match").first).to_contain_text("KORYO BANK")
     expect(_match(page, 24, FALSE_POSITIVE)).to_have_count(0)
     again.scroll_into_view_if_needed()
-    _shot(page, "rerun")
+    screenshot(page, "batch-rerun", full_page=False)
     page.get_by_role("link", name="Batch").first.click()
     expect(page.locator("table.jobs tbody tr").first).to_contain_text("done")
-    _shot(page, "list")
+    screenshot(page, "batch-list", full_page=False)
 
 
 def test_running_job_page_reloads_itself_and_shows_a_progress_bar(
@@ -160,7 +153,7 @@ def test_running_job_page_reloads_itself_and_shows_a_progress_bar(
     assert page.locator('meta[http-equiv="refresh"]').count() == 1
     expect(page.locator("progress#job-progress")).to_have_attribute("max", "7000")
     expect(page.locator("#job-state")).to_have_text("running")
-    _shot(page, "running")
+    screenshot(page, "batch-running", full_page=False)
     page.get_by_role("button", name="Cancel job").click()
     expect(page.locator("#job-state")).to_have_text("cancelled")
     assert page.locator('meta[http-equiv="refresh"]').count() == 0
