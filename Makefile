@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck layers venv clean docs
+.PHONY: run test lint typecheck layers venv clean docs screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ test: $(STAMP) lint typecheck layers
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py > docs/cli.md
+
+# The browser tests save their screenshots under build/screenshots (a test run never touches docs/); this runs
+# them and copies the pictures a reviewer sees into docs/screenshots.
+BROWSER_TESTS := tests/test_browser.py tests/test_browser_auth.py tests/test_browser_exposure.py \
+	tests/test_browser_jobs.py tests/test_browser_search.py tests/test_monitor_browser.py
+screenshots: $(STAMP)
+	rm -rf build/screenshots
+	$(BIN)/pytest -n 0 $(BROWSER_TESTS)
+	mkdir -p docs/screenshots
+	cp build/screenshots/*.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -26,7 +26,9 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+# Tests write under the gitignored build folder, never into docs/: a test run leaves the work tree clean, and
+# `make screenshots` copies these into docs/screenshots when a reviewer should see the new pages.
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 SERVER_START_SECONDS = 20
@@ -86,6 +88,6 @@ def desktop_page(browser: Browser, *, locale: str = "en-GB", **options: Any) -> 
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """Save docs/screenshots/NAME.png."""
+    """Save build/screenshots/NAME.png (`make screenshots` copies them into docs/screenshots)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

@@ -1,7 +1,8 @@
 """The web UI in a real browser: Debian's Chromium, driven by Playwright, against a real uvicorn server.
 
-Screenshots of the main pages are written to docs/screenshots/ on every run, so that a reviewer sees
-what the analyst sees. No browser is ever downloaded: the test fails if /usr/bin/chromium is missing.
+Screenshots of the main pages are written to build/screenshots/ on every run (`make screenshots` copies them
+into docs/screenshots/), so that a reviewer sees what the analyst sees. No browser is ever downloaded: the
+test fails if /usr/bin/chromium is missing.
 """
 
 from __future__ import annotations

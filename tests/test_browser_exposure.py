@@ -1,7 +1,7 @@
 """An analyst logs in, opens the shipments, a flagged entry's flow chart and the evidence register in a real
-browser (Debian's Chromium via Playwright; no browser is downloaded), and the screenshots are saved for
-docs/screenshots/shipment-flow.png and evidence.png. An importer sees only its own entry and answers the
-flag with a document, which ticks the rebuttal checklist (docs/screenshots/shipment-documents.png).
+browser (Debian's Chromium via Playwright; no browser is downloaded), and the screenshots are saved as
+build/screenshots/shipment-flow.png and evidence.png. An importer sees only its own entry and answers the
+flag with a document, which ticks the rebuttal checklist (build/screenshots/shipment-documents.png).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 log in, upload a file of names, watch the job finish, download its results, dismiss a false positive and
 see the decision applied when the same file is screened again.
 
-Screenshots go to docs/screenshots/batch-*.png.
+Screenshots go to build/screenshots/batch-*.png (`make screenshots` copies them into docs/).
 """
 
 from __future__ import annotations

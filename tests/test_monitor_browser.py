@@ -1,6 +1,7 @@
 """Monitoring in a real browser (Debian's Chromium through Playwright, against a real uvicorn server):
 log in, find the alert that the import of OFAC 2024-05-03 raised for a watchlist entry, read why, and
-acknowledge it. Screenshots go to docs/screenshots/ (watchlists.png, alerts.png)."""
+acknowledge it. Screenshots go to build/screenshots/
+(watchlists.png, alerts.png)."""
 
 from __future__ import annotations
 
