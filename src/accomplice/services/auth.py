@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -29,6 +29,7 @@ from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry, AuditLog, AuditRow, VerifyReport
 from accomplice.store.auth import AuthStore, SessionRecord, TokenRecord, UserRecord
+from accomplice.store.clock import utc_now
 
 __all__ = [
     "ANONYMOUS",
@@ -213,10 +214,6 @@ class LockedError(AuthError):
         super().__init__(message)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _require(principal: Principal, permission: Permission) -> None:
     if not principal.is_authenticated:
         raise AuthError("log in first")
@@ -365,7 +362,7 @@ def add_user(
         password_hash=hash_password(password) if password is not None else None,
         disabled=False,
         created_by=actor.user,
-        created_at=_now(),
+        created_at=utc_now(),
     )
     detail = {"roles": list(user.roles), "org": user.org, "password": password is not None}
     auth.add_user(user, AuditEntry(actor.user, "user.add", name, detail))
@@ -488,7 +485,7 @@ def authenticate(
     web session is created in the same transaction as the successful attempt; its cookie value is returned
     (only its hash is stored).
     """
-    now = _now()
+    now = utc_now()
     typed = name.strip().lower()[:MAX_USER_NAME_CHARS]
     address = address[:64]
     auth = AuthStore(store)
@@ -547,7 +544,7 @@ def create_session(store: Store, actor: Principal) -> LoginResult:
     """A session for an already authenticated principal (e.g. tests, single sign-on later)."""
     if actor.user is None:
         raise AuthError("log in first")
-    now = _now()
+    now = utc_now()
     cookie = secrets.token_urlsafe(32)
     record = SessionRecord(
         _sha256(cookie), actor.user, secrets.token_urlsafe(32), now, now + SESSION_LIFETIME
@@ -562,7 +559,7 @@ def principal_for_session(store: Store, cookie: str) -> tuple[Principal, str] | 
         return None
     auth = AuthStore(store)
     record = auth.session(_sha256(cookie))
-    if record is None or record.expires_at <= _now():
+    if record is None or record.expires_at <= utc_now():
         return None
     user = auth.user(record.user_name)
     if user is None or user.disabled:
@@ -679,7 +676,7 @@ def issue_token(
             raise ForbiddenError(f"cannot grant what you do not have: {', '.join(beyond)}")
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise InputError("days", f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
-    now = _now()
+    now = utc_now()
     token_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     record = TokenRecord(
@@ -717,7 +714,7 @@ def authenticate_token(store: Store, token: str) -> Principal:
     digest = _sha256(secret)
     if record is None or not hmac.compare_digest(record.secret_hash, digest):
         raise AuthError("unknown API token")
-    now = _now()
+    now = utc_now()
     if record.revoked_at is not None:
         raise AuthError("this API token was revoked")
     if record.expires_at is not None and record.expires_at <= now:
@@ -760,7 +757,9 @@ def revoke_token(store: Store, actor: Principal, token_id: str) -> TokenRecord:
         raise NotFoundError(f"no token {token_id[:32]!r}")
     if record.revoked_at is None:
         auth.revoke_token(
-            record.id, _now(), AuditEntry(actor.user, "token.revoke", record.id, {"user": record.user_name})
+            record.id,
+            utc_now(),
+            AuditEntry(actor.user, "token.revoke", record.id, {"user": record.user_name}),
         )
         forget_trusted_tokens()
     revoked = auth.token(record.id)

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from accomplice.batch.encodings import ENCODING_EXAMPLES, check_encoding
@@ -51,6 +51,7 @@ from accomplice.services import (
 from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal, owner_decision_org
 from accomplice.store import Store
 from accomplice.store.audit import AuditLog
+from accomplice.store.clock import utc_now
 from accomplice.store.jobs import JobRecord, JobResultRow, JobStore, NewResult, OnWrite
 
 if TYPE_CHECKING:
@@ -529,7 +530,7 @@ class JobWorker:
         """Claim and run the next job; False when there was none (or the worker is stopping)."""
         if self._stop.is_set():
             return False
-        stale_before = datetime.now(UTC) - timedelta(seconds=self.stale_after)
+        stale_before = utc_now() - timedelta(seconds=self.stale_after)
         if not self.jobs.has_claimable(stale_before=stale_before):
             return False
         # Build (or reuse) the index before claiming: the first build takes seconds, during which the

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -40,6 +40,7 @@ from accomplice.services import ScreeningIndex, ScreeningRecord, outbound, recor
 from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal, owner_decision_org
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
+from accomplice.store.clock import utc_now
 from accomplice.store.monitor import (
     Alert,
     Delivery,
@@ -145,10 +146,6 @@ MAX_ERROR_CHARS = 500
 
 def _monitor(store: Store) -> MonitorStore:
     return MonitorStore(store)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- watchlists and entries ---------------------------------------------------------------------------
@@ -636,7 +633,7 @@ def acknowledge_alert(store: Store, principal: Principal, alert_id: int) -> Aler
     acknowledged = _monitor(store).acknowledge(
         alert_id,
         user=principal.user,
-        at=_now(),
+        at=utc_now(),
         audit=_audit(principal, "alert.acknowledge", str(alert_id), entity=found.entity_key),
     )
     assert acknowledged is not None
@@ -803,7 +800,7 @@ def deliver_due(
     overrides the ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE setting.
     """
     allowed = outbound.allow_private(allow_private)
-    now = now or _now()
+    now = now or utc_now()
     monitor = _monitor(store)
     claimed = monitor.claim_due(now, now + timedelta(seconds=CLAIM_LEASE_SECONDS), limit)
     delivered = failed = given_up = 0

@@ -59,6 +59,7 @@ from accomplice.services import (
 )
 from accomplice.services.auth import ANONYMOUS, Principal
 from accomplice.store import Store
+from accomplice.store.clock import aware
 from accomplice.store.store import ENTITY_ID_PROP
 
 __all__ = [
@@ -132,7 +133,7 @@ def _version_date(data_date: str | None, imported_at: datetime) -> datetime:
                 return datetime.strptime(data_date[: len(fmt) + 2], fmt).replace(tzinfo=UTC)
             except ValueError:
                 continue
-    return imported_at if imported_at.tzinfo else imported_at.replace(tzinfo=UTC)
+    return aware(imported_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,7 +537,7 @@ def _changed_since(text: str | None) -> datetime | None:
         when = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InputError("changed_since", f"{text[:40]!r} is not an ISO date or time") from exc
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return aware(when)
 
 
 def _features(features: Iterable[FeatureResult]) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:

@@ -16,11 +16,12 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, text
 
+from accomplice.store.clock import aware, utc_now
 from accomplice.store.schema_auth import audit_log
 
 if TYPE_CHECKING:
@@ -77,11 +78,6 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _utc(at: datetime) -> datetime:
-    # SQLite hands back naive datetimes (we store UTC); PostgreSQL aware ones: hash both the same way.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
 def row_hash(
     seq: int, at: datetime, actor: str | None, action: str, subject: str, detail: str, prev_hash: str
 ) -> str:
@@ -89,7 +85,7 @@ def row_hash(
     body = canonical_json(
         {
             "seq": seq,
-            "at": _utc(at).isoformat(timespec="microseconds"),
+            "at": aware(at).isoformat(timespec="microseconds"),
             "actor": actor,
             "action": action,
             "subject": subject,
@@ -125,7 +121,7 @@ class AuditLog:
         )
         head = last.first()
         seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
-        at = datetime.now(UTC)
+        at = utc_now()
         detail_text = canonical_json(dict(detail))
         digest = row_hash(seq, at, actor, action, subject, detail_text, prev)
         conn.execute(
@@ -144,7 +140,7 @@ class AuditLog:
 
     def record(self, entry: AuditEntry) -> AuditRow:
         """Append in a transaction of its own, for events that write nothing else."""
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             return self.append(
                 conn, actor=entry.actor, action=entry.action, subject=entry.subject, detail=entry.detail
             )
@@ -157,7 +153,7 @@ class AuditLog:
     @staticmethod
     def _row(r: Any) -> AuditRow:
         return AuditRow(
-            r.seq, _utc(r.at), r.actor, r.action, r.subject, json.loads(r.detail), r.prev_hash, r.hash
+            r.seq, aware(r.at), r.actor, r.action, r.subject, json.loads(r.detail), r.prev_hash, r.hash
         )
 
     def entries(

@@ -9,22 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, select, update
 
 from accomplice.store.audit import AuditEntry, AuditLog
+from accomplice.store.clock import aware
 from accomplice.store.schema_auth import api_tokens, login_attempts, sessions, users
 from accomplice.store.store import Store
 
 __all__ = ["AuthStore", "LoginCounts", "SessionRecord", "TokenRecord", "UserRecord"]
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +69,7 @@ class LoginCounts:
 
 
 def _user(r: Any) -> UserRecord:
-    created = _utc(r.created_at)
+    created = aware(r.created_at)
     assert created is not None
     return UserRecord(
         r.name,
@@ -89,7 +84,7 @@ def _user(r: Any) -> UserRecord:
 
 
 def _token(r: Any) -> TokenRecord:
-    created = _utc(r.created_at)
+    created = aware(r.created_at)
     assert created is not None
     return TokenRecord(
         r.id,
@@ -100,9 +95,9 @@ def _token(r: Any) -> TokenRecord:
         r.org,
         r.created_by,
         created,
-        _utc(r.last_used_at),
-        _utc(r.expires_at),
-        _utc(r.revoked_at),
+        aware(r.last_used_at),
+        aware(r.expires_at),
+        aware(r.revoked_at),
     )
 
 
@@ -113,16 +108,13 @@ class AuthStore:
         self.store = store
         self.audit = AuditLog(store)
 
-    def _write(self) -> Any:
-        return self.store._writer().begin()
-
     def _record(self, conn: Connection, entry: AuditEntry) -> None:
         self.audit.append_entry(conn, entry)
 
     # -- users ----------------------------------------------------------------------------------------
 
     def add_user(self, user: UserRecord, audit: AuditEntry) -> None:
-        with self._write() as conn:
+        with self.store.writer() as conn:
             conn.execute(
                 users.insert().values(
                     name=user.name,
@@ -163,7 +155,7 @@ class AuthStore:
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)} of a user")
         values = {k: (list(v) if k == "roles" and isinstance(v, Sequence) else v) for k, v in changes.items()}
-        with self._write() as conn:
+        with self.store.writer() as conn:
             result = conn.execute(update(users).where(users.c.name == name).values(**values))
             if result.rowcount == 0:
                 return False
@@ -175,7 +167,7 @@ class AuthStore:
     # -- API tokens -----------------------------------------------------------------------------------
 
     def add_token(self, token: TokenRecord, audit: AuditEntry) -> None:
-        with self._write() as conn:
+        with self.store.writer() as conn:
             conn.execute(
                 api_tokens.insert().values(
                     id=token.id,
@@ -207,7 +199,7 @@ class AuthStore:
 
     def revoke_token(self, token_id: str, at: datetime, audit: AuditEntry) -> bool:
         """Mark a token revoked (the row stays, for the record); False if it is unknown or already revoked."""
-        with self._write() as conn:
+        with self.store.writer() as conn:
             result = conn.execute(
                 update(api_tokens)
                 .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
@@ -220,13 +212,13 @@ class AuthStore:
 
     def touch_token(self, token_id: str, at: datetime) -> None:
         """Note when a token was last used (not audited: it is a read, and it would flood the log)."""
-        with self._write() as conn:
+        with self.store.writer() as conn:
             conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=at))
 
     # -- web sessions ---------------------------------------------------------------------------------
 
     def add_session(self, session: SessionRecord) -> None:
-        with self._write() as conn:
+        with self.store.writer() as conn:
             # Expired sessions are cleared on each login: no background job needed to keep the table small.
             conn.execute(delete(sessions).where(sessions.c.expires_at < session.created_at))
             conn.execute(
@@ -244,13 +236,13 @@ class AuthStore:
             r = conn.execute(select(sessions).where(sessions.c.id_hash == id_hash)).first()
         if r is None:
             return None
-        created, expires = _utc(r.created_at), _utc(r.expires_at)
+        created, expires = aware(r.created_at), aware(r.expires_at)
         assert created is not None
         assert expires is not None
         return SessionRecord(r.id_hash, r.user_name, r.csrf_token, created, expires)
 
     def delete_session(self, id_hash: str, audit: AuditEntry | None = None) -> bool:
-        with self._write() as conn:
+        with self.store.writer() as conn:
             result = conn.execute(delete(sessions).where(sessions.c.id_hash == id_hash))
             if result.rowcount and audit is not None:
                 self._record(conn, audit)
@@ -268,7 +260,7 @@ class AuthStore:
         session: SessionRecord | None = None,
     ) -> None:
         """Record a login attempt, its audit row and (on success) the new session in one transaction."""
-        with self._write() as conn:
+        with self.store.writer() as conn:
             conn.execute(
                 login_attempts.insert().values(user_name=user_name, address=address, at=at, outcome=outcome)
             )
@@ -293,7 +285,7 @@ class AuthStore:
                     login_attempts.c.user_name == user_name, login_attempts.c.outcome == "ok"
                 )
             ).scalar_one()
-            user_since = max(since, _utc(last_ok) or since)
+            user_since = max(since, aware(last_ok) or since)
             user_count, user_last = conn.execute(
                 select(func.count(), func.max(login_attempts.c.at)).where(
                     and_(
@@ -310,4 +302,4 @@ class AuthStore:
                     login_attempts.c.at > since,
                 )
             ).one()
-        return LoginCounts(int(user_count), _utc(user_last), int(address_count), _utc(address_last))
+        return LoginCounts(int(user_count), aware(user_last), int(address_count), aware(address_last))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["make_engine", "normalize_url"]
+__all__ = ["make_engine", "normalize_url", "writer"]
 
 # Readers wait this long for the single SQLite writer instead of failing at once with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -44,6 +45,16 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def writer(engine: Engine) -> AbstractContextManager[Connection]:
+    """A write transaction: committed when the block ends, rolled back if it raises.
+
+    Every write in the store goes through here. On SQLite the transaction takes the write lock up front
+    (BEGIN IMMEDIATE, see `_on_begin`), so that two writers queue instead of failing mid-way; on PostgreSQL
+    it is an ordinary transaction.
+    """
+    return engine.execution_options(sqlite_write=True).begin()
 
 
 def make_engine(url: str) -> Engine:

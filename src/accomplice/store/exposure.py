@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, union
@@ -26,6 +26,7 @@ from accomplice.exposure.model import (
     SupplyRelation,
 )
 from accomplice.store.audit import AuditEntry, AuditLog
+from accomplice.store.clock import aware, utc_now
 from accomplice.store.schema import list_versions
 from accomplice.store.schema_exposure import (
     exposure_batches,
@@ -70,7 +71,7 @@ class PartyDecision:
     entity_key: str | None
     user: str
     reason: str = ""
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = field(default_factory=utc_now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +190,6 @@ class ExposureBatch:
         }
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _period(start: date | None, end: date | None) -> Period:
     return Period(start, end)
 
@@ -241,7 +238,7 @@ class ExposureStore:
             row.checksum,
             dict(row.counts),
             row.user,
-            _utc(row.imported_at),
+            aware(row.imported_at),
             unchanged,
             row.org,
         )
@@ -252,9 +249,9 @@ class ExposureStore:
         Parties already stored keep their resolution (and the decisions on it); sources and records
         with an id already stored are replaced by the newer version.
         """
-        now = datetime.now(UTC)
+        now = utc_now()
         try:
-            with self.store._writer().begin() as conn:
+            with self.store.writer() as conn:
                 existing = conn.execute(
                     select(exposure_batches).where(
                         exposure_batches.c.kind == batch.kind,
@@ -452,7 +449,7 @@ class ExposureStore:
 
     def add_party_decision(self, decision: PartyDecision) -> None:
         """Record an analyst's decision on a party. Append-only: a changed mind is a new row."""
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             conn.execute(
                 exposure_party_decisions.insert().values(
                     party_id=decision.party_id,
@@ -504,7 +501,7 @@ class ExposureStore:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
-            PartyDecision(r.party_id, r.action, r.entity_key, r.user, r.reason, _utc(r.created_at))
+            PartyDecision(r.party_id, r.action, r.entity_key, r.user, r.reason, aware(r.created_at))
             for r in rows
         ]
 
@@ -530,7 +527,7 @@ class ExposureStore:
             for r in conn.execute(decisions_query):
                 if r.party_id in wanted:
                     latest[r.party_id] = PartyDecision(
-                        r.party_id, r.action, r.entity_key, r.user, r.reason, _utc(r.created_at)
+                        r.party_id, r.action, r.entity_key, r.user, r.reason, aware(r.created_at)
                     )
         seen: set[str] = set()
         parties = []
@@ -656,9 +653,9 @@ class ExposureStore:
         audit: AuditEntry | None = None,
     ) -> DocumentRecord:
         """Store a document and, in the same transaction, its audit row."""
-        now = datetime.now(UTC)
+        now = utc_now()
         digest = hashlib.sha256(content).hexdigest()
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             inserted = conn.execute(
                 exposure_documents.insert().values(
                     org=org,
@@ -712,7 +709,7 @@ class ExposureStore:
             row.sha256,
             row.note,
             row.user,
-            _utc(row.uploaded_at),
+            aware(row.uploaded_at),
         )
 
     def documents(

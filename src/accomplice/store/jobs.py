@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 
+from accomplice.store.clock import aware, utc_now
 from accomplice.store.schema_jobs import job_inputs, job_results, jobs
 from accomplice.store.store import Store
 
@@ -74,13 +75,6 @@ class JobResultRow:
     best_score: float | None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes for timezone-aware columns; everything stored is UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _job(row: Any) -> JobRecord:
     return JobRecord(
         id=row.id,
@@ -97,16 +91,12 @@ def _job(row: Any) -> JobRecord:
         rows_with_matches=row.rows_with_matches,
         error=row.error,
         worker=row.worker,
-        heartbeat_at=_aware(row.heartbeat_at),
-        created_at=_aware(row.created_at) or row.created_at,
-        started_at=_aware(row.started_at),
-        finished_at=_aware(row.finished_at),
+        heartbeat_at=aware(row.heartbeat_at),
+        created_at=aware(row.created_at),
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
         encoding=row.encoding,
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class JobStore:
@@ -115,9 +105,6 @@ class JobStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = store.engine
-
-    def _writer(self) -> Any:
-        return self.engine.execution_options(sqlite_write=True)
 
     def _read(self, conn: Connection, job_id: int) -> JobRecord:
         return _job(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
@@ -139,7 +126,7 @@ class JobStore:
         on_write: OnWrite | None = None,
     ) -> JobRecord:
         """Queue a job with its input file, both or neither."""
-        with self._writer().begin() as conn:
+        with self.store.writer() as conn:
             key = conn.execute(
                 jobs.insert().values(
                     created_by=created_by,
@@ -154,7 +141,7 @@ class JobStore:
                     rows_total=rows_total,
                     rows_done=0,
                     rows_with_matches=0,
-                    created_at=_now(),
+                    created_at=utc_now(),
                 )
             ).inserted_primary_key
             assert key is not None
@@ -271,8 +258,8 @@ class JobStore:
         query = select(jobs.c.id).where(self._claimable(stale_before)).order_by(jobs.c.id).limit(1)
         if self.store.backend == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        now = _now()
-        with self._writer().begin() as conn:
+        now = utc_now()
+        with self.store.writer() as conn:
             job_id = conn.execute(query).scalar_one_or_none()
             if job_id is None:
                 return None
@@ -294,7 +281,7 @@ class JobStore:
         False (and nothing written) when the worker no longer owns the running job, or when `start` is
         not where the job stands: the caller stops.
         """
-        with self._writer().begin() as conn:
+        with self.store.writer() as conn:
             moved = conn.execute(
                 update(jobs)
                 .where(
@@ -306,7 +293,7 @@ class JobStore:
                 .values(
                     rows_done=start + len(results),
                     rows_with_matches=jobs.c.rows_with_matches + sum(1 for r in results if r.matches),
-                    heartbeat_at=_now(),
+                    heartbeat_at=utc_now(),
                 )
             ).rowcount
             if moved != 1:
@@ -331,18 +318,18 @@ class JobStore:
 
     def finish(self, job_id: int, worker: str, state: str, error: str | None = None) -> bool:
         """End a running job the worker owns (done or failed); False if it was cancelled or taken over."""
-        with self._writer().begin() as conn:
+        with self.store.writer() as conn:
             return bool(
                 conn.execute(
                     update(jobs)
                     .where(jobs.c.id == job_id, jobs.c.state == "running", jobs.c.worker == worker)
-                    .values(state=state, error=error, finished_at=_now(), worker=None)
+                    .values(state=state, error=error, finished_at=utc_now(), worker=None)
                 ).rowcount
             )
 
     def release(self, job_id: int, worker: str) -> bool:
         """Put a running job back in the queue (the server stops); the next worker resumes it."""
-        with self._writer().begin() as conn:
+        with self.store.writer() as conn:
             return bool(
                 conn.execute(
                     update(jobs)
@@ -353,11 +340,11 @@ class JobStore:
 
     def cancel(self, job_id: int, on_write: OnWrite | None = None) -> JobRecord:
         """Cancel a queued or running job (its worker stops at its next write); a finished job stays."""
-        with self._writer().begin() as conn:
+        with self.store.writer() as conn:
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.state.in_(("queued", "running")))
-                .values(state="cancelled", finished_at=_now(), worker=None)
+                .values(state="cancelled", finished_at=utc_now(), worker=None)
             )
             job = self._read(conn, job_id)
             if on_write is not None:

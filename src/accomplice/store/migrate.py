@@ -15,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from accomplice.store.engine import writer
+
 __all__ = ["current_heads", "current_revision", "head_revision", "head_revisions", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -51,6 +53,6 @@ def upgrade(engine: Engine) -> None:
     if current_heads(engine) == head_revisions():
         return
     config = _config()
-    with engine.execution_options(sqlite_write=True).begin() as conn:
+    with writer(engine) as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "heads")

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from accomplice.store.audit import AuditEntry, AuditLog
+from accomplice.store.clock import aware, utc_now
 from accomplice.store.schema_monitor import (
     monitor_alerts,
     watchlist_entries,
@@ -37,17 +38,6 @@ __all__ = [
     "WatchlistEntry",
     "Webhook",
 ]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every value we write is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +182,13 @@ class Delivery:
 
 
 def _watchlist(row: Any, entries: int = 0, open_alerts: int = 0) -> Watchlist:
-    created = _utc(row.created_at)
+    created = aware(row.created_at)
     assert created is not None
     return Watchlist(row.id, row.name, row.org, row.created_by, created, entries, open_alerts)
 
 
 def _entry(row: Any, org: str | None = None, owner: str | None = None) -> WatchlistEntry:
-    created = _utc(row.created_at)
+    created = aware(row.created_at)
     assert created is not None
     return WatchlistEntry(
         row.id,
@@ -211,7 +201,7 @@ def _entry(row: Any, org: str | None = None, owner: str | None = None) -> Watchl
         tuple((str(k), str(v)) for k, v in row.identifiers),
         created,
         row.screened_generation,
-        _utc(row.screened_at),
+        aware(row.screened_at),
         org,
         owner,
     )
@@ -231,7 +221,7 @@ def _match(row: Any) -> EntryMatch:
 
 
 def _alert(row: Any) -> Alert:
-    created = _utc(row.created_at)
+    created = aware(row.created_at)
     assert created is not None
     return Alert(
         row.id,
@@ -250,13 +240,13 @@ def _alert(row: Any) -> Alert:
         row.list_label,
         row.state,
         row.acknowledged_by,
-        _utc(row.acknowledged_at),
+        aware(row.acknowledged_at),
         created,
     )
 
 
 def _webhook(row: Any, *, with_secret: bool = False) -> Webhook:
-    created = _utc(row.created_at)
+    created = aware(row.created_at)
     assert created is not None
     return Webhook(
         row.id,
@@ -271,7 +261,7 @@ def _webhook(row: Any, *, with_secret: bool = False) -> Webhook:
 
 
 def _delivery(row: Any) -> Delivery:
-    created = _utc(row.created_at)
+    created = aware(row.created_at)
     assert created is not None
     return Delivery(
         row.id,
@@ -279,10 +269,10 @@ def _delivery(row: Any) -> Delivery:
         tuple(int(i) for i in row.alert_ids),
         row.payload,
         row.attempts,
-        _utc(row.next_attempt_at),
+        aware(row.next_attempt_at),
         row.status_code,
         row.last_error,
-        _utc(row.delivered_at),
+        aware(row.delivered_at),
         created,
     )
 
@@ -309,11 +299,11 @@ class MonitorStore:
     def create_watchlist(
         self, name: str, *, org: str | None, created_by: str | None, audit: AuditEntry | None = None
     ) -> Watchlist:
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             row = conn.execute(
                 insert(watchlists)
-                .values(name=name, org=org, created_by=created_by, created_at=_now())
+                .values(name=name, org=org, created_by=created_by, created_at=utc_now())
                 .returning(*watchlists.c)
             ).one()
         return _watchlist(row)
@@ -353,7 +343,7 @@ class MonitorStore:
         return found[0] if found else None
 
     def delete_watchlist(self, watchlist_id: int, audit: AuditEntry | None = None) -> bool:
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             # Deliveries name alerts by id only, so they stay as the record of what was sent.
             result = conn.execute(delete(watchlists).where(watchlists.c.id == watchlist_id))
@@ -371,9 +361,9 @@ class MonitorStore:
     ) -> list[int]:
         """Add entries; an entry whose reference the watchlist already holds is replaced (and screened
         afresh, since it may now be another person). Returns the ids in input order."""
-        now = _now()
+        now = utc_now()
         ids: list[int] = []
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             existing: dict[str, int] = dict(
                 conn.execute(
@@ -415,7 +405,7 @@ class MonitorStore:
         return ids
 
     def delete_entry(self, watchlist_id: int, entry_id: int, audit: AuditEntry | None = None) -> bool:
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             result = conn.execute(
                 delete(watchlist_entries).where(
@@ -471,9 +461,9 @@ class MonitorStore:
     ) -> list[Alert]:
         """Replace the match state of the screened entries, insert the alerts and queue their webhook
         deliveries, in one transaction. `payload_of(webhook, alerts)` renders a delivery's body."""
-        now = _now()
+        now = utc_now()
         created: list[Alert] = []
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             for entry_id, matches in screened:
                 conn.execute(delete(watchlist_matches).where(watchlist_matches.c.entry_id == entry_id))
                 if matches:
@@ -581,7 +571,7 @@ class MonitorStore:
         self, alert_id: int, *, user: str | None, at: datetime, audit: AuditEntry | None = None
     ) -> Alert | None:
         """Mark an open alert acknowledged; acknowledging it again keeps the first who and when."""
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             conn.execute(
                 update(monitor_alerts)
@@ -620,7 +610,7 @@ class MonitorStore:
         created_by: str | None,
         audit: AuditEntry | None = None,
     ) -> Webhook:
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             row = conn.execute(
                 insert(webhooks)
@@ -631,7 +621,7 @@ class MonitorStore:
                     org=org,
                     created_by=created_by,
                     active=True,
-                    created_at=_now(),
+                    created_at=utc_now(),
                 )
                 .returning(*webhooks.c)
             ).one()
@@ -648,13 +638,13 @@ class MonitorStore:
         return _webhook(row, with_secret=with_secret) if row is not None else None
 
     def set_webhook_active(self, webhook_id: int, active: bool, audit: AuditEntry | None = None) -> bool:
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             result = conn.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(active=active))
         return bool(result.rowcount)
 
     def delete_webhook(self, webhook_id: int, audit: AuditEntry | None = None) -> bool:
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             self._audit(conn, audit)
             result = conn.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
         return bool(result.rowcount)
@@ -680,7 +670,7 @@ class MonitorStore:
             .limit(limit)
         )
         claimed: list[tuple[Delivery, Webhook]] = []
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             rows = conn.execute(query).all()
             for row in rows:
                 taken = conn.execute(
@@ -707,7 +697,7 @@ class MonitorStore:
         delivered_at: datetime | None,
         next_attempt_at: datetime | None,
     ) -> None:
-        with self.store._writer().begin() as conn:
+        with self.store.writer() as conn:
             conn.execute(
                 update(webhook_deliveries)
                 .where(webhook_deliveries.c.id == delivery_id)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -63,7 +63,8 @@ from accomplice.lists.model import (
 from accomplice.matching.decisions import Decision
 from accomplice.store import migrate
 from accomplice.store.audit import AuditEntry, AuditLog
-from accomplice.store.engine import make_engine
+from accomplice.store.clock import aware, utc_now
+from accomplice.store.engine import make_engine, writer
 from accomplice.store.schema import decisions, entities, entity_lists, list_versions, source_lists, statements
 
 __all__ = ["ENTITY_ID_PROP", "EntityBundle", "EntityRow", "Store", "open_store"]
@@ -209,10 +210,6 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @cache
 def _is_ref(schema: str, prop: str) -> bool:
     schema_obj = model.get(schema)
@@ -244,15 +241,12 @@ class EntityBundle:
 
 def _version_from_row(row: Any) -> VersionInfo:
     files = tuple(SourceFile(**f) for f in row.files)
-    imported_at = row.imported_at
-    if imported_at.tzinfo is None:  # SQLite hands back naive datetimes; we only ever store UTC
-        imported_at = imported_at.replace(tzinfo=UTC)
     return VersionInfo(
         list_name=row.list_name,
         seq=row.seq,
         label=row.label,
         data_date=row.data_date,
-        imported_at=imported_at,
+        imported_at=aware(row.imported_at),
         checksum=row.checksum,
         components=tuple(row.components),
         files=files,
@@ -284,8 +278,9 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _writer(self) -> Engine:
-        return self.engine.execution_options(sqlite_write=True)
+    def writer(self) -> AbstractContextManager[Connection]:
+        """A write transaction on this store (the one write seam: see `engine.writer`)."""
+        return writer(self.engine)
 
     # -- lists and versions -------------------------------------------------------------------------
 
@@ -387,7 +382,7 @@ class Store:
             raise ValueError("every list version must cover the main component")
         started = time.perf_counter()
         new_by_comp = self._new_statements(records, components)
-        with self._writer().begin() as conn:
+        with self.writer() as conn:
             self._ensure_list(conn, spec)
             previous = self._locked_versions(conn, spec.name)
             if previous and previous[-1].checksum == checksum:
@@ -402,7 +397,7 @@ class Store:
                     seq=new_seq,
                     label=label or (data_date or f"v{new_seq}"),
                     data_date=data_date,
-                    imported_at=_now(),
+                    imported_at=utc_now(),
                     checksum=checksum,
                     components=sorted(components),
                     files=[
@@ -528,7 +523,7 @@ class Store:
             "format": spec.format,
             "licence": spec.licence,
         }
-        stmt = self._insert(source_lists).values(name=spec.name, created_at=_now(), **values)
+        stmt = self._insert(source_lists).values(name=spec.name, created_at=utc_now(), **values)
         conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
 
     def _insert(self, table: Any) -> Any:
@@ -575,7 +570,7 @@ class Store:
         self, conn: Connection, list_name: str, new_seq: int, records: Sequence[EntityRecord]
     ) -> dict[str, int]:
         """Update the entity caches for what changed: new, returned, delisted, renamed, re-typed."""
-        now = _now()
+        now = utc_now()
         by_key = {r.key: r for r in records}
         new_keys = set(by_key)
         previous = set(
@@ -947,7 +942,7 @@ class Store:
 
         `audit` is recorded in the audit log in the same transaction.
         """
-        with self._writer().begin() as conn:
+        with self.writer() as conn:
             conn.execute(
                 decisions.insert().values(
                     query_fingerprint=decision.query_fingerprint,
@@ -992,7 +987,7 @@ class Store:
                 r.reason,
                 r.user,
                 r.entity_fingerprint,
-                r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC),
+                aware(r.created_at),
                 r.org,
             )
             for r in rows
