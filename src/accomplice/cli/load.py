@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from accomplice.cli.progress import progress_reporter
 from accomplice.errors import AccompliceError
 from accomplice.lists.model import ImportReport
 from accomplice.settings import get_settings
+from accomplice.sources import FORMATS, FormatInfo
 
 app = typer.Typer(
     help=(
@@ -25,6 +27,8 @@ app = typer.Typer(
 )
 
 PathArg = Annotated[Path | None, typer.Argument(help="File or folder to load; omit with --download.")]
+# For a format with no official download, whose command has no --download to mention.
+FilePathArg = Annotated[Path | None, typer.Argument(help="File or folder to load.")]
 ListOpt = Annotated[
     str | None, typer.Option("--list", help="Store under this list name instead of the default.")
 ]
@@ -90,90 +94,53 @@ def _load(
     _print_report(report)
 
 
-@app.command("ofac")
-def load_ofac(
-    path: PathArg = None,
-    list_name: ListOpt = None,
-    date: DateOpt = None,
-    label: LabelOpt = None,
-    download: DownloadOpt = False,
-) -> None:
-    """OFAC legacy CSV: a folder with sdn.csv (or cons_prim.csv) + add/alt/comments, or a lone primary file.
+def _downloadable_command(fmt: str) -> Callable[..., None]:
+    def command(
+        path: PathArg = None,
+        list_name: ListOpt = None,
+        date: DateOpt = None,
+        label: LabelOpt = None,
+        download: DownloadOpt = False,
+    ) -> None:
+        _load(fmt, path, list_name=list_name, date=date, label=label, download=download)
 
-    Example: accomplice load ofac ../shared/data/raw/ofac/2023-12-28 --date 2023-12-28
-    """
-    _load("ofac", path, list_name=list_name, date=date, label=label, download=download)
+    return command
 
 
-@app.command("un")
-def load_un(
-    path: PathArg = None,
-    list_name: ListOpt = None,
-    date: DateOpt = None,
-    label: LabelOpt = None,
-    download: DownloadOpt = False,
-) -> None:
-    """UN Security Council consolidated list (XML); DPRK (1718 Committee) entries are KPi.*/KPe.*.
+def _file_command(fmt: str) -> Callable[..., None]:
+    def command(
+        path: FilePathArg = None, list_name: ListOpt = None, date: DateOpt = None, label: LabelOpt = None
+    ) -> None:
+        _load(fmt, path, list_name=list_name, date=date, label=label)
 
-    Example: accomplice load un ../shared/data/raw/un/un_consolidated_2026-02-27.xml
-    """
-    _load("un", path, list_name=list_name, date=date, label=label, download=download)
+    return command
 
 
-@app.command("ftm")
-def load_ftm(
-    path: PathArg = None, list_name: ListOpt = None, date: DateOpt = None, label: LabelOpt = None
-) -> None:
-    """FollowTheMoney JSON lines (OpenSanctions exports, custom lists); keys are the entity ids.
+def _mapped_command(fmt: str) -> Callable[..., None]:
+    def command(
+        path: Annotated[Path, typer.Argument(help="CSV file to load.")],
+        mapping: Annotated[Path, typer.Option("--mapping", help="FollowTheMoney mapping file (YAML).")],
+        list_name: ListOpt = None,
+        date: DateOpt = None,
+        label: LabelOpt = None,
+    ) -> None:
+        _load(fmt, path, list_name=list_name, date=date, label=label, mapping=mapping)
 
-    Example: accomplice load ftm entities.ftm.json --list my_list
-    """
-    _load("ftm", path, list_name=list_name, date=date, label=label)
-
-
-@app.command("csv")
-def load_csv(
-    path: Annotated[Path, typer.Argument(help="CSV file to load.")],
-    mapping: Annotated[Path, typer.Option("--mapping", help="FollowTheMoney mapping file (YAML).")],
-    list_name: ListOpt = None,
-    date: DateOpt = None,
-    label: LabelOpt = None,
-) -> None:
-    """Any CSV through a FollowTheMoney mapping file.
-
-    Example: accomplice load csv targets.simple.csv --mapping opensanctions_targets_simple.yml
-    """
-    _load("csv", path, list_name=list_name, date=date, label=label, mapping=mapping)
+    return command
 
 
-@app.command("uk")
-def load_uk(
-    path: PathArg = None,
-    list_name: ListOpt = None,
-    date: DateOpt = None,
-    label: LabelOpt = None,
-    download: DownloadOpt = False,
-) -> None:
-    """UK HM Treasury / OFSI consolidated list CSV; keys are uk:<Group ID>.
-
-    Example: accomplice load uk ../shared/data/raw/uk/hmt_conlist_2018-04-13.csv
-    """
-    _load("uk", path, list_name=list_name, date=date, label=label, download=download)
+def _command(info: FormatInfo) -> Callable[..., None]:
+    """`accomplice load NAME`, with the options its format takes (--download, --mapping)."""
+    if info.needs_mapping:
+        return _mapped_command(info.name)
+    if info.downloadable:
+        return _downloadable_command(info.name)
+    return _file_command(info.name)
 
 
-@app.command("eu")
-def load_eu(
-    path: PathArg = None,
-    list_name: ListOpt = None,
-    date: DateOpt = None,
-    label: LabelOpt = None,
-    download: DownloadOpt = False,
-) -> None:
-    """EU sanctions listings as CSV (Official Journal consolidated regulation tables).
-
-    Example: accomplice load eu ../shared/data/raw/eu/eu_journal_consolidated_32017R1509.csv
-    """
-    _load("eu", path, list_name=list_name, date=date, label=label, download=download)
+# One command per registered format, in the registry's order, each with the format's own help and example.
+for _info in FORMATS.values():
+    app.command(_info.name, help=_info.command_help)(_command(_info))
 
 
 @app.command("all")
