@@ -37,6 +37,7 @@ test: $(STAMP) lint typecheck layers
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py > docs/cli.md
+	$(BIN)/python scripts/gen_exposure_docs.py --write
 
 # The browser tests save their screenshots under build/screenshots (a test run never touches docs/); this runs
 # them and copies the pictures a reviewer sees into docs/screenshots.

@@ -26,7 +26,8 @@ from followthemoney.types import registry
 
 from accomplice.batch.inputs import Columns, InputRow, read_bytes
 from accomplice.errors import InputError
-from accomplice.exposure.model import Period
+from accomplice.exposure.columns import KINDS, header_aliases, required_columns
+from accomplice.exposure.model import SHIPMENT_ROLES, Period, Shipment
 from accomplice.names.normalize import fold
 from accomplice.sources.files import decode
 
@@ -37,7 +38,6 @@ __all__ = [
     "ParsedFile",
     "ParsedOwnership",
     "ParsedRelation",
-    "ParsedShipment",
     "PartyName",
     "SourceRef",
     "parse_date",
@@ -46,8 +46,6 @@ __all__ = [
     "read_exposure_rows",
 ]
 
-KINDS = ("shipments", "relations", "ownership", "facilities", "evidence")
-SHIPMENT_ROLES = ("importer", "exporter", "consignee", "notify", "manufacturer")
 RELIABILITY_GRADES = "ABCDEF"
 # "F: reliability cannot be judged" is the honest default for a source nobody graded.
 DEFAULT_RELIABILITY = "F"
@@ -56,65 +54,9 @@ FTM_PARTY_SCHEMAS = ("Company", "Organization", "LegalEntity", "Person", "Public
 TRUE_WORDS = ("true", "yes", "y", "1", "x")
 FALSE_WORDS = ("false", "no", "n", "0", "")
 
-_SOURCE_ALIASES = {
-    "source": "source_title",
-    "reliability": "source_reliability",
-    "confidential": "source_confidential",
-    "source_published": "source_date",
-}
-_PERIOD_ALIASES = {"from": "start", "start_date": "start", "until": "end", "to": "end", "end_date": "end"}
-
+# Required columns and header aliases of each kind, from the one description of the files' columns.
 COLUMNS: dict[str, Columns] = {
-    "shipments": Columns(
-        required=("id", "date"),
-        aliases={
-            "entry_id": "id",
-            "entry": "id",
-            "entry_number": "id",
-            "day": "date",
-            "entry_date": "date",
-            "shipper": "exporter",
-            "shipper_country": "exporter_country",
-            "notify_party": "notify",
-            "notify_party_country": "notify_country",
-            "goods_description": "goods",
-            "description": "goods",
-            "hs": "hs_code",
-            "origin_country": "origin",
-            "country_of_origin": "origin",
-            "vessel_name": "vessel",
-            "vessel_imo": "imo",
-            "imo_number": "imo",
-        },
-    ),
-    "relations": Columns(
-        required=("supplier", "buyer"),
-        aliases={"hs_prefix": "hs_prefixes", "hs_codes": "hs_prefixes", **_PERIOD_ALIASES, **_SOURCE_ALIASES},
-    ),
-    "ownership": Columns(
-        required=("owner", "owned"),
-        aliases={
-            "asset": "owned",
-            "asset_country": "owned_country",
-            "percentage": "share",
-            **_PERIOD_ALIASES,
-            **_SOURCE_ALIASES,
-        },
-    ),
-    "facilities": Columns(
-        required=("id", "operator"),
-        aliases={"facility": "id", "facility_id": "id", "address": "location", **_PERIOD_ALIASES},
-    ),
-    "evidence": Columns(
-        required=(),
-        aliases={
-            "workers_count": "workers",
-            "worker_count": "workers",
-            "facility_id": "facility",
-            **_PERIOD_ALIASES,
-            **_SOURCE_ALIASES,
-        },
-    ),
+    kind: Columns(required=required_columns(kind), aliases=header_aliases(kind)) for kind in KINDS
 }
 
 
@@ -146,23 +88,6 @@ class SourceRef:
     published: date | None = None
     reliability: str = DEFAULT_RELIABILITY
     confidential: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedShipment:
-    line: int
-    id: str
-    day: date
-    parties: tuple[tuple[str, str], ...]  # (role, party norm_key)
-    goods: str = ""
-    hs_code: str = ""
-    quantity: float | None = None
-    value: float | None = None
-    origin: str | None = None
-    port_lading: str | None = None
-    port_unlading: str | None = None
-    vessel_name: str | None = None
-    vessel_imo: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +137,8 @@ class ParsedEvidence:
     workers: int | None
 
 
-ParsedRow = ParsedShipment | ParsedRelation | ParsedOwnership | ParsedFacility | ParsedEvidence
+# A file's shipments are `Shipment`s whose parties are named by norm_key until the import gives them ids.
+ParsedRow = Shipment | ParsedRelation | ParsedOwnership | ParsedFacility | ParsedEvidence
 
 
 @dataclass(slots=True)
@@ -357,7 +283,7 @@ class _Reader:
         self.parsed.party_lines.setdefault(key, line)
         return key
 
-    def shipments(self, line: int, row: InputRow) -> ParsedShipment:
+    def shipments(self, line: int, row: InputRow) -> Shipment:
         parties = tuple(
             (role, key)
             for role in SHIPMENT_ROLES
@@ -365,8 +291,7 @@ class _Reader:
         )
         if not parties:
             raise ValueError(f"names no party; give at least one of {', '.join(SHIPMENT_ROLES)}")
-        return ParsedShipment(
-            line,
+        return Shipment(
             row["id"],
             parse_date(row["date"]),
             parties,

@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 
 __all__ = [
+    "SHIPMENT_ROLES",
     "Checked",
     "Edge",
     "EdgeKind",
@@ -108,13 +109,21 @@ class ShipmentRole(StrEnum):
     MANUFACTURER = "manufacturer"
 
 
+# The roles a shipment names parties in, in the order customs entries list them.
+SHIPMENT_ROLES = tuple(ShipmentRole)
+
+
 @dataclass(frozen=True, slots=True)
 class Shipment:
-    """One customs entry: who was involved in which role, what goods, from where, when."""
+    """One customs entry: who was involved in which role, what goods, from where, when.
+
+    The one shipment record: the reader makes it from a file's row (parties named by their `norm_key`), the
+    store holds it (parties by party id) and the engine traces it (parties by graph node).
+    """
 
     id: str
     day: date
-    parties: tuple[tuple[ShipmentRole, str], ...]  # (role, party id)
+    parties: tuple[tuple[ShipmentRole, str], ...]  # (role, party), roles in SHIPMENT_ROLES order
     goods: str = ""
     hs_code: str = ""
     quantity: float | None = None
@@ -122,6 +131,7 @@ class Shipment:
     origin: str | None = None  # country code
     port_lading: str | None = None
     port_unlading: str | None = None
+    vessel_name: str | None = None
     vessel_imo: str | None = None
 
     def party(self, role: ShipmentRole) -> tuple[str, ...]:

@@ -26,7 +26,6 @@ from accomplice.batch.exposure import (
     ParsedFile,
     ParsedOwnership,
     ParsedRelation,
-    ParsedShipment,
     SourceRef,
     read_exposure_bytes,
     read_exposure_file,
@@ -45,7 +44,6 @@ from accomplice.exposure.model import (
     Path,
     Period,
     Shipment,
-    ShipmentRole,
     Source,
     SupplyRelation,
     Trace,
@@ -66,7 +64,6 @@ from accomplice.store.exposure import (
     ExposureStore,
     PartyDecision,
     PartyRecord,
-    ShipmentRecord,
 )
 
 __all__ = [
@@ -274,23 +271,8 @@ def _batch(
     stored_facilities = ExposureStore(store).facility_ids(wanted - facilities_here)
     refs: list[SourceRef | None] = []
     for row in parsed.rows:
-        if isinstance(row, ParsedShipment):
-            batch.shipments.append(
-                ShipmentRecord(
-                    row.id,
-                    row.day,
-                    tuple((role, ids[k]) for role, k in row.parties),
-                    row.goods,
-                    row.hs_code,
-                    row.quantity,
-                    row.value,
-                    row.origin,
-                    row.port_lading,
-                    row.port_unlading,
-                    row.vessel_name,
-                    row.vessel_imo,
-                )
-            )
+        if isinstance(row, Shipment):
+            batch.shipments.append(replace(row, parties=tuple((role, ids[k]) for role, k in row.parties)))
         elif isinstance(row, ParsedRelation):
             refs.append(row.source)
             batch.supply.append(
@@ -572,19 +554,10 @@ class ExposureView:
         owner = self.record_orgs.get(kind, {}).get(record_id)
         return owner is not None and owner not in orgs
 
-    def shipment(self, record: ShipmentRecord) -> Shipment:
-        return Shipment(
-            record.id,
-            record.day,
-            tuple((ShipmentRole(role), self.nodes.get(pid, pid)) for role, pid in record.parties),
-            record.goods,
-            record.hs_code,
-            record.quantity,
-            record.value,
-            record.origin,
-            record.port_lading,
-            record.port_unlading,
-            record.vessel_imo,
+    def shipment(self, record: Shipment) -> Shipment:
+        """The stored shipment as the engine traces it: each party by its graph node."""
+        return replace(
+            record, parties=tuple((role, self.nodes.get(pid, pid)) for role, pid in record.parties)
         )
 
 
@@ -827,7 +800,7 @@ def _party_json(record: PartyRecord | None, node: str, view: ExposureView) -> di
 
 def trace_json(
     trace: Trace,
-    record: ShipmentRecord,
+    record: Shipment,
     view: ExposureView,
     *,
     may_see_confidential: bool = False,
@@ -890,7 +863,7 @@ class TraceReport:
 
 def trace_shipments(
     view: ExposureView,
-    records: Sequence[ShipmentRecord],
+    records: Sequence[Shipment],
     *,
     max_paths: int = 3,
     may_see_confidential: bool = False,
@@ -924,7 +897,7 @@ def trace_shipments(
 
 def _write_traces(
     view: ExposureView,
-    records: Sequence[ShipmentRecord],
+    records: Sequence[Shipment],
     out: IO[str],
     *,
     max_paths: int,
@@ -986,7 +959,7 @@ def trace_stored(
     )
 
 
-def visible_shipment(store: Store, shipment_id: str, orgs: OrgScope = None) -> ShipmentRecord:
+def visible_shipment(store: Store, shipment_id: str, orgs: OrgScope = None) -> Shipment:
     """A stored shipment the reader may see (an importer: only its own organisation's), or NotFoundError.
 
     Another organisation's shipment is "not found", not "forbidden": the answer must not tell an importer
@@ -1000,7 +973,7 @@ def visible_shipment(store: Store, shipment_id: str, orgs: OrgScope = None) -> S
 
 
 def stored_documents(
-    store: Store, view: ExposureView, record: ShipmentRecord, orgs: OrgScope = None
+    store: Store, view: ExposureView, record: Shipment, orgs: OrgScope = None
 ) -> list[DocumentRecord]:
     """The rebuttal documents stored for a shipment that count for it and that the reader may see.
 

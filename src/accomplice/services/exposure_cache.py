@@ -25,9 +25,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from accomplice.exposure.model import Shipment
 from accomplice.exposure.network import REASONS
 from accomplice.store import Store
-from accomplice.store.exposure import ExposureStore, PartyRecord, ShipmentRecord
+from accomplice.store.exposure import ExposureStore, PartyRecord
 
 if TYPE_CHECKING:
     from accomplice.services.exposure import ExposureView
@@ -127,7 +128,7 @@ class StoredFlags:
     """Every stored shipment (by date) with the reasons it is flagged for, empty when clean."""
 
     view: ExposureView
-    shipments: tuple[ShipmentRecord, ...]
+    shipments: tuple[Shipment, ...]
     reasons: tuple[tuple[str, ...], ...]
 
 

@@ -12,6 +12,7 @@ in another user's browser.
 from __future__ import annotations
 
 from accomplice.errors import InputError, NotFoundError
+from accomplice.exposure.model import Shipment
 from accomplice.exposure.rebuttal import DOCUMENT_KINDS, rebuttal_checklist
 from accomplice.services.auth import Principal
 from accomplice.services.exposure import (
@@ -26,7 +27,7 @@ from accomplice.services.exposure_cache import cached_view
 from accomplice.services.jobs import clean_file_name
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
-from accomplice.store.exposure import DocumentRecord, ExposureStore, ShipmentRecord
+from accomplice.store.exposure import DocumentRecord, ExposureStore
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -89,7 +90,7 @@ def sniff_media_type(file_name: str, content: bytes) -> str:
     raise InputError(file_name, "not a document type accepted here (PDF, image, office file, UTF-8 text)")
 
 
-def _subjects(view: ExposureView, record: ShipmentRecord, orgs: OrgScope) -> set[str]:
+def _subjects(view: ExposureView, record: Shipment, orgs: OrgScope) -> set[str]:
     """What a document for this shipment may be about: the entry, its parties, the checklist's parties
     (which parties the checklist names does not depend on what is held, so nothing is ticked here)."""
     subjects = {record.id, *(view.nodes.get(pid, pid) for _, pid in record.parties)}

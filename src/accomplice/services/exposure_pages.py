@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from accomplice.exposure.model import EdgeKind, Trace
+from accomplice.exposure.model import EdgeKind, Shipment, Trace
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.services.exposure import (
     SHARED,
@@ -35,7 +35,7 @@ from accomplice.services.exposure import (
 )
 from accomplice.services.exposure_cache import cached_view, stored_flags
 from accomplice.store import Store
-from accomplice.store.exposure import DocumentRecord, ExposureStore, PartyRecord, ShipmentRecord
+from accomplice.store.exposure import DocumentRecord, ExposureStore, PartyRecord
 
 __all__ = [
     "ChainEdge",
@@ -86,7 +86,7 @@ class ChainEdge:
 
 @dataclass(slots=True)
 class ShipmentPage:
-    record: ShipmentRecord
+    record: Shipment
     parties: list[dict[str, object]]  # role, id, node, name, country, resolved, score
     flagged: bool
     reasons: list[str]
@@ -109,19 +109,19 @@ class PartyPage:
     paths: list[dict[str, object]]
     downstream: list[tuple[str, str]]  # (node, name)
     upstream: list[tuple[str, str, str]]  # direct suppliers and owners: (node, name, kind)
-    shipments: list[ShipmentRecord]
+    shipments: list[Shipment]
 
 
 @dataclass(frozen=True, slots=True)
 class ShipmentRow:
-    record: ShipmentRecord
+    record: Shipment
     importer: str
     exporter: str
     flagged: bool
     reasons: tuple[str, ...]
 
 
-def _names(view: ExposureView, record: ShipmentRecord) -> dict[str, str]:
+def _names(view: ExposureView, record: Shipment) -> dict[str, str]:
     return {role: view.names.get(view.nodes.get(pid, pid), pid) for role, pid in record.parties}
 
 
@@ -151,7 +151,7 @@ def shipment_rows(store: Store, orgs: OrgScope = None) -> list[ShipmentRow]:
 def _chain(
     store: Store,
     view: ExposureView,
-    record: ShipmentRecord,
+    record: Shipment,
     trace: Trace,
     orgs: OrgScope = None,
     seen_by_reader: Collection[str] | None = None,

@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from accomplice.errors import InputError
 from accomplice.exposure.model import (
+    SHIPMENT_ROLES,
     Evidence,
     Facility,
     Ownership,
     Period,
+    Shipment,
     Source,
     SupplyRelation,
 )
@@ -44,18 +46,14 @@ from accomplice.store.store import CHUNK, Store
 
 __all__ = [
     "SHARED",
-    "SHIPMENT_ROLES",
     "BatchInfo",
     "DocumentRecord",
     "ExposureBatch",
     "ExposureStore",
     "PartyDecision",
     "PartyRecord",
-    "ShipmentRecord",
 ]
 
-# The shipment columns that name a party, in the order customs entries list them.
-SHIPMENT_ROLES = ("importer", "exporter", "consignee", "notify", "manufacturer")
 # Party ids start with this; any other subject of labour evidence is a facility id.
 PARTY_PREFIX = "party:"
 # The organisation value of shared records (entered by enforcement analysts and researchers).
@@ -107,24 +105,6 @@ class PartyRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ShipmentRecord:
-    """A customs entry as stored: parties by role (party ids), goods, places and the vessel."""
-
-    id: str
-    day: date
-    parties: tuple[tuple[str, str], ...]  # (role, party id), roles from SHIPMENT_ROLES
-    goods: str = ""
-    hs_code: str = ""
-    quantity: float | None = None
-    value: float | None = None
-    origin: str | None = None
-    port_lading: str | None = None
-    port_unlading: str | None = None
-    vessel_name: str | None = None
-    vessel_imo: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class BatchInfo:
     id: int
     kind: str
@@ -166,7 +146,7 @@ class ExposureBatch:
     org: str = SHARED  # whose records these are (SHARED: everyone's with the right role)
     sources: list[Source] = field(default_factory=list)
     parties: list[PartyRecord] = field(default_factory=list)
-    shipments: list[ShipmentRecord] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
     supply: list[SupplyRelation] = field(default_factory=list)
     ownership: list[Ownership] = field(default_factory=list)
     facilities: list[Facility] = field(default_factory=list)
@@ -360,7 +340,7 @@ class ExposureStore:
                 {
                     "id": s.id,
                     "day": s.day,
-                    **{role: dict(s.parties).get(role) for role in SHIPMENT_ROLES},
+                    **{role.value: dict(s.parties).get(role) for role in SHIPMENT_ROLES},
                     "goods": s.goods,
                     "hs_code": s.hs_code,
                     "quantity": s.quantity,
@@ -559,7 +539,7 @@ class ExposureStore:
 
     def shipments(
         self, ids: Sequence[str] | None = None, *, orgs: Collection[str] | None = None
-    ) -> list[ShipmentRecord]:
+    ) -> list[Shipment]:
         """Stored shipments (all, or those with these ids), of the organisations `orgs` (None: every one)."""
         query = select(exposure_shipments).order_by(exposure_shipments.c.day, exposure_shipments.c.id)
         if orgs is not None:
@@ -574,7 +554,7 @@ class ExposureStore:
                 for chunk in _chunks(sorted(set(ids))):
                     rows.extend(conn.execute(query.where(exposure_shipments.c.id.in_(chunk))))
         return [
-            ShipmentRecord(
+            Shipment(
                 r.id,
                 r.day,
                 tuple((role, getattr(r, role)) for role in SHIPMENT_ROLES if getattr(r, role)),
