@@ -149,7 +149,7 @@ def test_entity_page_draws_its_relations_as_links_and_tells_its_list_history(
     expect(nodes).to_have_count(9)
     history = page.locator("section#history")
     expect(history.locator("li").first).to_contain_text("2024-05-03")
-    expect(history.locator("li").last).to_contain_text("added")
+    expect(history.locator("li").last).to_contain_text("first seen")
     graph.scroll_into_view_if_needed()
     screenshot(page, "entity-graph", full_page=False)
     box = graph.locator("a.node", has_text="GRAND KARO")

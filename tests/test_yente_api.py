@@ -23,6 +23,8 @@ from accomplice.store import Store
 
 KIM_JONG_UN = "ofac:20157"
 DAESONG_BANK_KEYS = {"un:KPe.035", "ofac:12312", "uk:11286"}
+# The same bank on the EU's DPRK regulation (2017/1509, annex XIII.B, entry 35).
+DAESONG_BANK_EU = "eu:32017R1509:XIII.B:35"
 
 # The example of yente's /match documentation, with names that these lists hold.
 YENTE_DOC_REQUEST: dict[str, Any] = {
@@ -317,7 +319,7 @@ def test_entity_json_inlines_relations_and_the_other_party(client: TestClient) -
     assert response.headers["content-type"] == "application/json"
     assert "Accept" in response.headers["vary"].split(", ")
     entity = response.json()
-    assert set(entity) == ENTITY_FIELDS
+    assert set(entity) == ENTITY_FIELDS | {"also_listed"}
     assert entity["caption"] == "KOREA MINING DEVELOPMENT TRADING CORPORATION"
     links = [v for values in entity["properties"].values() for v in values if isinstance(v, dict)]
     assert links
@@ -438,3 +440,36 @@ def test_reconcile_preview_is_a_small_framable_card(client: TestClient) -> None:
 def test_reconcile_suggest_entity_by_prefix(client: TestClient) -> None:
     body = client.get("/reconcile/suggest/entity", params={"prefix": "Korea Daesong"}).json()
     assert body["result"][0]["name"].upper() == "KOREA DAESONG BANK"
+
+
+def test_entity_json_lists_the_same_entity_on_other_lists_with_the_evidence(client: TestClient) -> None:
+    entity = client.get("/entities/ofac:12312", headers={"Accept": "application/json"}).json()
+    assert {entity["id"], *entity["referents"]} == DAESONG_BANK_KEYS | {DAESONG_BANK_EU}
+    also = {twin["id"]: twin for twin in entity["also_listed"]}
+    assert set(also) == set(entity["referents"])
+    assert also["uk:11286"]["datasets"] == ["uk"]
+    assert also["uk:11286"]["reasons"] == [
+        "OFAC (this entry) and UK (uk:11286) give the same name “KOREA DAESONG BANK”"
+    ]
+
+
+def test_search_for_a_list_key_finds_that_entry_and_an_unknown_key_nothing(client: TestClient) -> None:
+    found = client.get("/search/default", params={"q": "ofac:12312"}).json()
+    assert found["results"][0]["id"] in DAESONG_BANK_KEYS
+    assert {found["results"][0]["id"], *found["results"][0]["referents"]} == DAESONG_BANK_KEYS | {
+        DAESONG_BANK_EU
+    }
+    assert found["total"]["value"] == 1
+    missing = client.get("/search/default", params={"q": "ofac:99999999"}).json()
+    assert missing["results"] == []
+    assert missing["total"]["value"] == 0
+
+
+def test_search_box_redirects_a_list_key_to_its_entry(anonymous: TestClient) -> None:
+    response = anonymous.get("/", params={"q": " ofac:12312 "}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/entities/ofac:12312"
+    missing = anonymous.get("/", params={"q": "ofac:99999999"}, follow_redirects=False)
+    assert missing.status_code == 404
+    assert "no entity with key &#39;ofac:99999999&#39; on the loaded lists" in missing.text
+    assert 'class="score"' not in missing.text

@@ -24,9 +24,9 @@ from accomplice.api.routes import StoreDep
 from accomplice.api.yente_models import (
     AlgorithmsOut,
     CatalogOut,
+    EntityDetailResponse,
     EntityMatchQuery,
     EntityMatchResponse,
-    EntityResponse,
     ReconcileManifest,
     ReconcileResult,
     SearchResponse,
@@ -225,7 +225,7 @@ def search(
     "/entities/{entity_id}",
     tags=["yente"],
     summary="An entity with its adjacent entities inlined (yente's /entities); HTML for browsers",
-    response_model=EntityResponse,
+    response_model=EntityDetailResponse,
     responses={404: ERRORS[404]},
 )
 def entity(
@@ -240,7 +240,7 @@ def entity(
         page.headers.update(vary)
         return page
     return _json(
-        EntityResponse.model_validate(use.entity_json(store, entity_id, nested=nested)), headers=vary
+        EntityDetailResponse.model_validate(use.entity_json(store, entity_id, nested=nested)), headers=vary
     )
 
 

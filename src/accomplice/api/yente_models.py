@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "AlgorithmOut",
     "AlgorithmsOut",
+    "AlsoListedOut",
     "CatalogOut",
     "DatasetOut",
+    "EntityDetailResponse",
     "EntityExampleIn",
     "EntityExampleOut",
     "EntityMatchQuery",
@@ -55,6 +57,25 @@ class EntityResponse(_Model):
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     last_change: datetime | None = None
+
+
+class AlsoListedOut(_Model):
+    """The same entity's entry on another list, and why screening takes it for the same entity."""
+
+    id: str = Field(description="List key of the other entry, e.g. `un:KPe.035`.")
+    caption: str
+    entity_schema: str = Field(alias="schema")
+    datasets: list[str]
+    target: bool = Field(description="Listed in the latest version of its list.")
+    reasons: list[str] = Field(description="The evidence: a cited UN reference, a shared identifier...")
+
+
+class EntityDetailResponse(EntityResponse):
+    """`/entities/{id}`: the entity, and its entries on other lists (`referents`) with the evidence."""
+
+    also_listed: list[AlsoListedOut] = Field(
+        default_factory=list, description="The entries of `referents`, each with why it is the same entity."
+    )
 
 
 class FeatureResultOut(_Model):

@@ -13,12 +13,21 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from accomplice.matching.model import IndexedEntity, NameForms
 from accomplice.matching.scorer import schema_kind, score_names
 from accomplice.names.normalize import fold
 
-__all__ = ["LIST_PRIORITY", "cluster_entities", "merge_clusters", "un_references"]
+__all__ = [
+    "LIST_PRIORITY",
+    "ClusterLink",
+    "cluster_entities",
+    "cluster_links",
+    "link_reason",
+    "merge_clusters",
+    "un_references",
+]
 
 # Identifiers that name one entity worldwide. Passport and registration numbers are not in the list:
 # they repeat across countries and are often partial.
@@ -86,43 +95,117 @@ def _names_agree(a: IndexedEntity, b: IndexedEntity) -> bool:
     return False
 
 
-def cluster_entities(entities: Sequence[IndexedEntity]) -> list[tuple[str, ...]]:
-    """For each entity (same order), the keys of its cluster, the leading key first."""
-    sets = _UnionFind(len(entities))
+@dataclass(frozen=True, slots=True)
+class ClusterLink:
+    """Why two listed entries are one entity: the evidence that joined `a` and `b`.
+
+    `kind` is "reference" (`a` cites `b`'s UN reference number, `evidence` = (b's key,)), "identifier"
+    (both carry one strong identifier: (kind, value)) or "name" (the same name letter for letter on lists
+    of two publishers: (name,) for firms and ships, (name, date of birth) for people).
+    """
+
+    a: str
+    b: str
+    kind: str
+    evidence: tuple[str, ...]
+
+
+def _kind_of(entity: IndexedEntity) -> str:
+    # A LegalEntity on a list that types people as Person is a firm or a body.
+    return schema_kind(entity.schema).replace("any", "organisation")
+
+
+def _reference_links(entities: Sequence[IndexedEntity]) -> Iterable[ClusterLink]:
     position = {e.key: i for i, e in enumerate(entities)}
-    by_identifier: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    by_name: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for i, entity in enumerate(entities):
-        for reference in entity.references:
+    for entity in entities:
+        for reference in sorted(entity.references):
             if reference in position and _names_agree(entity, entities[position[reference]]):
-                sets.union(i, position[reference])
-        for kind, value in entity.identifiers:
+                yield ClusterLink(entity.key, reference, "reference", (reference,))
+
+
+def _identifier_links(entities: Sequence[IndexedEntity]) -> Iterable[ClusterLink]:
+    by_identifier: dict[tuple[str, str, str], list[IndexedEntity]] = defaultdict(list)
+    for entity in entities:
+        for kind, value in sorted(entity.identifiers):
             if kind in STRONG_IDENTIFIERS:
-                by_identifier[
-                    (schema_kind(entity.schema).replace("any", "organisation"), kind, value)
-                ].append(i)
-        # A LegalEntity on a list that types people as Person is a firm or a body.
-        kind_of = schema_kind(entity.schema).replace("any", "organisation")
+                by_identifier[(_kind_of(entity), kind, value)].append(entity)
+    for (_, kind, value), members in by_identifier.items():
+        for other in members[1:]:
+            yield ClusterLink(members[0].key, other.key, "identifier", (kind, value))
+
+
+def _name_links(entities: Sequence[IndexedEntity]) -> Iterable[ClusterLink]:
+    by_name: dict[tuple[str, str, str], list[IndexedEntity]] = defaultdict(list)
+    for entity in entities:
+        kind_of = _kind_of(entity)
         for forms in entity.names[:1]:
             if kind_of == "person":
                 # Namesakes abound among people: the same name joins only with the same date of birth.
                 for date in entity.birth_dates:
-                    by_name[(kind_of, fold(forms.text), date)].append(i)
+                    by_name[(kind_of, fold(forms.text), date)].append(entity)
             else:
-                by_name[(kind_of, fold(forms.text), "")].append(i)
-    for members in by_identifier.values():
-        for other in members[1:]:
-            sets.union(members[0], other)
-    for members in by_name.values():
-        publishers = {_publisher(entities[i]) for i in members}
-        if len(publishers) < 2:
+                by_name[(kind_of, fold(forms.text), "")].append(entity)
+    for (_, _, date), members in by_name.items():
+        if len({_publisher(e) for e in members}) < 2:
             continue
-        for other in members[1:]:
-            a, b = entities[members[0]], entities[other]
+        a = members[0]
+        for b in members[1:]:
             # Two firms of one name in different countries are different firms.
             if a.countries and b.countries and not a.countries & b.countries:
                 continue
-            sets.union(members[0], other)
+            evidence = (a.names[0].text, date) if date else (a.names[0].text,)
+            yield ClusterLink(a.key, b.key, "name", evidence)
+
+
+def cluster_links(entities: Sequence[IndexedEntity]) -> list[ClusterLink]:
+    """Every pair of entries joined, with the evidence: the edges whose connected parts are the clusters.
+
+    Given a cluster's members alone, it explains that cluster (the evidence between two entries does not
+    depend on the other entries loaded).
+    """
+    return [*_reference_links(entities), *_identifier_links(entities), *_name_links(entities)]
+
+
+# Strong identifiers by the name an analyst knows them by, for the sentences of `link_reason`.
+IDENTIFIER_LABELS = {
+    "imo": "IMO number",
+    "bic": "SWIFT/BIC",
+    "lei": "LEI",
+    "uscc": "unified social credit code",
+    "ogrn": "OGRN",
+    "inn": "INN",
+}
+
+
+def _publisher_label(key: str) -> str:
+    """'uk:13414' -> 'UK', 'eu_prk:13' -> 'EU'; a FollowTheMoney id (no list prefix) stays as it is."""
+    prefix, colon, _ = key.partition(":")
+    return prefix.split("_")[0].upper() if colon else key
+
+
+def link_reason(link: ClusterLink, about: str | None = None) -> str:
+    """The evidence of one link as a sentence: "UK (uk:13414) cites UN reference KPi.029". The entry
+    `about` (the one a page shows) is called "this entry"; the others go by their keys."""
+
+    def who(key: str) -> str:
+        return f"{_publisher_label(key)} ({'this entry' if key == about else key})"
+
+    if link.kind == "reference":
+        return f"{who(link.a)} cites UN reference {link.evidence[0].removeprefix('un:')}"
+    pair = f"{who(link.a)} and {who(link.b)}"
+    if link.kind == "identifier":
+        kind, value = link.evidence
+        return f"{pair} give the same {IDENTIFIER_LABELS.get(kind, kind)} {value}"
+    born = f", born {link.evidence[1]}" if len(link.evidence) > 1 else ""
+    return f"{pair} give the same name “{link.evidence[0]}”{born}"
+
+
+def cluster_entities(entities: Sequence[IndexedEntity]) -> list[tuple[str, ...]]:
+    """For each entity (same order), the keys of its cluster, the leading key first."""
+    sets = _UnionFind(len(entities))
+    position = {e.key: i for i, e in enumerate(entities)}
+    for link in cluster_links(entities):
+        sets.union(position[link.a], position[link.b])
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(entities)):
         clusters[sets.find(i)].append(i)

@@ -63,6 +63,8 @@ __all__ = [
     "lookup",
     "lookup_hits",
     "readiness",
+    "screen_query",
+    "search_key",
 ]
 
 
@@ -1052,8 +1054,31 @@ def as_record(item: ScreeningRecord | dict[str, object], position: int) -> Scree
     return record_from_row(row)
 
 
-# A key typed into the search box ("ofac:12312", "un:KPi.066") opens that entity rather than screening it.
-_SEARCH_KEY = re.compile(r"^[a-z][a-z0-9_]*:\S+$")
+# A list key typed into the search box: a list's name, a colon, the list's own id ("ofac:12312",
+# "un:KPi.066", "eu_prk:13", "uk:11035"). FollowTheMoney ids ("NK-2ZDzh9...") carry no colon; they are
+# recognised by being stored keys (see `search_key`).
+_SEARCH_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*:\S+$")
+
+
+def search_key(store: Store, text: str) -> str | None:
+    """The stored entity key that a search text names, or None when the text is a name to screen.
+
+    Any loaded list's key form opens its entry: `ofac:12312`, `un:KPe.035` and, without a colon, a
+    FollowTheMoney id. The list part is read case-insensitively (`OFAC:12312`), the id part as written.
+    A text shaped like a list key that names no stored entity is not screened as a name (a score for
+    "ofac:99999" would be a fake match): NotFoundError says which key is missing.
+    """
+    text = clean_query(text)
+    if not text or any(ch.isspace() for ch in text) or not _plausible_ref(text):
+        return None
+    prefix, colon, rest = text.partition(":")
+    candidates = [text] + ([f"{prefix.lower()}:{rest}"] if colon and prefix != prefix.lower() else [])
+    for key in candidates:
+        if store.entity(key) is not None:
+            return key
+    if _SEARCH_KEY.match(text):
+        raise NotFoundError(f"no entity with key {text!r} on the loaded lists")
+    return None
 
 
 def screen_query(
@@ -1067,7 +1092,8 @@ def screen_query(
     threshold: float | None = None,
     principal: Principal = ANONYMOUS,
 ) -> list[Match]:
-    """What the search box does: a list key opens its entity; anything else is screened (any script).
+    """What the search box does with a name: screen it across scripts (a list key is opened instead, by
+    the interfaces: see `search_key`).
 
     The decisions applied are the principal's (Principal.decision_org): an importer's organisation's, the
     enforcement side's shared ones, or none for anonymous visitors, to whom analysts' notes are not shown.
@@ -1075,9 +1101,6 @@ def screen_query(
     if len(text) > MAX_QUERY_CHARS:
         raise InputError("query", f"is {len(text):,} characters long; at most {MAX_QUERY_CHARS} are searched")
     index = screening_index(store)
-    if _SEARCH_KEY.match(text) and index.screener.index.get(text) is not None:
-        match = index.screener.match_of(to_query(ScreeningRecord("key", text)), text)
-        return [match] if match is not None else []
     record = ScreeningRecord("search", text, schema, birth_date, nationality)
     index = with_decisions(store, index, principal.decision_org, query_fingerprint=record.fingerprint)
     return screen_record(index, record, threshold=threshold, limit=limit)

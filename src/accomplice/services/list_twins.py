@@ -15,11 +15,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from accomplice.services import screening_index
-from accomplice.store import Store
+from accomplice.errors import NotFoundError
+from accomplice.matching import indexed_entity
+from accomplice.matching.model import IndexedEntity
+from accomplice.matching.resolve import ClusterLink, cluster_links
+from accomplice.services import EntityDetail, entity_detail, screening_index
+from accomplice.store import EntityRow, Store
 
-__all__ = ["list_twins"]
+__all__ = ["Twin", "entity_twins", "list_twins"]
 
 # One set of lists per process in practice; a second lets a process compare two generations of them.
 MAX_CACHED_CONTENTS = 2
@@ -53,3 +58,39 @@ def list_twins(store: Store, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
         return {}
     clusters = _clusters(store)
     return {key: (key, *(k for k in clusters.get(key, ()) if k != key)) for key in keys}
+
+
+@dataclass(frozen=True, slots=True)
+class Twin:
+    """Another list's entry of the same entity: the entry, and the evidence joining it to the others
+    (each link names two keys of the cluster, this one among them)."""
+
+    entity: EntityRow
+    links: tuple[ClusterLink, ...]
+
+
+def _indexed(detail: EntityDetail) -> IndexedEntity:
+    props = {prop: detail.values(prop) for prop in {s.prop for s in detail.statements if s.is_current}}
+    row = detail.entity
+    return indexed_entity(row.key, row.schema, row.caption, props, row.lists)
+
+
+def entity_twins(store: Store, detail: EntityDetail) -> tuple[Twin, ...]:
+    """The entity's entries on other lists, each with why screening takes them for the same entity.
+
+    The cluster comes from the screening index (as screening groups them); the evidence is found again
+    among the cluster's members alone (matching.resolve.cluster_links), which reads only those few entries.
+    """
+    key = detail.entity.key
+    details = [detail]
+    for twin in list_twins(store, [key])[key][1:]:
+        try:
+            details.append(entity_detail(store, twin))
+        except NotFoundError:  # a list version landed since the clusters were read
+            continue
+    if len(details) == 1:
+        return ()
+    links = cluster_links([_indexed(d) for d in details])
+    return tuple(
+        Twin(d.entity, tuple(link for link in links if d.entity.key in (link.a, link.b))) for d in details[1:]
+    )

@@ -42,6 +42,7 @@ from accomplice.matching.features import (
     NAME_FEATURES,
     label_of,
 )
+from accomplice.matching.resolve import link_reason
 from accomplice.matching.scorer import schema_mismatch
 from accomplice.services import (
     MAX_QUERY_CHARS,
@@ -55,9 +56,11 @@ from accomplice.services import (
     lookup,
     screen_entity,
     screening_index,
+    search_key,
     with_decisions,
 )
 from accomplice.services.auth import ANONYMOUS, Principal
+from accomplice.services.list_twins import entity_twins, list_twins
 from accomplice.store import Store
 from accomplice.store.clock import aware
 from accomplice.store.store import ENTITY_ID_PROP
@@ -370,11 +373,25 @@ def entity_json(store: Store, key: str, *, nested: bool = True) -> dict[str, Any
     As yente does: each relation naming the entity (an Ownership, an UnknownLink...) appears under the
     reverse property (`ownershipOwner`, `unknownLinkSubject`...) with its own entity properties inlined
     (the other party in full), and the entity's own entity-valued properties are inlined likewise. The
-    entity itself is not repeated inside its relations.
+    entity itself is not repeated inside its relations. `referents` are the same entity's entries on
+    other lists, as screening groups them; `also_listed` gives each with the evidence joining it.
     """
     cat = _catalog(store)
     detail = entity_detail(store, key)
     root = _copy(_flat_of(detail, cat.dates).data)
+    twins = entity_twins(store, detail)
+    root["referents"] = [t.entity.key for t in twins]
+    root["also_listed"] = [
+        {
+            "id": t.entity.key,
+            "caption": t.entity.caption,
+            "schema": t.entity.schema,
+            "datasets": list(t.entity.lists),
+            "target": t.entity.is_current,
+            "reasons": [link_reason(link, key) for link in t.links],
+        }
+        for t in twins
+    ]
     if not nested:
         return root
     budget = [MAX_NESTED]
@@ -725,7 +742,13 @@ def search(
             "q", f"is {len(query_text):,} characters long; at most {MAX_QUERY_CHARS} are searched"
         )
     clusters: list[tuple[str, ...]] = []
-    if query_text:
+    try:
+        key = search_key(store, query_text)
+    except NotFoundError:  # shaped like a list key, naming none: no name to screen, nothing found
+        return _search_page([], [], limit, offset)
+    if key is not None:  # a key finds its entry (with its other lists' entries), as the search box does
+        clusters.append(list_twins(store, [key])[key])
+    elif query_text:
         query = query_entity("search", [query_text], schema=None if wanted.name == "Thing" else wanted.name)
         for match in index.screener.screen(query, threshold=SEARCH_THRESHOLD, limit=SCREEN_LIMIT):
             clusters.append(match.keys or (match.key,))
@@ -746,6 +769,12 @@ def search(
             continue
         results.append(entity)
         topics.append(entity_topics)
+    return _search_page(results, topics, limit, offset)
+
+
+def _search_page(
+    results: list[dict[str, Any]], topics: list[frozenset[str]], limit: int, offset: int
+) -> dict[str, Any]:
     page = results[offset : offset + limit]
     return {
         "results": page,

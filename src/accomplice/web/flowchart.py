@@ -3,16 +3,17 @@
 Columns by tier, goods flowing left to right: the furthest producers on the left, the importer on the
 right. Each box is a party or a facility; arrows are goods (supplies, the shipment itself), control
 (ownership, dashed, with the share) and operation of a facility (dotted). The template only writes out
-the coordinates computed here; every text goes through Jinja's escaping.
+the coordinates computed here; every text goes through Jinja's escaping. Text fitting and the tight
+viewBox come from web.layout, shared with the relations graph of the entity page.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from accomplice.services.exposure_pages import ChainEdge, ChainNode
+from accomplice.web.layout import Rect, ViewBox, fit, fit_view, label_rect, wrap
 
 __all__ = ["Arrow", "Box", "Column", "FlowChart", "flow_chart"]
 
@@ -24,11 +25,17 @@ COLUMN_GAP = 64  # room for an arrow and its label between two columns
 ROW_GAP = 18
 MARGIN = 12
 HEADER = 34  # the column headings above the boxes
-# Text width budget of a box's name line, in "em" of the 13px font: CJK and other wide characters count
-# one em, the rest about 0.56 (the average advance of a Latin sans-serif letter).
+# Text width budget of a box's name line, in "em" of the 13px font (web.layout measures wide scripts
+# at one em a character, Latin at about 0.56).
 NAME_EMS = 15.5
-WIDE_EM = 1.0
-NARROW_EM = 0.56
+# The detail line (roles, country, listed key) in the 11px font, within the box less 10 units each side.
+DETAIL_EMS = (BOX_WIDTH - 20) / 11
+# Where the template writes the column headings (x = the column's left, y = this baseline), and their
+# font size (.flow .col-title), to include them in the drawing's bounds.
+COLUMN_TITLE_Y = 22
+COLUMN_TITLE_FONT = 11
+# An ownership share's label is written this far above the middle of its arrow.
+ARROW_LABEL_RISE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,49 +69,19 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class FlowChart:
-    width: int
-    height: int
+    view: ViewBox  # the bounds of what is drawn (boxes, column headings), a small margin around
     boxes: tuple[Box, ...]
     arrows: tuple[Arrow, ...]
     columns: tuple[Column, ...]
     description: str
 
+    @property
+    def width(self) -> int:
+        return self.view.width
 
-def _ems(ch: str) -> float:
-    return WIDE_EM if unicodedata.east_asian_width(ch) in ("W", "F") else NARROW_EM
-
-
-def fit(text: str, ems: float = NAME_EMS) -> str:
-    """`text` cut with an ellipsis to about `ems` em of width (wide scripts count double)."""
-    used = 0.0
-    for i, ch in enumerate(text):
-        used += _ems(ch)
-        if used > ems:
-            return text[: max(i - 1, 1)].rstrip() + "…"
-    return text
-
-
-def wrap(text: str, ems: float = NAME_EMS, lines: int = 2) -> tuple[str, ...]:
-    """`text` broken at spaces into at most `lines` lines of about `ems` em; the last one cut to fit.
-
-    Words wider than a line (CJK names have no spaces) are broken anywhere.
-    """
-    out: list[str] = []
-    rest = text.strip()
-    while rest and len(out) < lines - 1:
-        used, cut, space = 0.0, len(rest), -1
-        for i, ch in enumerate(rest):
-            if ch == " ":
-                space = i
-            used += _ems(ch)
-            if used > ems:
-                cut = space if space > 0 else i
-                break
-        out.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        out.append(fit(rest, ems))
-    return tuple(out)
+    @property
+    def height(self) -> int:
+        return self.view.height
 
 
 def _column_title(tier: int, kinds: set[str]) -> str:
@@ -140,7 +117,9 @@ def flow_chart(nodes: Sequence[ChainNode], edges: Sequence[ChainEdge]) -> FlowCh
         rows[col] = row + 1
         x = MARGIN + col * (BOX_WIDTH + COLUMN_GAP)
         y = MARGIN + HEADER + row * (BOX_HEIGHT + ROW_GAP)
-        boxes[node.id] = Box(node, x, y, BOX_WIDTH, BOX_HEIGHT, wrap(node.name), fit(_detail(node), 36))
+        boxes[node.id] = Box(
+            node, x, y, BOX_WIDTH, BOX_HEIGHT, wrap(node.name, NAME_EMS), fit(_detail(node), DETAIL_EMS)
+        )
     # Centre shorter columns vertically against the tallest one.
     tallest = max(rows.values(), default=0)
     for node_id, box in list(boxes.items()):
@@ -166,7 +145,7 @@ def flow_chart(nodes: Sequence[ChainNode], edges: Sequence[ChainEdge]) -> FlowCh
             d = f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
         else:
             d = f"M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-        arrows.append(Arrow(edge, d, mid, (y1 + y2) / 2 - 5))
+        arrows.append(Arrow(edge, d, mid, (y1 + y2) / 2 - ARROW_LABEL_RISE))
     columns = tuple(
         Column(
             MARGIN + column_of[t] * (BOX_WIDTH + COLUMN_GAP),
@@ -174,10 +153,14 @@ def flow_chart(nodes: Sequence[ChainNode], edges: Sequence[ChainEdge]) -> FlowCh
         )
         for t in tiers
     )
-    width = int(MARGIN * 2 + max(len(tiers), 1) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP)
-    height = int(MARGIN * 2 + HEADER + tallest * (BOX_HEIGHT + ROW_GAP) - ROW_GAP)
+    drawn = [Rect(b.x, b.y, b.width, b.height) for b in boxes.values()]
+    drawn += [label_rect(c.x, COLUMN_TITLE_Y, c.title.upper(), COLUMN_TITLE_FONT, "start") for c in columns]
+    drawn += [
+        label_rect(a.label_x, a.label_y, a.edge.label, COLUMN_TITLE_FONT) for a in arrows if a.edge.label
+    ]
     tainted = [b.node.name for b in boxes.values() if b.node.tainted]
     description = f"{len(boxes)} parties in {len(tiers)} tiers" + (
         f"; tainting path through {', '.join(tainted)}" if tainted else "; no tainting path"
     )
-    return FlowChart(width, height, tuple(boxes.values()), tuple(arrows), columns, description)
+    view = fit_view(drawn) if drawn else ViewBox(0, 0, 0, 0)
+    return FlowChart(view, tuple(boxes.values()), tuple(arrows), columns, description)

@@ -23,8 +23,10 @@ from accomplice.lists.model import EntityChange, ListDiff, PropChange, Statement
 from accomplice.names.scripts import Script
 from accomplice.names.scripts import scripts_of as name_scripts
 from accomplice.services import EntityDetail, ListOverview, LookupHit
+from accomplice.services.list_twins import Twin
 from accomplice.store import EntityRow
 from accomplice.web.graph import Graph, Neighbour, relation_graph
+from accomplice.web.listing import ListDates, TwinView, list_dates, twin_views
 
 __all__ = [
     "Chart",
@@ -221,6 +223,12 @@ class HistoryRow:
     changes: tuple[FieldChange, ...]
     diff_url: str | None
 
+    @property
+    def first_loaded(self) -> bool:
+        """The list's first loaded version: "added" there says when this installation first read the
+        entry, not when the list added it (the list's own date, where it gives one, is in the header)."""
+        return self.seq == 1 and self.kind == "added"
+
 
 @dataclass(frozen=True, slots=True)
 class RelationView:
@@ -249,6 +257,8 @@ class EntityPage:
     listings: tuple[Provenance, ...]
     graph: Graph | None = None
     history: tuple[HistoryRow, ...] = ()
+    twins: tuple[TwinView, ...] = ()
+    dates: tuple[ListDates, ...] = ()
 
     @property
     def has_original_script(self) -> bool:
@@ -514,7 +524,9 @@ def _history_rows(detail: EntityDetail, history: Sequence[ListingEvent]) -> tupl
     return tuple(reversed(rows))
 
 
-def entity_page(detail: EntityDetail, history: Sequence[ListingEvent] = ()) -> EntityPage:
+def entity_page(
+    detail: EntityDetail, history: Sequence[ListingEvent] = (), twins: Sequence[Twin] = ()
+) -> EntityPage:
     row = detail.entity
     schema = model.get(row.schema)
     korean = _is_korean(detail)
@@ -557,6 +569,8 @@ def entity_page(detail: EntityDetail, history: Sequence[ListingEvent] = ()) -> E
         listings=tuple(_provenance(s) for s in detail.presence()),
         graph=graph,
         history=_history_rows(detail, history),
+        twins=twin_views(row.key, twins),
+        dates=list_dates(detail),
     )
 
 

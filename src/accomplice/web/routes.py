@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.staticfiles import StaticFiles
@@ -131,7 +131,7 @@ def home(
     schema: str | None = None,
     birth_date: str | None = None,
     nationality: str | None = None,
-) -> HTMLResponse:
+) -> Response:
     store = _store(request)
     query = services.clean_query(q or "")
     kind = schema if schema in SCHEMA_CHOICES else ""
@@ -148,6 +148,10 @@ def home(
     if not query:
         return render("home.html", request=request, overviews=services.list_overviews(store), **page)
     try:
+        key = services.search_key(store, query)
+        if key is not None:
+            # A list key opens its entry, as the help under the search box says (303: a GET after a GET).
+            return RedirectResponse(present.entity_url(key), status_code=303)
         results = services.screen_query(
             store,
             query,
@@ -157,14 +161,14 @@ def home(
             limit=SEARCH_RESULTS,
             principal=identity_of(request)[0],
         )
-    except InputError as exc:
+    except (InputError, NotFoundError) as exc:
         return render(
             "home.html",
-            422,
+            422 if isinstance(exc, InputError) else 404,
             request=request,
             q=present.short(query, 200),
             overviews=[],
-            **{**page, "error": exc.reason},
+            **{**page, "error": exc.reason if isinstance(exc, InputError) else str(exc)},
         )
     page.update(results=results)
     return render("home.html", request=request, q=query, overviews=[], **page)
@@ -221,7 +225,7 @@ def list_page(
 @router.get("/entities/{key}", response_class=HTMLResponse)
 def entity_page(request: Request, key: str) -> HTMLResponse:
     overview = entities.entity_overview(_store(request), key)
-    page = present.entity_page(overview.detail, overview.history)
+    page = present.entity_page(overview.detail, overview.history, overview.twins)
     return render("entity.html", request=request, page=page, title=page.heading)
 
 
