@@ -27,6 +27,7 @@ from followthemoney.types import registry
 from accomplice.batch.inputs import Columns, InputRow, read_bytes
 from accomplice.errors import InputError
 from accomplice.exposure.model import Period
+from accomplice.exposure.urls import is_web_url
 from accomplice.names.normalize import fold
 from accomplice.sources.files import decode
 
@@ -318,6 +319,9 @@ def _source(row: InputRow, line: int, *, required: bool) -> SourceRef | None:
                 "a source is required: give source_title (and source_url, source_date) or source_id"
             )
         return None
+    url = (row.get("source_url") or "").strip()
+    if url and not is_web_url(url):
+        raise ValueError(f"source_url {url[:80]!r} is not an http:// or https:// address")
     grade = (row.get("source_reliability") or DEFAULT_RELIABILITY).strip().upper()
     if grade not in RELIABILITY_GRADES or len(grade) != 1:
         raise ValueError(f"source_reliability {grade!r} is not a grade A–F")
@@ -325,7 +329,7 @@ def _source(row: InputRow, line: int, *, required: bool) -> SourceRef | None:
         line,
         source_id or f"src:{_digest(title, row.get('source_url', ''))}",
         title or None,
-        row.get("source_url") or None,
+        url or None,
         parse_date(row["source_date"]) if row.get("source_date") else None,
         grade,
         _flag(row.get("source_confidential", ""), "source_confidential"),

@@ -14,7 +14,6 @@ exist for that principal. Submissions and cancellations are audited in the trans
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from accomplice.batch.csv_cells import formula_safe_writer
 from accomplice.batch.encodings import ENCODING_EXAMPLES, check_encoding
 from accomplice.batch.inputs import input_format, read_bytes
 from accomplice.errors import AccompliceError, InputError, NotFoundError
@@ -249,7 +249,7 @@ def _lines(rows: Iterator[JobResultRow], fmt: str) -> Iterator[str]:
             yield row.line + "\n"
         return
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
+    writer = formula_safe_writer(buffer)
     writer.writerow(CSV_RESULT_COLUMNS)
     for row in rows:
         writer.writerow(json.loads(row.csv_row))
