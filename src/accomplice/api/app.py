@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
+from accomplice.api.body_gate import BodyGate
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
@@ -128,6 +129,15 @@ def _status_of(exc: AccompliceError) -> int:
     if isinstance(exc, ForbiddenError):
         return 403
     return 400
+
+
+def _refusal(request: Request, status: int, message: str) -> Response:
+    """A refusal made before the route ran (api.body_gate), rendered as the route's own errors are."""
+    if _wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    titles = {401: "Log in to see this page", 403: "Not allowed", 413: "This upload is too large"}
+    return render_error(status, titles.get(status, "Cannot take this request"), message, request)
 
 
 def _wants_json(request: Request) -> bool:
@@ -262,6 +272,8 @@ def create_app(
     app.include_router(monitor_pages)
     app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
+    # Innermost of the three: its refusals get the security headers too.
+    app.add_middleware(BodyGate, respond=_refusal)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)
     return app
