@@ -24,6 +24,7 @@ from typing import Any
 
 from followthemoney.types import registry
 
+from accomplice import safejson
 from accomplice.batch.inputs import Columns, InputRow, read_bytes
 from accomplice.errors import InputError
 from accomplice.exposure.model import Period
@@ -494,7 +495,7 @@ def _is_ftm(path: Path, data: bytes) -> bool:
         return False
     first = next((line for line in data.splitlines() if line.strip()), b"")
     try:
-        obj = json.loads(first)
+        obj = safejson.loads(first)
     except ValueError:
         return False
     return isinstance(obj, dict) and "schema" in obj and isinstance(obj.get("properties"), dict)
@@ -544,7 +545,7 @@ def _read_ftm_ownership(path: Path, data: bytes, checksum: str) -> ParsedFile:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = safejson.loads(raw)
         except json.JSONDecodeError as exc:
             raise InputError(str(path), f"invalid JSON: {exc.msg}", line=line) from None
         if (
