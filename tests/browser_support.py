@@ -18,6 +18,8 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from accomplice.api.app import proxy_options
+
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -45,7 +47,9 @@ def free_port() -> int:
 def serve(app: FastAPI, name: str, *, stop_seconds: float = 10) -> Iterator[str]:
     """Run `app` on a free localhost port in a thread; yield its base URL; stop it afterwards."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="none", **proxy_options()
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{name}", daemon=True)
     thread.start()

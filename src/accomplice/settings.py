@@ -14,6 +14,11 @@ DEFAULT_DATA_DIR = "data"
 DB_FILENAME = "accomplice.db"
 # How a yes/no setting is switched on; anything else (unset, empty, "0", "false", "no") leaves it off.
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+AUDIT_ANCHOR_FILENAME = "audit-anchors.jsonl"
+AUDIT_ANCHOR_KEY_FILENAME = "audit-anchor.key"
+# An hour: a cut made between two anchors loses at most an hour of rows without trace, and a day's
+# anchors stay a small file (24 lines).
+DEFAULT_AUDIT_ANCHOR_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,17 @@ class Settings:
     # Off by default: otherwise anyone allowed to register a webhook could make the server POST to what
     # only it can reach (see services.outbound). On for a receiver on the same host or network.
     webhook_allow_private: bool = False
+    # Where `accomplice audit anchor` appends the signed head of the audit log, and the key that signs it.
+    # Both live outside the database on purpose (point them off this host in production): whoever can
+    # rewrite the database must not also be able to rewrite or re-sign the anchors.
+    audit_anchor_file: Path | None = None
+    audit_anchor_key_file: Path | None = None
+    # Seconds between the anchors `accomplice serve` writes by itself once a key exists; 0 switches it off.
+    audit_anchor_seconds: float = 3600.0
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto headers are believed ("127.0.0.1",
+    # "10.0.0.5,10.0.0.6" or "*"). Empty by default: otherwise any local client could pick its own address
+    # and walk around the per-address login lockout.
+    trusted_proxies: str = ""
 
     @property
     def raw_dir(self) -> Path:
@@ -60,7 +76,24 @@ def get_settings() -> Settings:
         cache_dir=cache_dir,
         download_base_url=os.environ.get("ACCOMPLICE_DOWNLOAD_BASE_URL") or None,
         webhook_allow_private=_flag("ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE"),
+        audit_anchor_file=_path("ACCOMPLICE_AUDIT_ANCHOR_FILE", data_dir / AUDIT_ANCHOR_FILENAME),
+        audit_anchor_key_file=_path("ACCOMPLICE_AUDIT_ANCHOR_KEY_FILE", data_dir / AUDIT_ANCHOR_KEY_FILENAME),
+        audit_anchor_seconds=_seconds("ACCOMPLICE_AUDIT_ANCHOR_SECONDS", DEFAULT_AUDIT_ANCHOR_SECONDS),
+        trusted_proxies=os.environ.get("ACCOMPLICE_TRUSTED_PROXIES", "").strip(),
     )
+
+
+def _path(name: str, default: Path) -> Path:
+    configured = os.environ.get(name)
+    return Path(configured).expanduser().resolve() if configured else default
+
+
+def _seconds(name: str, default: float) -> float:
+    configured = os.environ.get(name, "").strip()
+    try:
+        return max(0.0, float(configured)) if configured else default
+    except ValueError:
+        return default
 
 
 def _flag(name: str) -> bool:

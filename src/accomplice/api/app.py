@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
+from accomplice.api.body_gate import BodyGate
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
@@ -28,9 +30,11 @@ from accomplice.api.routes import api_router, health_router
 from accomplice.api.yente import prefers_html
 from accomplice.api.yente import router as yente_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.services.audit_anchors import start_anchor_worker
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
 from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeError
 from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
+from accomplice.settings import Settings, get_settings
 from accomplice.store import Store
 from accomplice.web.account import router as account_pages
 from accomplice.web.exposure import exposure_web_router
@@ -62,6 +66,9 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
+# Sent over HTTPS only (directly, or from a trusted TLS proxy that says X-Forwarded-Proto: https): a
+# year, the preload lists' minimum, so a browser that once reached the site never falls back to plain HTTP.
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 # Below 4 KiB, compressing saves under 0.1 s even on a 2G link (~30 kB/s) but costs CPU on every request
 # (0.1 ms of the API's ~1 ms per entity lookup); pages above it (entity pages, diffs) are compressed.
 GZIP_MIN_BYTES = 4096
@@ -83,10 +90,23 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 # A response that sets one of these itself (the framable OpenRefine preview) keeps its own.
                 present = {name.lower() for name, _ in headers}
-                message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in present)]
+                added = [h for h in SECURITY_HEADERS if h[0] not in present]
+                if scope.get("scheme") == "https":
+                    added.append(HSTS_HEADER)
+                message["headers"] = [*headers, *added]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def proxy_options(settings: Settings | None = None) -> dict[str, Any]:
+    """uvicorn's proxy settings: X-Forwarded-For/-Proto are believed only from ACCOMPLICE_TRUSTED_PROXIES.
+
+    uvicorn believes them from 127.0.0.1 by default; then any local client (or one behind a proxy on the
+    same host that passes the header through) could name its own address and walk around the per-address
+    login lockout. With no trusted proxy the client's address is the socket's."""
+    trusted = (settings or get_settings()).trusted_proxies
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 # yente's paths (api.yente) answer errors in JSON like the rest of the API; /entities/ does so for every
@@ -109,6 +129,15 @@ def _status_of(exc: AccompliceError) -> int:
     if isinstance(exc, ForbiddenError):
         return 403
     return 400
+
+
+def _refusal(request: Request, status: int, message: str) -> Response:
+    """A refusal made before the route ran (api.body_gate), rendered as the route's own errors are."""
+    if _wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    titles = {401: "Log in to see this page", 403: "Not allowed", 413: "This upload is too large"}
+    return render_error(status, titles.get(status, "Cannot take this request"), message, request)
 
 
 def _wants_json(request: Request) -> bool:
@@ -136,6 +165,8 @@ def background_work(store: Store, *, run_jobs: bool, deliver_webhooks: bool) -> 
         worker.start()
     stop = threading.Event()
     deliveries = start_delivery_worker(store, stop) if deliver_webhooks else None
+    # Anchors go with the webhooks: both are the one-per-store background work of a real server.
+    anchors = start_anchor_worker(store, stop) if deliver_webhooks else None
     try:
         yield worker
     finally:
@@ -144,6 +175,8 @@ def background_work(store: Store, *, run_jobs: bool, deliver_webhooks: bool) -> 
         stop.set()
         if deliveries is not None:
             deliveries.join(timeout=WEBHOOK_TIMEOUT_SECONDS + 1)
+        if anchors is not None:
+            anchors.join(timeout=WEBHOOK_TIMEOUT_SECONDS + 1)
 
 
 def create_app(
@@ -239,6 +272,8 @@ def create_app(
     app.include_router(monitor_pages)
     app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
+    # Innermost of the three: its refusals get the security headers too.
+    app.add_middleware(BodyGate, respond=_refusal)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)
     return app

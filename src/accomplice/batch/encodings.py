@@ -121,7 +121,10 @@ def guess(data: bytes) -> Guess | None:
 def _line_at(data: bytes, offset: int, encoding: str) -> int:
     # Decoded, not counted in bytes: a UTF-16 line break is two bytes, and a multi-byte character may
     # hold a 0x0a byte in encodings other than UTF-8.
-    return data[:offset].decode(encoding, errors="replace").count("\n") + 1
+    try:
+        return data[:offset].decode(encoding, errors="replace").count("\n") + 1
+    except UnicodeError:  # a codec without the "replace" handler (idna, punycode): count the bytes
+        return data.count(b"\n", 0, offset) + 1
 
 
 def _no_nul(name: str, text: str, encoding: str) -> str:
@@ -156,4 +159,6 @@ def decode_input(name: str, data: bytes, encoding: str | None = None) -> str:
         looks = f"; {seems}" if seems else ""
         how = _how_to_name(seems.encoding if seems else ENCODING_EXAMPLES[0])
         raise InputError(name, f"not UTF-8 text ({byte}){looks}: {how}, or save it as UTF-8", line) from None
+    except UnicodeError as exc:  # codecs such as idna refuse whole labels, with no position to name
+        raise InputError(name, f"not valid {codec} text ({exc})") from None
     return _no_nul(name, text.removeprefix("\ufeff"), codec)

@@ -24,10 +24,12 @@ from typing import Any
 
 from followthemoney.types import registry
 
+from accomplice import safejson
 from accomplice.batch.inputs import Columns, InputRow, read_bytes
 from accomplice.errors import InputError
 from accomplice.exposure.columns import KINDS, header_aliases, required_columns
 from accomplice.exposure.model import SHIPMENT_ROLES, Period, Shipment
+from accomplice.exposure.urls import is_web_url
 from accomplice.names.normalize import fold
 from accomplice.sources.files import decode
 
@@ -244,6 +246,9 @@ def _source(row: InputRow, line: int, *, required: bool) -> SourceRef | None:
                 "a source is required: give source_title (and source_url, source_date) or source_id"
             )
         return None
+    url = (row.get("source_url") or "").strip()
+    if url and not is_web_url(url):
+        raise ValueError(f"source_url {url[:80]!r} is not an http:// or https:// address")
     grade = (row.get("source_reliability") or DEFAULT_RELIABILITY).strip().upper()
     if grade not in RELIABILITY_GRADES or len(grade) != 1:
         raise ValueError(f"source_reliability {grade!r} is not a grade A–F")
@@ -251,7 +256,7 @@ def _source(row: InputRow, line: int, *, required: bool) -> SourceRef | None:
         line,
         source_id or f"src:{_digest(title, row.get('source_url', ''))}",
         title or None,
-        row.get("source_url") or None,
+        url or None,
         parse_date(row["source_date"]) if row.get("source_date") else None,
         grade,
         _flag(row.get("source_confidential", ""), "source_confidential"),
@@ -415,7 +420,7 @@ def _is_ftm(path: Path, data: bytes) -> bool:
         return False
     first = next((line for line in data.splitlines() if line.strip()), b"")
     try:
-        obj = json.loads(first)
+        obj = safejson.loads(first)
     except ValueError:
         return False
     return isinstance(obj, dict) and "schema" in obj and isinstance(obj.get("properties"), dict)
@@ -465,7 +470,7 @@ def _read_ftm_ownership(path: Path, data: bytes, checksum: str) -> ParsedFile:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = safejson.loads(raw)
         except json.JSONDecodeError as exc:
             raise InputError(str(path), f"invalid JSON: {exc.msg}", line=line) from None
         if (

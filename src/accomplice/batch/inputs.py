@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from accomplice import safejson
 from accomplice.batch.encodings import check_encoding, decode_input
 from accomplice.errors import InputError
 
@@ -82,6 +83,33 @@ def _check_columns(path: str, columns: list[str], spec: Columns) -> None:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found: {found}", line=1)
 
 
+def _check_cells(path: str, line: int, row: InputRow) -> InputRow:
+    for column, value in row.items():
+        if len(value) > MAX_CELL_CHARS:
+            raise InputError(
+                path, f"{column} is {len(value):,} characters long; at most {MAX_CELL_CHARS:,} are read", line
+            )
+    return row
+
+
+def _check_unpacked_size(path: Path, data: bytes | None) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_XLSX_UNPACKED_BYTES (a zip bomb)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise InputError(str(path), f"not a readable XLSX workbook: {exc}") from None
+    # zipfile stops reading a part at its declared size, so a part that lies about it only truncates.
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise InputError(
+            str(path),
+            f"unpacks to {unpacked / 2**20:,.0f} MiB, more than the {MAX_XLSX_UNPACKED_BYTES // 2**20} MiB "
+            "a workbook may hold; save it as CSV or split it",
+        )
+
+
 def _clean(row: dict[str, object]) -> InputRow:
     return {k: ("" if v is None else str(v)).strip() for k, v in row.items() if k}
 
@@ -115,7 +143,10 @@ def _csv_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, InputR
             raise InputError(
                 path, f"{len(values)} fields but the header has {len(columns)}", line=reader.line_num
             )
-        yield reader.line_num, _clean(dict(zip(columns, values, strict=False)))
+        yield (
+            reader.line_num,
+            _check_cells(path, reader.line_num, _clean(dict(zip(columns, values, strict=False)))),
+        )
 
 
 def _jsonl_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, InputRow]]:
@@ -123,7 +154,7 @@ def _jsonl_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, Inpu
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = safejson.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(path, f"invalid JSON: {exc.msg}", line=number) from None
         if not isinstance(data, dict):
@@ -136,7 +167,7 @@ def _jsonl_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, Inpu
             }
         )
         _check_columns(path, list(row), spec)
-        yield number, row
+        yield number, _check_cells(path, number, row)
 
 
 def _xlsx_rows(path: Path, spec: Columns, data: bytes | None = None) -> Iterator[tuple[int, InputRow]]:
@@ -145,6 +176,7 @@ def _xlsx_rows(path: Path, spec: Columns, data: bytes | None = None) -> Iterator
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked_size(path, data)
     try:
         book = load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
@@ -160,9 +192,17 @@ def _xlsx_rows(path: Path, spec: Columns, data: bytes | None = None) -> Iterator
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
-        yield number, _clean(dict(zip(columns, values, strict=False)))
+        yield number, _check_cells(str(path), number, _clean(dict(zip(columns, values, strict=False))))
     book.close()
 
+
+# An XLSX is a zip: what it unpacks to, not its size, is what parsing costs. A workbook of names at the
+# 20 MiB upload limit unpacks to about 100 MiB of XML; 256 MiB leaves room for wide sheets, while a
+# 400 KB file holding one 400 MiB shared string (a zip bomb) is refused before a byte is parsed.
+MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+# No name, identifier or note in an input row is longer: a cell past it is a mistake or an attack, and
+# every later step (screening, storing, rendering) would pay for its length.
+MAX_CELL_CHARS = 10_000
 
 FORMATS = ("csv", "xlsx", "jsonl")
 _SUFFIX_FORMATS = {"jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl", "xlsx": "xlsx"}

@@ -59,7 +59,7 @@ def serve(
     import uvicorn
 
     from accomplice.api import create_app
-    from accomplice.api.app import background_work
+    from accomplice.api.app import background_work, proxy_options
 
     store = get_store()
     out_console.print(f"accomplice serving {store.url} on http://{host}:{port}/ with {workers} process(es)")
@@ -69,6 +69,7 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
+            **proxy_options(),
         )
         return
     os.environ[WORKER_STORE_ENV] = store.engine.url.render_as_string(hide_password=False)
@@ -81,4 +82,5 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
+            **proxy_options(),
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -19,6 +18,7 @@ from typing import IO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from accomplice.batch.csv_cells import formula_safe_writer
 from accomplice.batch.inputs import IDENTIFIER_COLUMNS, read_rows
 from accomplice.batch.local import map_ordered
 from accomplice.errors import InputError, NotFoundError
@@ -566,7 +566,7 @@ def export_entities(store: Store, fmt: str, out: IO[str]) -> int:
         return count
     if fmt != "csv":
         raise ValueError(f"unknown export format {fmt!r}; use ftm or csv")
-    writer = csv.writer(out)
+    writer = formula_safe_writer(out)
     writer.writerow([name for name, _ in CSV_EXPORT_COLUMNS])
     for entity in _ftm_entities(store):
         props = entity["properties"]
@@ -920,7 +920,7 @@ def screen_file(
     rows = [(line, record_from_row(row)) for line, row in read_rows(source, encoding=encoding)]
     started = time.perf_counter()
     index = index or build_screening_index(store, progress=progress)
-    writer = csv.writer(out) if fmt == "csv" else None
+    writer = formula_safe_writer(out) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(CSV_RESULT_COLUMNS)
     hits = 0

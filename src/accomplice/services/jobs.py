@@ -14,7 +14,6 @@ exist for that principal. Submissions and cancellations are audited in the trans
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -30,12 +29,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from accomplice.batch.csv_cells import formula_safe_writer
 from accomplice.batch.encodings import ENCODING_EXAMPLES, check_encoding
 from accomplice.batch.inputs import input_format, read_bytes
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.matching.decisions import Decision, latest_decisions
 from accomplice.services import (
     CSV_RESULT_COLUMNS,
+    MAX_QUERY_CHARS,
     TARGET_SCHEMAS,
     ScreeningIndex,
     ScreeningRecord,
@@ -146,8 +147,27 @@ def clean_file_name(name: str) -> str:
     return base[:MAX_FILE_NAME_CHARS] or "upload"
 
 
+# Rows in one uploaded job: a bank's counterparty file is tens of thousands; a 68 KB workbook that
+# unpacks to 200,000 rows is a mistake or an attack. Larger batches run with `accomplice screen`.
+MAX_JOB_ROWS = 100_000
+
+
 def _records(file_name: str, data: bytes, fmt: str, encoding: str | None) -> list[ScreeningRecord]:
-    return [record_from_row(row) for _, row in read_bytes(file_name, data, fmt=fmt, encoding=encoding)]
+    """The file's rows as screening records; InputError naming the line of the first row past the limits:
+    MAX_JOB_ROWS rows, and names of at most MAX_QUERY_CHARS characters (as /match takes)."""
+    records: list[ScreeningRecord] = []
+    for line, row in read_bytes(file_name, data, fmt=fmt, encoding=encoding):
+        if len(records) >= MAX_JOB_ROWS:
+            raise InputError(file_name, f"more than {MAX_JOB_ROWS:,} rows; split the file", line)
+        name = row.get("name", "")
+        if len(name) > MAX_QUERY_CHARS:
+            raise InputError(
+                file_name,
+                f"the name is {len(name):,} characters long; at most {MAX_QUERY_CHARS} are screened",
+                line,
+            )
+        records.append(record_from_row(row))
+    return records
 
 
 def submit_job(
@@ -250,7 +270,7 @@ def _lines(rows: Iterator[JobResultRow], fmt: str) -> Iterator[str]:
             yield row.line + "\n"
         return
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
+    writer = formula_safe_writer(buffer)
     writer.writerow(CSV_RESULT_COLUMNS)
     for row in rows:
         writer.writerow(json.loads(row.csv_row))

@@ -20,7 +20,6 @@ version's data date when the list gives one, else its import time).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +31,7 @@ from typing import Any
 from followthemoney import model as ftm
 from followthemoney.types import registry
 
+from accomplice import safejson
 from accomplice.errors import InputError, NotFoundError
 from accomplice.matching import DEFAULT_THRESHOLD, FeatureResult, Match, QueryEntity, query_entity
 from accomplice.matching.build import IDENTIFIER_PROPS
@@ -871,7 +871,7 @@ def reconcile(store: Store, dataset: str, payload: str) -> dict[str, Any]:
     decisions are not list data and are not applied). A query that cannot be screened gets no results.
     """
     try:
-        queries = json.loads(payload)
+        queries = safejson.loads(payload)
     except ValueError as exc:
         raise InputError("queries", "is not JSON") from exc
     if not isinstance(queries, Mapping):

@@ -21,6 +21,7 @@ from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.types import registry
 
+from accomplice import safejson
 from accomplice.errors import InputError
 from accomplice.lists.model import COMPONENT_MAIN, ListSpec, ProgressFn, SourceFile
 from accomplice.sources.base import InputFile, Parsed, Plan
@@ -141,7 +142,7 @@ class FtmJson:
         path: Path, line: int, text: str, builders: dict[str, EntityBuilder], problems: Problems
     ) -> None:
         try:
-            data = json.loads(text)
+            data = safejson.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(str(path), f"invalid JSON: {exc.msg} (column {exc.colno})", line) from None
         if not isinstance(data, dict):

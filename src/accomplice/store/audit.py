@@ -5,9 +5,11 @@ detail) followed by the previous row's hash; the first row follows `GENESIS_HASH
 chain and names the first row that does not fit. There is no method to update or delete a row, and the
 database refuses UPDATE and DELETE on the table (triggers from migration 0003).
 
-What a chain cannot show on its own: rows cut from the end (the last rows gone, the rest intact). The
-`head` that `verify` reports (count and last hash) can be written down elsewhere, e.g. in a ticket or a
-signed export, to catch that too.
+What a chain cannot show on its own: rows cut from the end (the last rows gone, the rest intact), or a
+log whose every hash was recomputed after an edit by someone who could drop the triggers. Anchors catch
+both: `services.audit_anchors` writes the head (seq and hash), signed with a key the database never holds,
+to a file or a webhook outside the database, and `verify` checks the chain against them. `missing_triggers`
+names the append-only triggers that are gone.
 """
 
 from __future__ import annotations
@@ -27,12 +29,25 @@ from accomplice.store.schema_auth import audit_log
 if TYPE_CHECKING:
     from accomplice.store.store import Store
 
-__all__ = ["GENESIS_HASH", "AuditEntry", "AuditLog", "AuditRow", "VerifyReport", "row_hash"]
+__all__ = [
+    "APPEND_ONLY_TRIGGERS",
+    "GENESIS_HASH",
+    "AuditEntry",
+    "AuditLog",
+    "AuditRow",
+    "VerifyReport",
+    "row_hash",
+]
 
 # The "previous hash" of the first row: 64 zeros, so every row has a prev_hash of the same form.
 GENESIS_HASH = "0" * 64
 # `verify` reads the log in pages of this many rows: constant memory however long the log grows.
 VERIFY_PAGE_ROWS = 5_000
+# The triggers migration 0003 creates on each backend; `missing_triggers` reports any that are gone.
+APPEND_ONLY_TRIGGERS = {
+    "postgresql": ("audit_log_no_update_or_delete", "audit_log_no_truncate"),
+    "sqlite": ("audit_log_no_update", "audit_log_no_delete"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +196,34 @@ class AuditLog:
     def count(self) -> int:
         with self.store.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+
+    def row_at(self, seq: int) -> AuditRow | None:
+        """The row numbered `seq`, or None when there is none (never written, or cut from the log)."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(audit_log).where(audit_log.c.seq == seq)).first()
+        return self._row(row) if row is not None else None
+
+    def head(self) -> tuple[int, str]:
+        """The last row's seq and hash; (0, GENESIS_HASH) for an empty log."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+            ).first()
+        return (int(row.seq), str(row.hash)) if row is not None else (0, GENESIS_HASH)
+
+    def missing_triggers(self) -> list[str]:
+        """The append-only triggers on audit_log that the database no longer has."""
+        dialect = self.store.engine.dialect.name
+        expected = APPEND_ONLY_TRIGGERS.get(dialect, ())
+        if dialect == "postgresql":
+            query = text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal"
+            )
+        else:
+            query = text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+        with self.store.engine.connect() as conn:
+            present = {str(name) for (name,) in conn.execute(query)}
+        return [name for name in expected if name not in present]
 
     def _pages(self) -> Iterator[Sequence[Any]]:
         after = 0

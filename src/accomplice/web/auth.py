@@ -42,6 +42,7 @@ __all__ = [
     "SESSION_COOKIE",
     "authenticated",
     "client_address",
+    "credentials_refusal",
     "csrf_token_of",
     "current_principal",
     "identity_of",
@@ -172,6 +173,37 @@ async def current_principal(request: Request) -> Principal:
         request.state.user = principal.user
         request.state.may_see_confidential = principal.can(Permission.CONFIDENTIAL)
     return principal
+
+
+async def credentials_refusal(request: Request, need: str) -> tuple[int, str] | None:
+    """Why a request to a route that needs `need` (a permission value, or LOGIN_REQUIRED) is refused
+    from its headers alone, as (status, message); None if its credentials may do it.
+
+    Run before the body is read (api.body_gate), so that an anonymous or unauthorised client cannot make
+    the server spool a large upload. The CSRF check, which may need the form, still runs afterwards in
+    `current_principal`."""
+    try:
+        token = _bearer(request)
+    except HTTPException as exc:
+        return exc.status_code, str(exc.detail)
+    principal: Principal = ANONYMOUS
+    if token is not None:
+        try:
+            trusted = trusted_token(_store(request), token)
+            if trusted is None:
+                trusted = await run_in_threadpool(authenticate_token, _store(request), token)
+            principal = trusted
+        except AuthError as exc:
+            return 401, str(exc)
+    else:
+        cookie = session_cookie_of(request)
+        found = await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
+        principal = found[0] if found is not None else ANONYMOUS
+    if not principal.is_authenticated:
+        return 401, "log in or send an API token"
+    if need != LOGIN_REQUIRED and not principal.can(Permission(need)):
+        return 403, f"needs the {need!r} permission"
+    return None
 
 
 def identity_of(request: Request) -> tuple[Principal, str | None]:

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from accomplice import services
 from accomplice.errors import AccompliceError, InputError, NotFoundError
+from accomplice.exposure.urls import is_web_url
 from accomplice.services import entities
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, LockedError
 from accomplice.store import Store
@@ -81,6 +82,8 @@ def _env() -> Environment:
     )
     env.filters["n"] = _fmt_int
     env.filters["ticks"] = _ticks
+    # Only http(s) addresses become links: a stored `javascript:` address must never be clickable.
+    env.tests["web_url"] = is_web_url
     return env
 
 
