@@ -45,8 +45,21 @@ def scenario(monitor_scenario: Scenario) -> Scenario:
 
 
 def _acme_alerts(s: Scenario) -> dict[tuple[str, str], monitor.Alert]:
+    """The alerts the 2024-05-03 import raised on the acme watchlist (not those of its first screening)."""
     found = monitor.alerts(s.store, ANA, watchlist_id=s.acme)
-    return {(a.entry_ref, a.entity_key): a for a in found}
+    return {(a.entry_ref, a.entity_key): a for a in found if a.created_at >= s.import_started}
+
+
+def test_entries_that_match_when_added_alert_at_once_as_new(scenario: Scenario) -> None:
+    first = [
+        a
+        for a in monitor.alerts(scenario.store, ANA, watchlist_id=scenario.acme)
+        if a.created_at < scenario.import_started
+    ]
+    expected = {("k1", UNCHANGED[1]), ("d1", CHANGED_DECIDED[1]), ("u1", CHANGED_UNDECIDED[1])}
+    expected.add(("v1", DELISTED[1]))
+    assert {(a.entry_ref, a.entity_key) for a in first} == expected
+    assert {(a.kind, a.list_name, a.list_seq) for a in first} == {("new", "ofac", 1)}
 
 
 def test_new_designations_raise_alerts_for_exactly_the_added_entities(scenario: Scenario) -> None:
@@ -254,8 +267,13 @@ def test_api_lists_alerts_with_filters_and_importer_sees_only_its_own(
 ) -> None:
     new = client.get("/api/alerts", params={"kind": "new", "watchlist": scenario.acme}, headers=tokens["ana"])
     assert new.status_code == 200
-    assert {a["entity"]["key"] for a in new.json()} == {key for _row, key in ADDED_IN_2024.values()}
-    assert all(a["list_version"] == {"list": "ofac", "seq": 2, "label": "2024-05-03"} for a in new.json())
+    # The entries' first screening against 2023-12-28 alerted on what they matched then; 2024-05-03 on the
+    # new designations.
+    by_version: dict[int, set[str]] = {}
+    for a in new.json():
+        by_version.setdefault(a["list_version"]["seq"], set()).add(a["entity"]["key"])
+    assert by_version[2] == {key for _row, key in ADDED_IN_2024.values()}
+    assert by_version[1] == {UNCHANGED[1], CHANGED_DECIDED[1], CHANGED_UNDECIDED[1], DELISTED[1]}
     assert all(a["explanation"] for a in new.json())
     theirs = client.get("/api/alerts", headers=tokens["bo"]).json()
     assert [(a["entry"]["ref"], a["org"]) for a in theirs] == [("s1", "other")]
@@ -282,25 +300,28 @@ def test_api_acknowledges_an_alert_once_with_who_and_when(
 
 
 def test_api_watchlist_crud_with_entries_and_their_matches(
-    client: TestClient, tokens: dict[str, dict[str, str]]
+    client: TestClient, tokens: dict[str, dict[str, str]], scenario: Scenario
 ) -> None:
     created = client.post("/api/watchlists", json={"name": "Vessels"}, headers=tokens["bo"])
     assert created.status_code == 201
     body = created.json()
     assert (body["org"], body["created_by"]) == ("other", "bo")
+    # Names no list holds: a matching entry would alert, and its alert reach the scenario's webhooks.
     added = client.post(
         f"/api/watchlists/{body['id']}/entries",
-        json={"entries": [{"id": "v1", "name": "Jon Yun Gun", "birth_date": "1973-04-22"}]},
+        json={"entries": [{"id": "v1", "name": "Patricia Lucas Wheeler", "birth_date": "1973-04-22"}]},
         headers=tokens["bo"],
     )
     assert added.status_code == 201
-    assert added.json() == {"added": 1, "baseline_matches": 1}
+    assert added.json() == {"added": 1, "baseline_matches": 0, "alerts": 0}
     detail = client.get(f"/api/watchlists/{body['id']}", headers=tokens["bo"]).json()
     (entry,) = detail["entries"]
-    assert entry["matches"][0]["key"] == "ofac:48262"
+    assert entry["matches"] == []
+    theirs = client.get(f"/api/watchlists/{scenario.other}", headers=tokens["bo"]).json()
+    assert theirs["entries"][0]["matches"][0]["key"] == "ofac:48262"
     upload = client.post(
         f"/api/watchlists/{body['id']}/entries/upload",
-        files={"file": ("more.csv", b"id,name,schema\nv2,Pioneer Bencont Star Real Estate,Organization\n")},
+        files={"file": ("more.csv", b"id,name,schema\nv2,Wheeler Lucas Holdings,Organization\n")},
         headers=tokens["bo"],
     )
     assert upload.status_code == 201

@@ -237,7 +237,7 @@ def test_ten_thousand_character_name_is_shortened_in_headings_and_whole_in_the_f
 def test_too_long_or_nul_queries_get_a_page_not_an_error(client: TestClient, store: Store) -> None:
     before = store.count_current_entities()
     page = _page(client, "/", 422, q="A" * 10_000)
-    assert "at most 500 are searched" in page
+    assert "The name is 10,000 characters long; at most 500 are screened." in page
     assert "A" * 1_000 not in page
     assert "KOREA DAESONG BANK" in _page(client, "/", q="KOREA DAESONG BANK\x00")
     _page(client, "/entities/%00", 404)
@@ -417,3 +417,26 @@ def test_a_name_is_filed_under_its_one_script() -> None:
     # Korean mixed script (Hangul with Hanja) is Korean; a Latin name with Hanja is filed under Han.
     assert name_script("朝鮮 무역") is Script.HANGUL
     assert name_script("Kim 金正恩") is Script.HAN
+
+
+def test_a_five_thousand_character_query_is_refused_with_a_sentence_naming_the_name(
+    client: TestClient,
+) -> None:
+    page = _page(client, "/", 422, q="A" * 5_000)
+    assert (
+        '<p class="notice error" role="alert">'
+        "The name is 5,000 characters long; at most 500 are screened.</p>" in page
+    )
+
+
+def test_a_date_of_birth_that_is_not_a_date_is_noticed_and_the_name_still_searched(
+    client: TestClient,
+) -> None:
+    page = _page(client, "/", q="KOREA DAESONG BANK", birth_date="31/02/1970")
+    assert (
+        '<p class="notice warning" role="status" id="search-warning">'
+        "Date of birth &#39;31/02/1970&#39; is not "
+        "a date (use YYYY-MM-DD, YYYY-MM or YYYY); screened without it.</p>"
+    ) in page
+    assert "KOREA DAESONG BANK" in page
+    assert "search-warning" not in _page(client, "/", q="KOREA DAESONG BANK", birth_date="1970-02-03")

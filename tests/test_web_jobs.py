@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -126,3 +127,39 @@ def test_importer_cannot_open_another_organisations_job_page(app_client: TestCli
     assert app_client.post(f"{job_url}/decisions", data=decision).status_code == 404, (
         "an importer decides on its own organisation's jobs only"
     )
+
+
+def _finished_job_page(client: TestClient, data: bytes) -> str:
+    posted = client.post(
+        "/batch",
+        data={"csrf_token": _csrf(client)},
+        files={"file": ("rows.csv", data, "text/csv")},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text
+    url = posted.headers["location"]
+    deadline = time.monotonic() + JOB_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        page = client.get(url).text
+        if "state-done" in page:
+            return page
+        time.sleep(0.5)
+    pytest.fail(f"the job at {url} did not finish in {JOB_WAIT_SECONDS} s")
+
+
+# A job of two rows is done in seconds once the screening index is built; the first job builds it.
+JOB_WAIT_SECONDS = 300
+ROW_HEAD = re.compile(r'<p class="row-head">(.*?)</p>', re.S)
+
+
+def _row_heads(page: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", " ", head).split()) for head in ROW_HEAD.findall(page)]
+
+
+def test_job_rows_show_their_number_once_and_an_id_only_where_it_differs(app_client: TestClient) -> None:
+    _login(app_client, "page-ana")
+    numbered = _row_heads(_finished_job_page(app_client, FILE))
+    assert numbered[0].startswith("1 KORYO BANK"), numbered
+    assert numbered[1].startswith("2 Patricia Lucas Wheeler"), numbered
+    own_ids = _row_heads(_finished_job_page(app_client, b"id,name\nc-17,KORYO BANK\n"))
+    assert own_ids[0].startswith("1 id c-17 KORYO BANK"), own_ids

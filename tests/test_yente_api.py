@@ -473,3 +473,32 @@ def test_search_box_redirects_a_list_key_to_its_entry(anonymous: TestClient) -> 
     assert missing.status_code == 404
     assert "no entity with key &#39;ofac:99999999&#39; on the loaded lists" in missing.text
     assert 'class="score"' not in missing.text
+
+
+def test_match_says_a_birth_date_that_is_not_a_date_was_left_out_and_still_screens(
+    client: TestClient,
+) -> None:
+    query = {"schema": "Person", "properties": {"name": ["Kim Jong Un"], "birthDate": ["31/02/1984"]}}
+    answer = _match(client, {"queries": {"q": query}})["responses"]["q"]
+    assert answer["status"] == 200
+    assert answer["warnings"] == [
+        "birthDate '31/02/1984' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY); screened without it"
+    ]
+    assert answer["results"]
+    good = dict(query, properties={"name": ["Kim Jong Un"], "birthDate": ["1984-01-08"]})
+    assert _match(client, {"queries": {"q": good}})["responses"]["q"]["warnings"] == []
+
+
+def test_a_five_thousand_character_name_is_refused_with_a_sentence_naming_it(client: TestClient) -> None:
+    query = {"schema": "Person", "properties": {"name": ["A" * 5_000]}}
+    answer = _match(client, {"queries": {"q": query}})["responses"]["q"]
+    assert (answer["status"], answer["detail"]) == (
+        400,
+        "The name is 5,000 characters long; at most 500 are screened.",
+    )
+    search = client.get("/search/default", params={"q": "A" * 5_000})
+    assert search.status_code == 400
+    assert search.json()["detail"] == "The name is 5,000 characters long; at most 500 are screened."
+    lookup = client.get("/api/lookup", params={"q": "A" * 5_000})
+    assert lookup.status_code == 422
+    assert lookup.json()["detail"][0]["msg"] == "The name is 5,000 characters long; at most 500 are screened."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AccompliceError", "DownloadError", "InputError", "NotFoundError", "OfflineError"]
+__all__ = ["AccompliceError", "DownloadError", "InputError", "NotFoundError", "OfflineError", "TooLongError"]
 
 
 class AccompliceError(Exception):
@@ -22,6 +22,17 @@ class InputError(AccompliceError):
         self.reason = message
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
+
+
+class TooLongError(InputError):
+    """A text over a length limit, said as a whole sentence with its subject: "The name is 5,000 characters
+    long; at most 500 are screened." `path` names the field (query, q, --name) for the API's field errors."""
+
+    def __init__(self, path: str, subject: str, length: int, limit: int, verb: str = "screened") -> None:
+        super().__init__(path, f"{subject} is {length:,} characters long; at most {limit:,} are {verb}.")
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 class NotFoundError(AccompliceError):

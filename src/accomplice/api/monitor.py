@@ -127,7 +127,8 @@ class EntriesIn(_Model):
 
 class AddOut(_Model):
     added: int
-    baseline_matches: int = Field(description="Matches found by the entries' first screening (no alerts).")
+    baseline_matches: int = Field(description="Matches found by the entries' first screening.")
+    alerts: int = Field(description="Alerts that screening raised: its matches no analyst has decided yet.")
 
 
 class AlertOut(_Model):
@@ -228,7 +229,7 @@ def api_delete_watchlist(watchlist_id: WatchlistId, store: StoreDep, principal: 
 @monitor_router.post(
     "/watchlists/{watchlist_id}/entries",
     status_code=201,
-    summary="Add entries (screened at once as their baseline)",
+    summary="Add entries (screened at once; their matches raise alerts)",
 )
 def api_add_entries(
     watchlist_id: WatchlistId, body: EntriesIn, store: StoreDep, principal: Watcher
@@ -246,7 +247,7 @@ def api_add_entries(
         for e in body.entries
     ]
     report = monitor.add_entries(store, principal, watchlist_id, rows, source="request")
-    return AddOut(added=report.added, baseline_matches=report.baseline_matches)
+    return AddOut(added=report.added, baseline_matches=report.baseline_matches, alerts=report.alerts)
 
 
 @monitor_router.post(
@@ -260,7 +261,7 @@ def api_upload_entries(
     report = monitor.add_entries_from_upload(
         store, principal, watchlist_id, file.filename or "entries.csv", file.file
     )
-    return AddOut(added=report.added, baseline_matches=report.baseline_matches)
+    return AddOut(added=report.added, baseline_matches=report.baseline_matches, alerts=report.alerts)
 
 
 @monitor_router.delete(

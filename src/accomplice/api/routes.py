@@ -152,7 +152,8 @@ def api_lookup(
         str,
         Query(
             min_length=1,
-            max_length=services.MAX_QUERY_CHARS,
+            # Documented here, checked by the service, whose refusal says what is too long.
+            json_schema_extra={"maxLength": services.MAX_QUERY_CHARS},
             description="A name in any script, or an entity key. Plain lookup: case-insensitive substring, "
             "no transliteration or fuzzy matching.",
         ),

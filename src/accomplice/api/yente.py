@@ -198,7 +198,10 @@ def _match_response(
 def search(
     dataset: DATASET,
     store: StoreDep,
-    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="A name in any script.")] = "",
+    # The limit is documented, and checked by the service, whose refusal says what is too long.
+    q: Annotated[
+        str, Query(description="A name in any script.", json_schema_extra={"maxLength": MAX_QUERY_CHARS})
+    ] = "",
     schema: Annotated[str, Query(max_length=64, description="Only entities of this schema.")] = "Thing",
     limit: Annotated[int, Query(ge=1, le=use.MAX_SEARCH_PAGE)] = use.SEARCH_PAGE,
     offset: Annotated[int, Query(ge=0, le=use.MAX_SEARCH_PAGE)] = 0,

@@ -128,6 +128,10 @@ class EntityExampleOut(_Model):
 class EntityMatchesOut(_Model):
     status: int = Field(description="200, or 400 for a query that cannot be screened (see `detail`).")
     detail: str | None = None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What of the query was not used (a birthDate that is not a date); the rest was screened.",
+    )
     results: list[ScoredEntityResponse]
     total: TotalSpec = Field(description="Results that reach the threshold.")
     query: EntityExampleOut

@@ -10,7 +10,7 @@ from rich.console import Console
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from accomplice.errors import AccompliceError
-from accomplice.store import Store, open_store
+from accomplice.store import Store, open_store, sqlite_path
 
 __all__ = ["EncodingOption", "app", "err_console", "get_store", "main", "out_console"]
 
@@ -41,22 +41,57 @@ EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
+# Commands that read the lists (and have nothing to show without them): on a store with no lists they say so
+# and how to load them, instead of answering "no match" or an empty table as if the lists were clean.
+LIST_READERS = frozenset({"entity", "export", "lists", "screen", "trace"})
+LOAD_HINT = "load them with `accomplice load all` (or `accomplice load <source> <file>`)"
+
+
 class _State:
     db_url: str | None = None
     store: Store | None = None
+    reads_lists: bool = False
 
 
 state = _State()
 
 
+def _store_url() -> str:
+    from accomplice.settings import get_settings
+
+    return state.db_url or get_settings().db_url
+
+
 def get_store() -> Store:
     if state.store is None:
-        state.store = open_store(state.db_url)
+        url = _store_url()
+        path = sqlite_path(url)
+        created = path is not None and not path.exists()
+        state.store = open_store(url)
+        if created:
+            # A mistyped path or folder would otherwise silently become a new, empty store.
+            err_console.print(f"created new empty store at {path}", highlight=False, soft_wrap=True)
+        if state.reads_lists:
+            _warn_without_lists(state.store, str(path) if path is not None else _shown_url(url))
     return state.store
+
+
+def _warn_without_lists(store: Store, where: str) -> None:
+    from accomplice import services
+
+    if not services.list_infos(store):
+        err_console.print(f"the store at {where} has no lists; {LOAD_HINT}", highlight=False, soft_wrap=True)
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.callback()
 def _global(
+    ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(
@@ -66,6 +101,7 @@ def _global(
 ) -> None:
     """accomplice: sanctions lists, screening and evidence against North Korea's accomplices."""
     state.db_url = db
+    state.reads_lists = ctx.invoked_subcommand in LIST_READERS
 
 
 def _register() -> None:
@@ -111,7 +147,7 @@ def main() -> None:
         sys.exit(EXIT_ERROR)
     except (ArgumentError, OperationalError) as exc:
         reason = str(exc.orig if isinstance(exc, OperationalError) else exc).splitlines()[0]
-        err_console.print(f"[red]error:[/red] store unavailable: {reason}")
+        err_console.print(f"[red]error:[/red] store unavailable: {_store_problem(reason)}", soft_wrap=True)
         sys.exit(EXIT_ERROR)
     except SQLAlchemyError as exc:
         err_console.print(f"[red]error:[/red] store error: {str(exc).splitlines()[0]}")
@@ -123,10 +159,35 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(EXIT_ERROR)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+    except typer.TyperException as exc:
+        # Usage errors (an unknown command or option, a missing argument, a bad value) as Click shows them
+        # in standalone mode: the usage line, a hint and the error, exit code 2. Typer vendors Click, so
+        # these are Typer's own classes, not the `click` package's.
+        _show_usage_error(exc)
+        sys.exit(exc.exit_code)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+# SQLite's words for a store it may not write (a read-only file, or a folder where it cannot add its
+# journal): the user's fix is the file's or folder's permissions, so the message names the path.
+_NOT_WRITABLE = ("readonly database", "unable to open database file", "read-only file system")
+
+
+def _store_problem(reason: str) -> str:
+    """SQLite's reason, with the store's path and what to check when the file or its folder is not usable."""
+    try:
+        path = sqlite_path(_store_url())
+    except ArgumentError:
+        return reason
+    if path is None:
+        return reason
+    if any(words in reason for words in _NOT_WRITABLE):
+        return f"{path}: {reason} (the file and its folder must exist and be writable by this user)"
+    return f"{path}: {reason}"
+
+
+def _show_usage_error(exc: typer.TyperException) -> None:
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:
+        err_console.print(f"[red]error:[/red] {exc.format_message()}", highlight=False, soft_wrap=True)

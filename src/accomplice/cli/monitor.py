@@ -40,7 +40,7 @@ def add(
     user: UserOption = None,
     encoding: EncodingOption = None,
 ) -> None:
-    """Add the rows of a file to a watchlist and screen them at once (their baseline: no alerts).
+    """Add the rows of a file to a watchlist and screen them at once: each match raises an alert.
 
     An id already in the watchlist replaces that entry. Later list imports re-screen every entry.
 
@@ -55,7 +55,7 @@ def add(
         )
     out_console.print(
         f"{target.name} (watchlist {target.id}): added {report.added:,} entries, "
-        f"{report.baseline_matches:,} current matches"
+        f"{report.baseline_matches:,} current matches, {report.alerts:,} new alerts"
     )
 
 

@@ -33,6 +33,10 @@ def _print_matches(name: str, results: list[services.Match]) -> None:  # type: i
     out_console.print(table)
 
 
+def _warn(message: str) -> None:
+    err_console.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
 def screen(
     source: Annotated[
         str | None, typer.Argument(help="CSV, XLSX or JSONL file with id,name columns; - for stdin.")
@@ -81,6 +85,9 @@ def screen(
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("use jsonl or csv", param_hint="--format")
     if name is not None:
+        services.check_query_length(name, "--name")
+        if problem := services.birth_date_warning(birth_date, "--birth-date"):
+            _warn(problem)
         with progress_reporter(err_console) as progress:
             index = services.screening_index(store, progress=progress)
         record = services.ScreeningRecord("1", name, schema, birth_date, nationality, imo)
@@ -100,6 +107,7 @@ def screen(
                 workers=workers,
                 progress=progress,
                 encoding=encoding,
+                warn=_warn,
             )
         else:
             target = Path(output)
@@ -115,6 +123,7 @@ def screen(
                     workers=workers,
                     progress=progress,
                     encoding=encoding,
+                    warn=_warn,
                 )
             partial.replace(target)
     rate = report.rows / max(report.seconds, 1e-9)

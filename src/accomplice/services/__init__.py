@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from accomplice.batch.csv_cells import formula_safe_writer
 from accomplice.batch.inputs import IDENTIFIER_COLUMNS, read_rows
 from accomplice.batch.local import map_ordered
-from accomplice.errors import InputError, NotFoundError
+from accomplice.errors import InputError, NotFoundError, TooLongError
 from accomplice.lists.model import ImportReport, ListDiff, ListInfo, ProgressFn, StatementView, VersionInfo
 from accomplice.matching import CandidateIndex, Match, QueryEntity, Screener, indexed_entity, query_entity
 from accomplice.matching.decisions import (
@@ -48,6 +48,8 @@ __all__ = [
     "LookupHit",
     "Readiness",
     "SharedListFile",
+    "birth_date_warning",
+    "check_query_length",
     "clean_query",
     "diff_list",
     "entity_detail",
@@ -478,6 +480,12 @@ _KEYISH = re.compile(r"^[a-z_]+:\S+$")
 MAX_QUERY_CHARS = 500
 
 
+def check_query_length(text: str, field: str = "query", subject: str = "The name") -> None:
+    """Refuse a text over MAX_QUERY_CHARS with a sentence saying what is too long, by how much."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise TooLongError(field, subject, len(text), MAX_QUERY_CHARS)
+
+
 def clean_query(text: str) -> str:
     """Drop control characters (NUL, pasted line breaks) that no stored name contains, and trim."""
     return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).split())
@@ -503,8 +511,7 @@ def lookup(store: Store, text: str, limit: int = 20) -> list[EntityRow]:
     text = clean_query(text)
     if not text:
         return []
-    if len(text) > MAX_QUERY_CHARS:
-        raise InputError("query", f"is {len(text):,} characters long; at most {MAX_QUERY_CHARS} are searched")
+    check_query_length(text)
     if _KEYISH.match(text):
         row = store.entity(text)
         if row is not None:
@@ -698,6 +705,19 @@ def _dates(values: Sequence[str]) -> list[str]:
     from followthemoney.types import registry
 
     return [d for v in values if v and (d := registry.date.clean(v.strip())) is not None]
+
+
+# A date of birth is echoed in its warning up to this length: enough to recognise it, not a pasted document.
+SHOWN_DATE_CHARS = 40
+
+
+def birth_date_warning(value: str | None, what: str = "date of birth") -> str | None:
+    """Why a date of birth given with a name is left out of its screening (None when it is read): the name
+    is still screened, by name alone, and the user is told so rather than left to believe the date counted."""
+    if value is None or not value.strip() or _dates([value]):
+        return None
+    shown = value.strip()[:SHOWN_DATE_CHARS]
+    return f"{what} {shown!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY); screened without it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -910,14 +930,19 @@ def screen_file(
     index: ScreeningIndex | None = None,
     progress: ProgressFn | None = None,
     encoding: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> ScreenFileReport:
     """Screen every row of a CSV/XLSX/JSONL file into JSONL or CSV, streaming, in input order.
 
     `encoding` names that of a text file that is neither UTF-8 nor UTF-16 with a byte-order mark.
+    `warn` is told, naming file and line, of each row whose date of birth is not a date.
     """
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown output format {fmt!r}; use jsonl or csv")
     rows = [(line, record_from_row(row)) for line, row in read_rows(source, encoding=encoding)]
+    for line, record in rows:
+        if warn is not None and (problem := birth_date_warning(record.birth_date, "birth_date")):
+            warn(f"{source}:{line}: {problem}")
     started = time.perf_counter()
     index = index or build_screening_index(store, progress=progress)
     writer = formula_safe_writer(out) if fmt == "csv" else None
@@ -1098,8 +1123,7 @@ def screen_query(
     The decisions applied are the principal's (Principal.decision_org): an importer's organisation's, the
     enforcement side's shared ones, or none for anonymous visitors, to whom analysts' notes are not shown.
     """
-    if len(text) > MAX_QUERY_CHARS:
-        raise InputError("query", f"is {len(text):,} characters long; at most {MAX_QUERY_CHARS} are searched")
+    check_query_length(text)
     index = screening_index(store)
     record = ScreeningRecord("search", text, schema, birth_date, nationality)
     index = with_decisions(store, index, principal.decision_org, query_fingerprint=record.fingerprint)

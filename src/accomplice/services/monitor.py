@@ -1,8 +1,9 @@
 """Continuous monitoring: watchlists of counterparties, re-screened whenever a list gets a new version.
 
-An entry's first screening is its baseline: its matches are shown beside it and remembered, without an
-alert. Each later screening (after every import that lands a new list version, or on `accomplice monitor
-run`) compares its matches with the remembered ones and raises an alert only for
+An entry is screened as soon as it is added: each of its matches raises a **new** alert (unless an analyst
+has already decided it) and is remembered. Each later screening (after every import that lands a new list
+version, or on `accomplice monitor run`) compares its matches with the remembered ones and raises an alert
+only for
 
 - a **new** match: a listed entity the entry did not match before;
 - a **changed** match: a listed entity it matched before whose values changed since (entity fingerprint);
@@ -156,7 +157,9 @@ def _clean_name(text: str, what: str) -> str:
     if not cleaned:
         raise InputError(what, "a name is required")
     if len(cleaned) > MAX_NAME_CHARS:
-        raise InputError(what, f"is {len(cleaned):,} characters long; at most {MAX_NAME_CHARS}")
+        raise InputError(
+            what, f"the name is {len(cleaned):,} characters long; at most {MAX_NAME_CHARS} are kept"
+        )
     return cleaned
 
 
@@ -253,6 +256,7 @@ def _record(entry: WatchlistEntry) -> ScreeningRecord:
 class AddReport:
     added: int
     baseline_matches: int
+    alerts: int = 0
 
 
 def add_entries(
@@ -264,7 +268,7 @@ def add_entries(
     source: str = "entries",
     index: ScreeningIndex | None = None,
 ) -> AddReport:
-    """Add entries (screening input rows) to a watchlist and screen them at once as their baseline."""
+    """Add entries (screening input rows) to a watchlist and screen them at once; their matches alert."""
     get_watchlist(store, principal, watchlist_id)
     entries = []
     for position, row in enumerate(rows, start=1):
@@ -293,7 +297,7 @@ def _add(
         ),
     )
     report = rescreen(store, index=index, only_unscreened=True, progress=progress)
-    return AddReport(len(ids), report.matches)
+    return AddReport(len(ids), report.matches, len(report.alerts))
 
 
 def add_entries_from_file(
@@ -500,7 +504,7 @@ def rescreen(
 ) -> RescreenReport:
     """Screen every watchlist entry against the current lists and raise alerts for what changed.
 
-    `only_unscreened` screens just the entries never screened (new uploads: their baseline).
+    `only_unscreened` screens just the entries never screened (new uploads: their first alerts).
     """
     started = time.perf_counter()
     monitor = _monitor(store)
@@ -524,10 +528,9 @@ def rescreen(
         current = [_entry_match(m, fingerprints.get(m.key, "")) for m in found]
         screened.append((entry.id, current))
         total += len(current)
-        if entry.screened_generation is not None:
-            alerts.extend(
-                _changes(index, causes, entry, record, found, fingerprints, previous.get(entry.id, []))
-            )
+        # A first screening alerts too: its matches are all new to the entry's keeper (a counterparty
+        # added today that is listed already is the alert that matters most), unless already decided.
+        alerts.extend(_changes(index, causes, entry, record, found, fingerprints, previous.get(entry.id, [])))
         if progress and (done % 500 == 0 or done == len(entries)):
             progress("re-screening watchlists", done, len(entries))
     created = monitor.record_screening(screened, alerts, generation=shared.generation, payload_of=_payload)

@@ -45,12 +45,13 @@ from accomplice.matching.features import (
 from accomplice.matching.resolve import link_reason
 from accomplice.matching.scorer import schema_mismatch
 from accomplice.services import (
-    MAX_QUERY_CHARS,
     EntityDetail,
     ScreeningIndex,
     ScreeningRecord,
     _countries,
     _dates,
+    birth_date_warning,
+    check_query_length,
     clean_query,
     entity_detail,
     lookup,
@@ -506,16 +507,25 @@ def _parse_example(example: Mapping[str, Any]) -> tuple[str, dict[str, list[str]
         values = _values(value)
         if values:
             props[str(prop)] = values
-    for values in props.values():
+    for prop, values in props.items():
         for value in values:
-            if len(value) > MAX_QUERY_CHARS:
-                raise InputError("query", f"a value is {len(value):,} characters; at most {MAX_QUERY_CHARS}")
+            check_query_length(value, "query", f"The {prop}")
     return schema.name, props
 
 
 NAME_QUERY_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName", "lastName")
 BIRTH_QUERY_PROPS = ("birthDate", "incorporationDate", "buildDate")
 COUNTRY_QUERY_PROPS = ("nationality", "citizenship", "country", "jurisdiction", "flag", "birthCountry")
+
+
+def _date_warnings(props: Mapping[str, list[str]]) -> list[str]:
+    """A sentence for each date given that is not one: the query is screened without it, and says so."""
+    return [
+        problem
+        for prop in BIRTH_QUERY_PROPS
+        for value in props.get(prop, ())
+        if (problem := birth_date_warning(value, prop))
+    ]
 
 
 def _query(schema: str, props: Mapping[str, list[str]], query_id: str) -> tuple[QueryEntity, str]:
@@ -664,6 +674,7 @@ def match_batch(
         results = _scored(store, matches, cat, scope, options, since)
         responses[query_name] = {
             "status": 200,
+            "warnings": _date_warnings(props),
             "results": results,
             "total": {"value": sum(1 for r in results if r["match"]), "relation": "eq"},
             "query": _echo(example, schema, props),
@@ -737,10 +748,7 @@ def search(
     cat = _catalog(store, index.generation)
     scope = _scope(dataset_lists(store, dataset, index.generation), include_dataset, exclude_dataset)
     query_text = clean_query(text)
-    if len(query_text) > MAX_QUERY_CHARS:
-        raise InputError(
-            "q", f"is {len(query_text):,} characters long; at most {MAX_QUERY_CHARS} are searched"
-        )
+    check_query_length(query_text, "q")
     clusters: list[tuple[str, ...]] = []
     try:
         key = search_key(store, query_text)

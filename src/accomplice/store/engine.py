@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["make_engine", "normalize_url", "writer"]
+from accomplice.errors import AccompliceError
+
+__all__ = ["StoreLocationError", "make_engine", "normalize_url", "sqlite_path", "writer"]
 
 # Readers wait this long for the single SQLite writer instead of failing at once with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -57,12 +59,47 @@ def writer(engine: Engine) -> AbstractContextManager[Connection]:
     return engine.execution_options(sqlite_write=True).begin()
 
 
+class StoreLocationError(AccompliceError):
+    """The file a SQLite store URL names cannot be created there (a file where a folder should be...)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite store URL (also in the `file:` URI form); None for other stores and memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    database = parsed.database
+    if parsed.query.get("uri") in ("true", "1") and database.startswith("file:"):
+        database = database.removeprefix("file:")
+    return Path(database)
+
+
+def _read_only_uri(url: str) -> bool:
+    """A `file:...?mode=ro&uri=true` URL: SQLite opens the file read-only and must not create anything."""
+    query = make_url(url).query
+    return query.get("uri") in ("true", "1") and query.get("mode") == "ro"
+
+
+def _ensure_folder(path: Path) -> None:
+    """Create the folder of a new SQLite file; say in one line why that is impossible where it is."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in path.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            reason = f"{blocker} is a file, not a folder"
+        else:
+            reason = f"cannot create the folder {path.parent} ({exc.strerror or exc})"
+        raise StoreLocationError(f"cannot create the store at {path}: {reason}") from None
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None and not _read_only_uri(url):
+            _ensure_folder(path)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine

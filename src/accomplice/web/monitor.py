@@ -98,10 +98,15 @@ def _watchlist_page(
 
 @router.get("/watchlists/{watchlist_id}", response_class=HTMLResponse)
 def watchlist_page(
-    request: Request, watchlist_id: RowId, principal: Watcher, added: int | None = None
+    request: Request,
+    watchlist_id: RowId,
+    principal: Watcher,
+    added: int | None = None,
+    alerts: int | None = None,
 ) -> HTMLResponse:
     message = (
-        f"Added {added:,} {'entry' if added == 1 else 'entries'}; each was screened at once."
+        f"Added {added:,} {'entry' if added == 1 else 'entries'}; each was screened at once"
+        + (f" and raised {alerts:,} {'alert' if alerts == 1 else 'alerts'}." if alerts else ".")
         if added
         else None
     )
@@ -118,7 +123,7 @@ def upload_entries(
         )
     except InputError as exc:
         return _watchlist_page(request, principal, watchlist_id, 422, error=str(exc))
-    return _back(f"/watchlists/{watchlist_id}?added={report.added}")
+    return _back(f"/watchlists/{watchlist_id}?added={report.added}&alerts={report.alerts}")
 
 
 @router.post("/watchlists/{watchlist_id}/entries")
@@ -143,7 +148,7 @@ def add_entry(
         report = monitor.add_entries(_store(request), principal, watchlist_id, [row], source="form")
     except InputError as exc:
         return _watchlist_page(request, principal, watchlist_id, 422, error=exc.reason)
-    return _back(f"/watchlists/{watchlist_id}?added={report.added}")
+    return _back(f"/watchlists/{watchlist_id}?added={report.added}&alerts={report.alerts}")
 
 
 @router.post("/watchlists/{watchlist_id}/entries/{entry_id}/delete")

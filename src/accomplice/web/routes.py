@@ -147,6 +147,7 @@ def home(
         "schemas": SCHEMA_CHOICES,
         "birth_date": present.short(services.clean_query(birth_date or ""), 20),
         "nationality": present.short(services.clean_query(nationality or ""), 60),
+        "warning": None,
     }
     if not query:
         return render("home.html", request=request, overviews=services.list_overviews(store), **page)
@@ -173,8 +174,12 @@ def home(
             overviews=[],
             **{**page, "error": exc.reason if isinstance(exc, InputError) else str(exc)},
         )
-    page.update(results=results)
+    page.update(results=results, warning=_capitalised(services.birth_date_warning(page["birth_date"])))
     return render("home.html", request=request, q=query, overviews=[], **page)
+
+
+def _capitalised(sentence: str | None) -> str | None:
+    return sentence[:1].upper() + sentence[1:] + "." if sentence else None
 
 
 @router.get("/lists", response_class=HTMLResponse)
