@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import OperationalError as StoreUnavailable
+
+from accomplice.store.engine import write_problem
 from accomplice.store.store import EntityRow, Store, open_store
 
-__all__ = ["EntityRow", "Store", "open_store"]
+# StoreUnavailable: the database did not answer or refused a write (down, locked, read-only, disk full);
+# interfaces answer it as 503 with its reason rather than as an internal error.
+__all__ = ["EntityRow", "Store", "StoreUnavailable", "open_store", "write_problem"]
