@@ -71,6 +71,7 @@ def _global(
 def _register() -> None:
     from accomplice.cli import (
         audit,
+        backup,
         decide,
         entity,
         export,
@@ -95,6 +96,8 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(audit.app, name="audit")
     app.add_typer(monitor.app, name="monitor")
+    app.command("backup")(backup.backup)
+    app.command("restore")(backup.restore)
 
 
 _register()
