@@ -35,7 +35,7 @@ from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Per
 from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeError
 from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.settings import Settings, get_settings
-from accomplice.store import Store
+from accomplice.store import Store, StoreUnavailable
 from accomplice.web.account import router as account_pages
 from accomplice.web.exposure import exposure_web_router
 from accomplice.web.jobs import jobs_web_router
@@ -246,6 +246,17 @@ def create_app(
             return JSONResponse({"detail": errors}, status_code=422)
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
         return render_error(422, "Cannot read this request", message, request)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        # The database is down, locked past its timeout, read-only or full: the service is unavailable
+        # (503, worth a retry), not broken (500). One line of the driver's reason, no traceback.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        log.warning("store unavailable on %s: %s", request.url.path, reason)
+        message = f"the store cannot answer: {reason}"
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
+        return render_error(503, "The store is unavailable", message, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

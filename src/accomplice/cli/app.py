@@ -107,6 +107,7 @@ def _global(
 def _register() -> None:
     from accomplice.cli import (
         audit,
+        backup,
         decide,
         entity,
         export,
@@ -131,6 +132,8 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(audit.app, name="audit")
     app.add_typer(monitor.app, name="monitor")
+    app.command("backup")(backup.backup)
+    app.command("restore")(backup.restore)
 
 
 _register()

@@ -34,7 +34,7 @@ from accomplice.matching.decisions import (
 from accomplice.matching.resolve import cluster_entities, merge_clusters
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, Permission, Principal
 from accomplice.sources import get_format
-from accomplice.store import EntityRow, Store
+from accomplice.store import EntityRow, Store, write_problem
 from accomplice.store.audit import AuditEntry
 from accomplice.store.store import ENTITY_ID_PROP
 
@@ -250,9 +250,13 @@ def readiness(store: Store) -> Readiness:
     """Ask the store for its lists; any database error means not ready (reported, never raised)."""
     try:
         count = len(store.lists())
+        read_only = write_problem(store.engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return Readiness(False, store.backend, 0, f"store unavailable: {reason}")
+    if read_only:
+        # Reads still answer, but logins, tokens, decisions and imports would all fail.
+        return Readiness(False, store.backend, count, f"store takes no writes: {read_only}")
     return Readiness(True, store.backend, count)
 
 

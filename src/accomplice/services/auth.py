@@ -60,6 +60,7 @@ __all__ = [
     "forget_trusted_tokens",
     "get_user",
     "hash_password",
+    "is_enforcement_account",
     "issue_token",
     "list_tokens",
     "list_users",
@@ -264,6 +265,14 @@ def owner_decision_org(store: Store, owner: str | None, org: str | None) -> str 
     if _principal_of(user).decision_org == "":
         return ""
     return org or None
+
+
+def is_enforcement_account(store: Store, name: str | None) -> bool:
+    """Whether objects kept by `name` are the enforcement side's: an account with a role that is not
+    org-bound (analyst, reviewer, researcher, admin), or no account at all (the CLI operator, a deleted
+    user). An organisation's importers never see such objects, even when they carry the organisation."""
+    user = AuthStore(store).user(name) if name else None
+    return user is None or _principal_of(user).org_scope is None
 
 
 def local_principal(store: Store, name: str) -> Principal:

@@ -26,7 +26,7 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,7 +38,14 @@ from accomplice.errors import InputError, NotFoundError
 from accomplice.lists.model import ImportReport, ProgressFn, VersionInfo
 from accomplice.matching import Match
 from accomplice.services import ScreeningIndex, ScreeningRecord, outbound, record_from_row, screen_record
-from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal, owner_decision_org
+from accomplice.services.auth import (
+    AuthError,
+    ForbiddenError,
+    Permission,
+    Principal,
+    is_enforcement_account,
+    owner_decision_org,
+)
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
 from accomplice.store.clock import utc_now
@@ -176,6 +183,29 @@ def _scope(principal: Principal) -> OrgScope:
     return OrgScope.everything() if principal.sees_org(_ANY_OTHER_ORG) else OrgScope.only(principal.org)
 
 
+class _Sides:
+    """Which objects an organisation's importers may see: only those kept by their own side.
+
+    An analyst of an organisation keeps watchlists and webhooks under that organisation too, but they are
+    the enforcement side's (what is watched, and where alerts go, are investigative choices): the
+    organisation's importers must neither see nor delete them, nor receive their alerts. Each creator's
+    account is looked up once per call."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._enforcement: dict[str | None, bool] = {}
+
+    def enforcement(self, created_by: str | None) -> bool:
+        if created_by not in self._enforcement:
+            self._enforcement[created_by] = is_enforcement_account(self.store, created_by)
+        return self._enforcement[created_by]
+
+    def visible(self, principal: Principal, org: str | None, created_by: str | None) -> bool:
+        if not principal.sees_org(org):
+            return False
+        return principal.org_scope is None or not self.enforcement(created_by)
+
+
 def _audit(principal: Principal, action: str, subject: str, **detail: object) -> AuditEntry:
     return AuditEntry(principal.user, action, subject, {"org": principal.org, **detail})
 
@@ -193,7 +223,9 @@ def create_watchlist(store: Store, principal: Principal, name: str) -> Watchlist
 
 
 def watchlists(store: Store, principal: Principal) -> list[Watchlist]:
-    return [w for w in _monitor(store).watchlists(_scope(principal)) if principal.sees_org(w.org)]
+    sides = _Sides(store)
+    found = _monitor(store).watchlists(_scope(principal))
+    return [w for w in found if sides.visible(principal, w.org, w.created_by)]
 
 
 def get_watchlist(store: Store, principal: Principal, watchlist_id: int) -> Watchlist:
@@ -201,7 +233,7 @@ def get_watchlist(store: Store, principal: Principal, watchlist_id: int) -> Watc
     "forbidden", so that ids do not reveal which exist)."""
     _scope(principal)
     found = _monitor(store).watchlist(watchlist_id)
-    if found is None or not principal.sees_org(found.org):
+    if found is None or not _Sides(store).visible(principal, found.org, found.created_by):
         raise NotFoundError(f"no watchlist {watchlist_id}")
     return found
 
@@ -533,7 +565,9 @@ def rescreen(
         alerts.extend(_changes(index, causes, entry, record, found, fingerprints, previous.get(entry.id, [])))
         if progress and (done % 500 == 0 or done == len(entries)):
             progress("re-screening watchlists", done, len(entries))
-    created = monitor.record_screening(screened, alerts, generation=shared.generation, payload_of=_payload)
+    created = monitor.record_screening(
+        screened, alerts, generation=shared.generation, payload_of=_payload, receives=_receiver(store)
+    )
     return RescreenReport(len(entries), total, tuple(created), time.perf_counter() - started)
 
 
@@ -619,13 +653,26 @@ def alerts(
         limit=limit,
         offset=offset,
     )
-    return [a for a in found if principal.sees_org(a.org)]
+    keepers = _watchlist_keepers(store, {a.watchlist_id for a in found})
+    sides = _Sides(store)
+    return [a for a in found if sides.visible(principal, a.org, keepers.get(a.watchlist_id))]
+
+
+def _watchlist_keepers(store: Store, ids: set[int]) -> dict[int, str | None]:
+    """Who keeps each watchlist (its creator): an alert is seen by whoever may see its watchlist."""
+    monitor = _monitor(store)
+    keepers: dict[int, str | None] = {}
+    for watchlist_id in ids:
+        found = monitor.watchlist(watchlist_id)
+        keepers[watchlist_id] = found.created_by if found is not None else None
+    return keepers
 
 
 def get_alert(store: Store, principal: Principal, alert_id: int) -> Alert:
     _scope(principal)
     found = _monitor(store).alert(alert_id)
-    if found is None or not principal.sees_org(found.org):
+    keeper = _watchlist_keepers(store, {found.watchlist_id}).get(found.watchlist_id) if found else None
+    if found is None or not _Sides(store).visible(principal, found.org, keeper):
         raise NotFoundError(f"no alert {alert_id}")
     return found
 
@@ -713,13 +760,18 @@ def create_webhook(
 
 
 def webhooks(store: Store, principal: Principal) -> list[Webhook]:
-    return [h for h in _monitor(store).webhooks(_scope(principal)) if principal.sees_org(h.org)]
+    sides = _Sides(store)
+    return [
+        h
+        for h in _monitor(store).webhooks(_scope(principal))
+        if sides.visible(principal, h.org, h.created_by)
+    ]
 
 
 def get_webhook(store: Store, principal: Principal, webhook_id: int) -> Webhook:
     _scope(principal)
     found = _monitor(store).webhook(webhook_id)
-    if found is None or not principal.sees_org(found.org):
+    if found is None or not _Sides(store).visible(principal, found.org, found.created_by):
         raise NotFoundError(f"no webhook {webhook_id}")
     return found
 
@@ -742,6 +794,22 @@ def delete_webhook(store: Store, principal: Principal, webhook_id: int) -> None:
 def deliveries(store: Store, principal: Principal, webhook_id: int) -> list[Delivery]:
     get_webhook(store, principal, webhook_id)
     return _monitor(store).deliveries(webhook_id)
+
+
+def _receiver(store: Store) -> Callable[[Webhook, Sequence[Alert]], list[Alert]]:
+    """Which of an organisation's alerts a webhook receives: an importer's webhook only those of its
+    side's watchlists (see `_Sides`); an enforcement-side webhook all of them."""
+    sides = _Sides(store)
+    keepers: dict[int, str | None] = {}
+
+    def receives(hook: Webhook, chosen: Sequence[Alert]) -> list[Alert]:
+        if sides.enforcement(hook.created_by):
+            return list(chosen)
+        missing = {a.watchlist_id for a in chosen} - keepers.keys()
+        keepers.update(_watchlist_keepers(store, missing))
+        return [a for a in chosen if not sides.enforcement(keepers.get(a.watchlist_id))]
+
+    return receives
 
 
 def _payload(hook: Webhook, chosen: Sequence[Alert]) -> str:

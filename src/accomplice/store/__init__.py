@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from accomplice.store.engine import StoreLocationError, sqlite_path
+from sqlalchemy.exc import OperationalError as StoreUnavailable
+
+from accomplice.store.engine import StoreLocationError, sqlite_path, write_problem
 from accomplice.store.store import EntityRow, Store, open_store
 
-__all__ = ["EntityRow", "Store", "StoreLocationError", "open_store", "sqlite_path"]
+# StoreUnavailable: the database did not answer or refused a write (down, locked, read-only, disk full);
+# interfaces answer it as 503 with its reason rather than as an internal error.
+__all__ = [
+    "EntityRow",
+    "Store",
+    "StoreLocationError",
+    "StoreUnavailable",
+    "open_store",
+    "sqlite_path",
+    "write_problem",
+]

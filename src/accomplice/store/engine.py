@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from accomplice.errors import AccompliceError
 
-__all__ = ["StoreLocationError", "make_engine", "normalize_url", "sqlite_path", "writer"]
+__all__ = ["StoreLocationError", "make_engine", "normalize_url", "sqlite_path", "write_problem", "writer"]
 
 # Readers wait this long for the single SQLite writer instead of failing at once with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -91,6 +92,47 @@ def _ensure_folder(path: Path) -> None:
         else:
             reason = f"cannot create the folder {path.parent} ({exc.strerror or exc})"
         raise StoreLocationError(f"cannot create the store at {path}: {reason}") from None
+
+
+def write_problem(engine: Engine) -> str | None:
+    """Why this store cannot take writes (a read-only file, connection or database), or None.
+
+    For readiness checks: a read-only store answers every read, so only this shows that logins, tokens
+    and imports would fail. It never waits for the write lock: a store whose lock another writer holds
+    is writable."""
+    if engine.dialect.name == "sqlite":
+        return _sqlite_write_problem(engine)
+    with engine.connect() as conn:
+        read_only = conn.execute(text("SELECT current_setting('transaction_read_only')")).scalar()
+        recovering = conn.execute(text("SELECT pg_is_in_recovery()")).scalar()
+    if recovering:
+        return "the PostgreSQL server is a read-only standby (in recovery)"
+    if read_only == "on":
+        return "the PostgreSQL session is read-only (default_transaction_read_only)"
+    return None
+
+
+def _sqlite_write_problem(engine: Engine) -> str | None:
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            # A write that changes nothing, rolled back: SQLite checks for a read-only file or a
+            # read-only connection (mode=ro) only when a statement writes.
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("UPDATE alembic_version SET version_num = version_num")
+            cursor.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            message = str(exc)
+            if raw.in_transaction:
+                cursor.execute("ROLLBACK")
+            return None if "locked" in message or "no such table" in message else message
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        return None
+    finally:
+        raw.close()
 
 
 def make_engine(url: str) -> Engine:

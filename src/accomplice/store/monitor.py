@@ -458,9 +458,11 @@ class MonitorStore:
         *,
         generation: str,
         payload_of: Any = None,
+        receives: Any = None,
     ) -> list[Alert]:
         """Replace the match state of the screened entries, insert the alerts and queue their webhook
-        deliveries, in one transaction. `payload_of(webhook, alerts)` renders a delivery's body."""
+        deliveries, in one transaction. `payload_of(webhook, alerts)` renders a delivery's body;
+        `receives(webhook, alerts)`, if given, narrows the alerts of the webhook's organisation it gets."""
         now = utc_now()
         created: list[Alert] = []
         with self.store.writer() as conn:
@@ -513,16 +515,18 @@ class MonitorStore:
                 ).one()
                 created.append(_alert(row))
             if created and payload_of is not None:
-                self._queue_deliveries(conn, created, payload_of, now)
+                self._queue_deliveries(conn, created, payload_of, now, receives)
         return created
 
     def _queue_deliveries(
-        self, conn: Connection, alerts: Sequence[Alert], payload_of: Any, now: datetime
+        self, conn: Connection, alerts: Sequence[Alert], payload_of: Any, now: datetime, receives: Any = None
     ) -> None:
         hooks = [_webhook(r) for r in conn.execute(select(webhooks).where(webhooks.c.active.is_(True))).all()]
         for hook in hooks:
             # A webhook without an org (an administrator's) receives every org's alerts.
             chosen = [a for a in alerts if a.kind in hook.events and (hook.org is None or hook.org == a.org)]
+            if chosen and receives is not None:
+                chosen = receives(hook, chosen)
             if not chosen:
                 continue
             conn.execute(
