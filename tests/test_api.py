@@ -80,9 +80,30 @@ def test_lists_show_versions_and_entity_counts(client: TestClient, store: Store)
     assert ofac["publisher"].startswith("US Department of the Treasury")
     assert [v["label"] for v in ofac["versions"]] == ["2023-12-28", "2024-05-03"]
     assert ofac["latest"] == {"seq": 2, "label": "2024-05-03"}
-    assert [v["entities"] for v in ofac["versions"]] == [v.counts["entities"] for v in store.versions("ofac")]
     assert ofac["versions"][1]["counts"]["schema:Vessel"] > 800
     assert ofac["current_entities"] == next(i.current_entities for i in store.lists() if i.name == "ofac")
+
+
+def test_lists_count_entities_and_links_apart(client: TestClient, store: Store) -> None:
+    ofac = {item["name"]: item for item in _get(client, "/api/lists")}["ofac"]
+    versions = store.versions("ofac")
+    for out, version in zip(ofac["versions"], versions, strict=True):
+        links = version.counts.get("schema:UnknownLink", 0)
+        assert (out["entities"], out["links"]) == (version.counts["entities"] - links, links)
+    latest = ofac["versions"][1]
+    # 2024-05-03's sdn.csv holds 14,965 entries; its "Linked To" remarks give the links.
+    assert (ofac["current_entities"], ofac["current_links"]) == (14_965, latest["links"])
+    assert latest["entities"] == 14_965
+    assert latest["added"]["entities"] + latest["added"]["links"] == versions[1].counts["added_entities"]
+    assert latest["added"]["entities"] == 1_256
+
+
+def test_diff_counts_entities_and_links_apart(client: TestClient) -> None:
+    body = _get(client, "/api/lists/ofac/diff")
+    for kind in ("added", "removed", "changed"):
+        links = [c for c in body[kind] if c["schema"] == "UnknownLink"]
+        assert body["counts"][kind] == {"entities": len(body[kind]) - len(links), "links": len(links)}
+    assert body["counts"]["added"] == {"entities": 1_256, "links": 436}
 
 
 def test_list_detail_names_the_files_of_each_version(client: TestClient) -> None:
@@ -91,6 +112,7 @@ def test_list_detail_names_the_files_of_each_version(client: TestClient) -> None
     assert {f["name"] for f in first["files"]} == {"sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"}
     assert [f["name"] for f in second["files"]] == ["sdn.csv"]
     assert all(len(f["sha256"]) == 64 for f in first["files"])
+    assert first["components"] == ["addresses", "aliases", "main", "remarks"]
     assert second["components"] == ["main"]
 
 
@@ -104,11 +126,11 @@ def test_diff_lists_added_dprk_entries_between_the_two_ofac_versions(client: Tes
     assert body["old"] == {"seq": 1, "label": "2023-12-28"}
     assert body["new"] == {"seq": 2, "label": "2024-05-03"}
     assert body["program"] == "DPRK"
-    assert body["carried_components"] == ["addresses", "aliases"]
+    assert body["carried_components"] == ["addresses", "aliases", "remarks"]
     added = {c["key"]: c for c in body["added"]}
     assert added["ofac:48262"]["caption"] == "JON, Yun Gun"
     assert added["ofac:48262"]["schema"] == "Person"
-    assert body["counts"]["added"] == len(body["added"])
+    assert body["counts"]["added"] == {"entities": len(body["added"]), "links": 0}
     # Every added entry really carries a DPRK program and was first listed in the newer version.
     for key in added:
         entity = _get(client, f"/api/entities/{key}")
@@ -117,9 +139,9 @@ def test_diff_lists_added_dprk_entries_between_the_two_ofac_versions(client: Tes
 
 
 def test_diff_reports_changed_fields(client: TestClient) -> None:
-    body = _get(client, "/api/lists/ofac/diff", old="2023-12-28", new="2024-05-03", program="DPRK")
+    body = _get(client, "/api/lists/ofac/diff", old="2023-12-28", new="2024-05-03")
     changed = {c["key"]: c for c in body["changed"]}
-    assert changed, "the DPRK entries changed between the two versions"
+    assert changed, "entries changed between the two versions"
     fields = {p["prop"] for c in changed.values() for p in c["changes"]}
     assert "notes" in fields
     assert all(p["added"] or p["removed"] for c in changed.values() for p in c["changes"])
@@ -128,7 +150,7 @@ def test_diff_reports_changed_fields(client: TestClient) -> None:
 def test_unfiltered_diff_is_larger_than_the_dprk_part(client: TestClient) -> None:
     everything = _get(client, "/api/lists/ofac/diff")
     dprk = _get(client, "/api/lists/ofac/diff", program="dprk")
-    assert everything["counts"]["added"] > dprk["counts"]["added"] > 0
+    assert everything["counts"]["added"]["entities"] > dprk["counts"]["added"]["entities"] > 0
     assert everything["program"] is None
 
 

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -408,6 +408,75 @@ def test_partial_set_loads_as_a_version_with_orphans_in_its_warnings(store: Stor
     assert any("absent from the primary file" in w for w in report.version.warnings)
     detail = services.entity_detail(store, "ofac:48262")
     assert detail.values("alias") == ["CHO'N, Yo'n Ku'n"]
+
+
+# -- a version without its comments file --------------------------------------------------------------
+
+# The DPRK entries whose 2024-05-03 remark sdn.csv cuts at 1,000 characters, the rest being in a comments
+# file that set lacks; read alone, they would lose aliases, passports and incorporation dates OFAC kept.
+CUT_DPRK_ENTRIES = {
+    "ofac:27307": "LAZARUS GROUP",
+    "ofac:45430": "KIMSUKY",
+    "ofac:39796": "TORNADO CASH",
+    "ofac:28263": "TIAN, Yinyin",
+    "ofac:28264": "LI, Jiadong",
+    "ofac:42496": "WU, Huihui",
+    "ofac:44718": "SEMENOV, Roman",
+}
+CARRIED_2024 = (
+    "sdn_comments.csv absent: carried from the previous version the continuations of 17 of the 18 remarks "
+    "cut at 1,000 characters; 1 stay cut (new entries, or remarks that changed): ofac:47682"
+)
+
+
+@pytest.fixture(scope="module")
+def both_versions(web_store_url: str) -> Iterator[Store]:
+    """The store holding 2023-12-28 then 2024-05-03 (sdn.csv alone), loaded through services.load_list."""
+    from accomplice.store import open_store
+
+    opened = open_store(web_store_url)
+    yield opened
+    opened.close()
+
+
+def test_the_seven_dprk_remarks_are_cut_in_the_2024_sdn_csv(raw_dir: Path) -> None:
+    rows = {f"ofac:{r[0]}": r for r in _csv(raw_dir / OFAC_2024_SDN)}
+    for key, name in CUT_DPRK_ENTRIES.items():
+        assert rows[key][1] == name
+        assert len(rows[key][11]) == 1000, key
+    assert not (raw_dir / "ofac/2024-05-03/sdn_comments.csv").exists()
+
+
+def test_diff_of_a_version_without_comments_file_shows_no_cut_remark_losing_values(
+    both_versions: Store,
+) -> None:
+    diff = services.diff_list(both_versions, "ofac", "2023-12-28", "2024-05-03")
+    changed = {c.key: c for c in services.filter_diff_by_program(both_versions, diff, "DPRK").changed}
+    for key in CUT_DPRK_ENTRIES:
+        assert key not in changed, [(p.prop, p.removed) for p in changed[key].changes]
+    # The values read from the carried continuation are current in the 2024-05-03 version.
+    lazarus = services.entity_detail(both_versions, "ofac:27307")
+    assert {"WHOIS HACKING TEAM", "APT-C-26", "ZINC"} <= set(lazarus.values("alias"))
+    assert "2019" in services.entity_detail(both_versions, "ofac:39796").values("incorporationDate")
+    assert "210302198701102136" in services.entity_detail(both_versions, "ofac:28264").values("idNumber")
+
+
+def test_version_without_comments_file_says_its_remarks_were_carried(both_versions: Store) -> None:
+    first, second = both_versions.versions("ofac")
+    assert "remarks" in first.components
+    assert "remarks" not in second.components
+    assert CARRIED_2024 in second.warnings
+    diff = services.diff_list(both_versions, "ofac", "2023-12-28", "2024-05-03")
+    assert diff.carried_components == ("addresses", "aliases", "remarks")
+
+
+def test_lone_sdn_csv_without_an_earlier_version_says_its_remarks_stay_cut(raw_dir: Path) -> None:
+    parsed = _parse(raw_dir / OFAC_2024_SDN)
+    (carry,) = [w for w in parsed.warnings if w.startswith("sdn_comments.csv absent")]
+    assert carry.startswith(
+        "sdn_comments.csv absent: carried from the previous version the continuations of 0 of the 18 "
+        "remarks cut at 1,000 characters; 18 stay cut (no previous version holds them): "
+    )
 
 
 def test_consolidated_set_is_list_ofac_cons_with_ofac_keys(raw_dir: Path) -> None:
@@ -922,9 +991,9 @@ def _accomplice_script() -> str:
     return script
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, columns: int = 250) -> subprocess.CompletedProcess[str]:
     # A wide console keeps Rich tables from wrapping values across lines.
-    env = {**os.environ, "COLUMNS": "250"}
+    env = {**os.environ, "COLUMNS": str(columns)}
     return subprocess.run(
         [_accomplice_script(), *args], capture_output=True, text=True, timeout=300, env=env, check=False
     )
@@ -994,7 +1063,7 @@ def test_cli_diff_with_program_lists_the_added_dprk_entries(cli_db: tuple[str, s
     assert {c["key"]: c["caption"] for c in diff["added"]} == new_dprk
     table = _run("--db", db, "lists", "diff", "ofac", "--program", "DPRK", "--limit", "500")
     assert table.returncode == 0, table.stderr
-    assert f"ofac: version 1 (2023-12-28) → 2 (2024-05-03): {len(new_dprk)} added" in table.stdout
+    assert f"ofac: version 1 (2023-12-28) → 2 (2024-05-03): {len(new_dprk)} entities added" in table.stdout
     assert "ofac:48262" in table.stdout
     assert "JON, Yun Gun" in table.stdout
 
@@ -1009,3 +1078,59 @@ def test_cli_refuses_malformed_file_with_one_line_and_no_traceback(set_2023: Pat
     assert lines == [f"error: {named}:{line}: expected 12 columns, found 4; not an OFAC sdn.csv row"]
     assert "Traceback" not in refused.stderr
     assert refused.stdout == ""
+
+
+def _keys(path: Path) -> set[str]:
+    return {f"ofac:{r[0]}" for r in _csv(path)}
+
+
+def test_cli_lists_counts_entities_and_links_apart(cli_db: tuple[str, str], raw_dir: Path) -> None:
+    db, _ = cli_db
+    shown = _run("--db", db, "lists", "--json")
+    assert shown.returncode == 0, shown.stderr
+    (ofac,) = [item for item in json.loads(shown.stdout) if item["name"] == "ofac"]
+    old, new = _keys(raw_dir / OFAC_2023 / "sdn.csv"), _keys(raw_dir / OFAC_2024_SDN)
+    links = ofac["versions"][1]["counts"]["schema:UnknownLink"]
+    assert (ofac["current_entities"], ofac["current_links"]) == (len(new), links)
+    assert len(new) == 14_965
+    latest = ofac["versions"][1]
+    assert (latest["entities"], latest["links"]) == (len(new), links)
+    assert latest["added"]["entities"] == len(new - old) == 1_256
+    assert latest["removed"]["entities"] == len(old - new)
+    assert latest["added"]["links"] == ofac["versions"][1]["counts"]["added_entities"] - len(new - old)
+    table = _run("--db", db, "lists")
+    assert re.search(rf"^.*ofac .*14,965 .*{links:,} ", table.stdout, re.MULTILINE), table.stdout
+
+
+def test_cli_diff_counts_entities_and_links_apart(cli_db: tuple[str, str], raw_dir: Path) -> None:
+    db, _ = cli_db
+    shown = _run("--db", db, "lists", "diff", "ofac", "--json")
+    assert shown.returncode == 0, shown.stderr
+    diff = json.loads(shown.stdout)
+    old, new = _keys(raw_dir / OFAC_2023 / "sdn.csv"), _keys(raw_dir / OFAC_2024_SDN)
+    added_links = [c for c in diff["added"] if c["schema"] == "UnknownLink"]
+    assert diff["counts"]["added"] == {"entities": len(new - old), "links": len(added_links)}
+    assert diff["counts"]["added"]["entities"] + diff["counts"]["added"]["links"] == len(diff["added"])
+    assert diff["counts"]["removed"]["entities"] == len(old - new)
+    table = _run("--db", db, "lists", "diff", "ofac", "--limit", "1")
+    removed_links = diff["counts"]["removed"]["links"]
+    assert (
+        f"ofac: version 1 (2023-12-28) → 2 (2024-05-03): {len(new - old):,} entities added, "
+        f"{len(old - new):,} removed, {diff['counts']['changed']['entities']:,} changed; "
+        f"{len(added_links):,} links added, {removed_links:,} removed" in table.stdout
+    ), table.stdout
+    assert "Added links" in table.stdout
+
+
+def test_cli_lists_table_at_80_columns_keeps_each_title_on_one_line(cli_db: tuple[str, str]) -> None:
+    db, _ = cli_db
+    shown = _run("--db", db, "lists", columns=80)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), shown.stdout
+    (row,) = [line for line in lines if " ofac " in line]
+    # One line per list: the row holds the title's start, cut with an ellipsis, and every count.
+    for part in ("OFAC Spec", "…", "14,965"):
+        assert part in row, shown.stdout
+    body = [line for line in lines if line.startswith(("│", "┃"))]
+    assert len(body) == 2, shown.stdout  # the header and the one list

@@ -31,7 +31,7 @@ def test_first_import_creates_version_one_with_counts(store: Store, raw_dir: Pat
     assert report.version.label == "2023-12-28"
     assert report.version.counts["schema:Person"] > 6000
     assert {f.name for f in report.version.files} == {"sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"}
-    assert set(report.version.components) == {"main", "addresses", "aliases"}
+    assert set(report.version.components) == {"main", "addresses", "aliases", "remarks"}
 
 
 @BACKENDS
@@ -71,7 +71,18 @@ def test_diff_of_two_ofac_versions_lists_added_dprk_entries(store: Store, raw_di
     added = {c.key: c.caption for c in diff.added}
     assert added["ofac:48262"] == "JON, Yun Gun"
     assert all(c.schema in ("Person", "Organization", "Vessel") for c in diff.added)
-    assert diff.carried_components == ("addresses", "aliases")
+    assert diff.carried_components == ("addresses", "aliases", "remarks")
+
+
+@BACKENDS
+def test_lists_count_current_entities_and_links_apart(store: Store, raw_dir: Path) -> None:
+    _load_two_ofac_versions(store, raw_dir)
+    (ofac,) = store.lists()
+    latest = store.versions("ofac")[-1]
+    links = latest.counts["schema:UnknownLink"]
+    assert (ofac.current_entities, ofac.current_links) == (latest.counts["entities"] - links, links)
+    assert ofac.current_entities == 14_965
+    assert 0 < latest.counts["added_links"] < latest.counts["added_entities"]
 
 
 @BACKENDS

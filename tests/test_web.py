@@ -173,6 +173,25 @@ def test_lists_page_shows_each_list_with_counts_and_a_chart(client: TestClient, 
     assert f"2024-05-03: {things:,}" in html.unescape(svg.group(1))
 
 
+def test_lists_and_list_pages_count_entities_and_links_apart(client: TestClient, store: Store) -> None:
+    links = store.versions("ofac")[-1].counts["schema:UnknownLink"]
+    row = re.search(
+        r"<tr>\s*<th scope=\"row\" data-label=\"List\"><a href=\"/lists/ofac\">.*?</tr>",
+        _page(client, "/lists"),
+        re.S,
+    )
+    assert row is not None
+    cells = re.findall(r'<td data-label="(Entities|Links)" class="num">([^<]*)</td>', row.group(0))
+    assert cells == [("Entities", "14,965"), ("Links", f"{links:,}")]
+    page = _page(client, "/lists/ofac")
+    text = _text(page)
+    assert "1,256 entities added" in text
+    assert "436 links added" in text
+    assert "1,692" not in text  # entities and links are never summed into one "added"
+    assert 'id="added-links"' in page
+    assert "1,256 + 436 links" in text  # the version table's Added column
+
+
 def test_list_page_diffs_the_two_latest_versions_by_default(client: TestClient) -> None:
     page = _page(client, "/lists/ofac")
     assert re.search(r'<option value="1" selected>1 · 2023-12-28</option>', page)
@@ -186,10 +205,23 @@ def test_list_page_diffs_the_two_latest_versions_by_default(client: TestClient) 
 def test_list_page_filters_the_diff_by_program(client: TestClient) -> None:
     text = _text(_page(client, "/lists/ofac", old="1", new="2", program="DPRK"))
     assert "JON, Yun Gun" in text
-    assert "6 added" in text
-    assert re.search(r"Changed \d+", text)
+    assert "6 entities added" in text
+    assert "0 entities changed" in text  # the cut remarks of 2024-05-03 are continued, not "changed"
     assert "JW JEWEL" in text  # removed between the two versions
-    assert "Notes" in text  # a changed field is named by its label
+
+
+def test_list_page_names_changed_fields_by_their_label(client: TestClient) -> None:
+    text = _text(_page(client, "/lists/ofac", old="1", new="2"))
+    assert re.search(r"Changed \d+", text)
+    assert "Notes" in text
+
+
+def test_diff_page_says_which_files_the_newer_version_lacked_and_what_was_carried(client: TestClient) -> None:
+    text = _text(_page(client, "/lists/ofac", old="1", new="2"))
+    assert "came without its addresses, aliases, remarks files" in text
+    assert (
+        "sdn_comments.csv absent: carried from the previous version the continuations of 17 of the 18" in text
+    )
 
 
 def test_list_page_with_unknown_version_explains_instead_of_failing(client: TestClient) -> None:
@@ -348,12 +380,12 @@ def _history(page: str) -> list[tuple[str, str, str]]:
 def test_list_history_shows_each_version_that_listed_the_entity_and_what_it_changed(
     client: TestClient,
 ) -> None:
-    page = _page(client, "/entities/ofac:27307")  # LAZARUS GROUP: its a.k.a.s were cut in the 2024 SDN
+    page = _page(client, "/entities/ofac:13109")  # POUYA AIR: OFAC gave its ID and registration in 2024
     assert _history(page) == [("changed", "ofac", "2024-05-03"), ("added", "ofac", "2023-12-28")]
     section = page.split('<section id="history"', 1)[1].split("</section>", 1)[0]
     assert '<a href="/lists/ofac?old=1&amp;new=2#changed">' in section
-    for alias in ("APPLEWORM", "TEMP.HERMIT", "ZINC"):
-        assert f'<del><span class="vh">removed: </span><bdi>{alias}</bdi></del>' in section
+    for number in ("10102315647", "189556"):
+        assert re.search(rf'<ins><span class="vh">added: </span>(<bdi>)?{number}(</bdi>)?</ins>', section)
     assert '<li><a href="#history">List history</a></li>' in page
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accomplice.lists.counts import EntityCounts, diff_counts, version_counts
 from accomplice.lists.model import EntityChange, ListDiff, ListInfo, VersionInfo
 
 __all__ = [
@@ -76,23 +77,45 @@ class SourceFileOut(_Model):
     size: int
 
 
+class EntityLinkCounts(_Model):
+    entities: int = Field(description="People, organisations, vessels, aircraft...")
+    links: int = Field(description="Relations between entities (ownership, associates, 'Linked To').")
+
+    @classmethod
+    def of(cls, counts: EntityCounts) -> EntityLinkCounts:
+        return cls(entities=counts.entities, links=counts.links)
+
+
+def _version_counts(v: VersionInfo) -> dict[str, object]:
+    counts = version_counts(v)
+    return {
+        "entities": counts.held.entities,
+        "links": counts.held.links,
+        "added": EntityLinkCounts.of(counts.added),
+        "removed": EntityLinkCounts.of(counts.removed),
+        "counts": v.counts,
+    }
+
+
 class VersionSummary(_Model):
     seq: int
     label: str
     data_date: str | None
     imported_at: datetime
-    entities: int = Field(description="Entities in this version, relations included.")
-    counts: dict[str, int] = Field(description="Entities per schema (`schema:Person`...), added, removed.")
+    entities: int = Field(description="Entities in this version, links not included.")
+    links: int = Field(description="Links (relations between entities) in this version.")
+    added: EntityLinkCounts = Field(description="Entities and links new since the version before.")
+    removed: EntityLinkCounts = Field(description="Entities and links gone since the version before.")
+    counts: dict[str, int] = Field(
+        description="Records per schema (`schema:Person`...); `entities`, `added_entities` and "
+        "`removed_entities` count records, links included, and `added_links`/`removed_links` the links."
+    )
 
     @classmethod
     def of(cls, v: VersionInfo) -> VersionSummary:
-        return cls(
-            seq=v.seq,
-            label=v.label,
-            data_date=v.data_date,
-            imported_at=v.imported_at,
-            entities=v.counts.get("entities", 0),
-            counts=v.counts,
+        return cls.model_validate(
+            {"seq": v.seq, "label": v.label, "data_date": v.data_date, "imported_at": v.imported_at}
+            | _version_counts(v)
         )
 
 
@@ -104,20 +127,18 @@ class VersionOut(VersionSummary):
 
     @classmethod
     def of(cls, v: VersionInfo) -> VersionOut:
-        return cls(
-            seq=v.seq,
-            label=v.label,
-            data_date=v.data_date,
-            imported_at=v.imported_at,
-            entities=v.counts.get("entities", 0),
-            counts=v.counts,
-            checksum=v.checksum,
-            components=list(v.components),
-            files=[
-                SourceFileOut(name=f.name, component=f.component, sha256=f.sha256, size=f.size)
-                for f in v.files
-            ],
-            warnings=list(v.warnings),
+        return cls.model_validate(
+            {"seq": v.seq, "label": v.label, "data_date": v.data_date, "imported_at": v.imported_at}
+            | _version_counts(v)
+            | {
+                "checksum": v.checksum,
+                "components": list(v.components),
+                "files": [
+                    SourceFileOut(name=f.name, component=f.component, sha256=f.sha256, size=f.size)
+                    for f in v.files
+                ],
+                "warnings": list(v.warnings),
+            }
         )
 
 
@@ -128,7 +149,8 @@ class _ListBase(_Model):
     source_url: str
     format: str
     licence: str
-    current_entities: int = Field(description="Entities listed in the latest version, relations included.")
+    current_entities: int = Field(description="Entities listed in the latest version, links not included.")
+    current_links: int = Field(description="Links (relations between entities) in the latest version.")
     latest: VersionRef | None
 
 
@@ -141,6 +163,7 @@ def _list_fields(info: ListInfo) -> dict[str, object]:
         "format": info.format,
         "licence": info.licence,
         "current_entities": info.current_entities,
+        "current_links": info.current_links,
         "latest": VersionRef(seq=info.latest_seq, label=info.latest_label or "")
         if info.latest_seq is not None
         else None,
@@ -190,9 +213,18 @@ class EntityChangeOut(_Model):
 
 
 class DiffCounts(_Model):
-    added: int
-    removed: int
-    changed: int
+    added: EntityLinkCounts
+    removed: EntityLinkCounts
+    changed: EntityLinkCounts
+
+    @classmethod
+    def of(cls, diff: ListDiff) -> DiffCounts:
+        counts = diff_counts(diff)
+        return cls(
+            added=EntityLinkCounts.of(counts.added),
+            removed=EntityLinkCounts.of(counts.removed),
+            changed=EntityLinkCounts.of(counts.changed),
+        )
 
 
 class DiffOut(_Model):
@@ -217,7 +249,7 @@ class DiffOut(_Model):
             new=VersionRef(seq=diff.new.seq, label=diff.new.label),
             program=program,
             carried_components=list(diff.carried_components),
-            counts=DiffCounts(added=len(diff.added), removed=len(diff.removed), changed=len(diff.changed)),
+            counts=DiffCounts.of(diff),
             added=[EntityChangeOut.of(c) for c in diff.added],
             removed=[EntityChangeOut.of(c) for c in diff.removed],
             changed=[EntityChangeOut.of(c) for c in diff.changed],

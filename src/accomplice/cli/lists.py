@@ -10,7 +10,8 @@ from rich.table import Table
 
 from accomplice import services
 from accomplice.cli.app import get_store, out_console
-from accomplice.lists.model import EntityChange, ListDiff
+from accomplice.lists.counts import DiffCounts, EntityCounts, diff_counts, split_changes, version_counts
+from accomplice.lists.model import EntityChange, ListDiff, ListInfo, VersionInfo
 
 app = typer.Typer(
     help="Lists, their versions and counts; diffs between versions.\n\nExample: accomplice lists --json",
@@ -23,7 +24,7 @@ def lists(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Show every list with its versions and entity counts.
+    """Show every list with its versions, its entities and (apart) the links between them.
 
     Example: accomplice lists
     """
@@ -32,51 +33,109 @@ def lists(
     store = get_store()
     infos = services.list_infos(store)
     if as_json:
-        payload = []
-        for info in infos:
-            versions = services.list_versions(store, info.name)
-            payload.append(
-                {
-                    "name": info.name,
-                    "title": info.title,
-                    "publisher": info.publisher,
-                    "format": info.format,
-                    "current_entities": info.current_entities,
-                    "versions": [
-                        {
-                            "seq": v.seq,
-                            "label": v.label,
-                            "data_date": v.data_date,
-                            "imported_at": v.imported_at.isoformat(),
-                            "checksum": v.checksum,
-                            "components": list(v.components),
-                            "counts": v.counts,
-                        }
-                        for v in versions
-                    ],
-                }
-            )
+        payload = [_list_json(info, services.list_versions(store, info.name)) for info in infos]
         out_console.print_json(json.dumps(payload))
         return
-    table = Table("list", "title", "versions", "latest", "entities now", "imported at")
+    out_console.print(_lists_table(infos))
+
+
+def _counts_json(counts: EntityCounts) -> dict[str, int]:
+    return {"entities": counts.entities, "links": counts.links}
+
+
+def _version_json(v: VersionInfo) -> dict[str, object]:
+    counts = version_counts(v)
+    return {
+        "seq": v.seq,
+        "label": v.label,
+        "data_date": v.data_date,
+        "imported_at": v.imported_at.isoformat(),
+        "checksum": v.checksum,
+        "components": list(v.components),
+        "entities": counts.held.entities,
+        "links": counts.held.links,
+        "added": _counts_json(counts.added),
+        "removed": _counts_json(counts.removed),
+        "counts": v.counts,
+        "warnings": list(v.warnings),
+    }
+
+
+def _list_json(info: ListInfo, versions: list[VersionInfo]) -> dict[str, object]:
+    return {
+        "name": info.name,
+        "title": info.title,
+        "publisher": info.publisher,
+        "format": info.format,
+        "current_entities": info.current_entities,
+        "current_links": info.current_links,
+        "versions": [_version_json(v) for v in versions],
+    }
+
+
+# Below this many columns the table drops the import time, so that the title keeps room for its first words.
+NARROW_COLUMNS = 100
+# The title is the one long column (up to 70 characters): it takes one line, cut with "…", in whatever room
+# the other columns leave, and never less than this; the list name beside it identifies the list, and
+# `--json` gives the whole title.
+TITLE_MIN_WIDTH = 12
+# "3 (2024-05-03)" fits; a longer label (a file name) is cut with "…" so that the title keeps its room.
+LATEST_MAX_WIDTH = 16
+# Each column costs its padding (one space each side) and one border character, and the table one more.
+COLUMN_FRAME = 3
+
+
+def _lists_table(infos: list[ListInfo]) -> Table:
+    wide = out_console.width >= NARROW_COLUMNS
+    headers = ["list", "versions", "latest", "entities", "links"] + (["imported at"] if wide else [])
+    rows = []
     for info in infos:
-        imported = info.latest_imported_at.strftime("%Y-%m-%d %H:%M") if info.latest_imported_at else ""
-        table.add_row(
+        row = [
             info.name,
-            info.title,
             str(info.versions),
             f"{info.latest_seq} ({info.latest_label})" if info.latest_seq else "",
             f"{info.current_entities:,}",
-            imported,
+            f"{info.current_links:,}",
+        ]
+        if wide:
+            row.append(info.latest_imported_at.strftime("%Y-%m-%d %H:%M") if info.latest_imported_at else "")
+        rows.append(row)
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    widths[headers.index("latest")] = min(widths[headers.index("latest")], LATEST_MAX_WIDTH)
+    others = sum(width + COLUMN_FRAME for width in widths)
+    longest = max((len(info.title) for info in infos), default=0)
+    room = out_console.width - others - COLUMN_FRAME - 1
+    table = Table()
+    table.add_column("list", no_wrap=True)
+    table.add_column(
+        "title", overflow="ellipsis", no_wrap=True, width=max(TITLE_MIN_WIDTH, min(longest, room))
+    )
+    for header in headers[1:]:
+        numeric = header in ("versions", "entities", "links")
+        cap = LATEST_MAX_WIDTH if header == "latest" else None
+        table.add_column(
+            header, no_wrap=True, overflow="ellipsis", max_width=cap, justify="right" if numeric else "left"
         )
-    out_console.print(table)
+    for info, row in zip(infos, rows, strict=True):
+        table.add_row(row[0], info.title, *row[1:])
+    return table
+
+
+def _tally(counts: DiffCounts) -> str:
+    """'12 entities added, 3 removed, 5 changed; 4 links added, 0 removed, 1 changed'."""
+
+    def part(what: str, added: int, removed: int, changed: int) -> str:
+        return f"{added:,} {what} added, {removed:,} removed, {changed:,} changed"
+
+    entities = part("entities", counts.added.entities, counts.removed.entities, counts.changed.entities)
+    links = part("links", counts.added.links, counts.removed.links, counts.changed.links)
+    return f"{entities}; {links}"
 
 
 def _render_diff(diff: ListDiff, limit: int) -> None:
     out_console.print(
         f"[bold]{diff.list_name}[/bold]: version {diff.old.seq} ({diff.old.label}) → "
-        f"{diff.new.seq} ({diff.new.label}): "
-        f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed"
+        f"{diff.new.seq} ({diff.new.label}): {_tally(diff_counts(diff))}"
     )
     if diff.carried_components:
         out_console.print(
@@ -84,14 +143,15 @@ def _render_diff(diff: ListDiff, limit: int) -> None:
             f"carried from earlier versions and not compared[/dim]"
         )
     for title, changes in (("Added", diff.added), ("Removed", diff.removed)):
-        if not changes:
-            continue
-        table = Table("key", "schema", "name", title=title)
-        for change in changes[:limit]:
-            table.add_row(change.key, change.schema, change.caption)
-        out_console.print(table)
-        if len(changes) > limit:
-            out_console.print(f"… and {len(changes) - limit} more (use --limit or --json)")
+        for kind, part in zip(("", " links"), split_changes(changes), strict=True):
+            if not part:
+                continue
+            table = Table("key", "schema", "name", title=f"{title}{kind}")
+            for change in part[:limit]:
+                table.add_row(change.key, change.schema, change.caption)
+            out_console.print(table)
+            if len(part) > limit:
+                out_console.print(f"… and {len(part) - limit} more (use --limit or --json)")
     if diff.changed:
         table = Table("key", "name", "field", "added", "removed", title="Changed")
         for change in diff.changed[:limit]:
@@ -119,11 +179,17 @@ def _diff_json(diff: ListDiff) -> dict[str, object]:
             ],
         }
 
+    counts = diff_counts(diff)
     return {
         "list": diff.list_name,
         "old": {"seq": diff.old.seq, "label": diff.old.label},
         "new": {"seq": diff.new.seq, "label": diff.new.label},
         "carried_components": list(diff.carried_components),
+        "counts": {
+            "added": _counts_json(counts.added),
+            "removed": _counts_json(counts.removed),
+            "changed": _counts_json(counts.changed),
+        },
         "added": [change(c) for c in diff.added],
         "removed": [change(c) for c in diff.removed],
         "changed": [change(c) for c in diff.changed],

@@ -101,7 +101,8 @@ class ListInfo:
     latest_seq: int | None
     latest_label: str | None
     latest_imported_at: datetime | None
-    current_entities: int
+    current_entities: int  # people, organisations, vessels... in the latest version, links not included
+    current_links: int = 0  # relations between them (lists.counts.is_link_schema)
 
 
 @dataclass(frozen=True, slots=True)

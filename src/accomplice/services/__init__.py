@@ -137,7 +137,12 @@ def _import_list(
         for known in store.versions(plan.spec.name):
             if known.checksum == plan.checksum:
                 return ImportReport(plan.spec.name, known, True, 0, 0, 0, known.warnings, 0.0)
-    parsed = fmt.parse(plan, progress)
+    spec_name = plan.spec.name
+
+    def previous(keys: Sequence[str], prop: str) -> dict[str, set[str]]:
+        return store.current_values(spec_name, keys, prop)
+
+    parsed = fmt.parse(plan, progress, previous)
     if not parsed.records:
         raise InputError(str(path), f"holds no {format_name} entities")
     return store.import_version(

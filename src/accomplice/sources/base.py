@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,13 +12,24 @@ from typing import Protocol
 from accomplice.lists.model import EntityRecord, ListSpec, ProgressFn, SourceFile
 from accomplice.sources.files import combined_checksum, source_file
 
-__all__ = ["InputFile", "ListFormat", "Parsed", "Plan", "make_plan", "paused_gc"]
+__all__ = ["InputFile", "ListFormat", "Parsed", "Plan", "PreviousValues", "make_plan", "paused_gc"]
+
+# previous(keys, prop): the values of `prop` that the list's latest stored version holds for each of `keys`.
+# A format whose set lacks a file that completes values of the primary file (OFAC's remarks continued in
+# sdn_comments.csv) carries that file's part from the version before through it, as the store carries the
+# values of a missing alias or address file.
+PreviousValues = Callable[[Sequence[str], str], Mapping[str, Collection[str]]]
 
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
+    """A file of a set; `component` tags its values, `covers` names what it stands for in a version's
+    components when that differs (OFAC's comments file completes the main component's remarks, yet a
+    version without it must say that it carried them)."""
+
     path: Path
     component: str
+    covers: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +43,7 @@ class Plan:
 
     @property
     def components(self) -> tuple[str, ...]:
-        return tuple(sorted({i.component for i in self.inputs}))
+        return tuple(sorted({i.covers or i.component for i in self.inputs}))
 
 
 @dataclass(slots=True)
@@ -48,7 +59,9 @@ class ListFormat(Protocol):
 
     def plan(self, path: Path, *, list_name: str | None = None) -> Plan: ...
 
-    def parse(self, plan: Plan, progress: ProgressFn | None = None) -> Parsed: ...
+    def parse(
+        self, plan: Plan, progress: ProgressFn | None = None, previous: PreviousValues | None = None
+    ) -> Parsed: ...
 
 
 def make_plan(spec: ListSpec, inputs: list[InputFile]) -> Plan:

@@ -24,7 +24,7 @@ from followthemoney.types import registry
 from accomplice import safejson
 from accomplice.errors import InputError
 from accomplice.lists.model import COMPONENT_MAIN, ListSpec, ProgressFn, SourceFile
-from accomplice.sources.base import InputFile, Parsed, Plan
+from accomplice.sources.base import InputFile, Parsed, Plan, PreviousValues
 from accomplice.sources.builder import EntityBuilder
 from accomplice.sources.files import MAX_FILE_BYTES, combined_checksum, guess_script_encoding
 from accomplice.sources.mapping import list_name_from_text
@@ -118,7 +118,10 @@ class FtmJson:
         )
         return Plan(spec, (InputFile(path, COMPONENT_MAIN),), (file,), combined_checksum([file]))
 
-    def parse(self, plan: Plan, progress: ProgressFn | None = None) -> Parsed:
+    def parse(
+        self, plan: Plan, progress: ProgressFn | None = None, previous: PreviousValues | None = None
+    ) -> Parsed:
+        """Parse the file; `previous` is unused, this format's files each hold whole values."""
         path = plan.inputs[0].path
         total = plan.files[0].size
         problems = Problems(path.name)

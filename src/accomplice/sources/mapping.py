@@ -42,7 +42,7 @@ from followthemoney.util import sanitize_text
 
 from accomplice.errors import AccompliceError, InputError
 from accomplice.lists.model import COMPONENT_MAIN, ListSpec, ProgressFn
-from accomplice.sources.base import InputFile, Parsed, Plan, make_plan
+from accomplice.sources.base import InputFile, Parsed, Plan, PreviousValues, make_plan
 from accomplice.sources.builder import EntityBuilder
 from accomplice.sources.files import csv_rows, guess_script_encoding, read_bytes
 from accomplice.sources.rejects import Problems
@@ -803,7 +803,10 @@ class MappedCsv:
             raise InputError(str(path), f"no {mapping.name_from} to name the list by; give --list", line)
         return name
 
-    def parse(self, plan: Plan, progress: ProgressFn | None = None) -> Parsed:
+    def parse(
+        self, plan: Plan, progress: ProgressFn | None = None, previous: PreviousValues | None = None
+    ) -> Parsed:
+        """Parse the file; `previous` is unused, this format's files each hold whole values."""
         mapping = self.mapping
         path = plan.inputs[0].path
         table = _read_table(path, mapping)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from accomplice.errors import InputError
 from accomplice.lists.model import EntityRecord, ListSpec, ProgressFn
-from accomplice.sources.base import InputFile, Parsed, Plan, make_plan, paused_gc
+from accomplice.sources.base import InputFile, Parsed, Plan, PreviousValues, make_plan, paused_gc
 from accomplice.sources.builder import EntityBuilder
 from accomplice.sources.files import csv_rows, decode, read_bytes
 from accomplice.sources.ofac_remarks import Clause, parse_remarks, phone_forms
@@ -28,6 +28,10 @@ __all__ = ["OFAC_CONSOLIDATED", "OFAC_SDN", "OfacCsv", "ofac_key"]
 
 COMPONENT_ADDRESSES = "addresses"
 COMPONENT_ALIASES = "aliases"
+# What the comments file stands for in a version's components. Its text completes sdn.csv's remarks, so
+# its values are the main component's; a version without it carries the continuations from the version
+# before (see `_carry_remarks`) and says so through this component's absence, as for the alias file.
+COMPONENT_REMARKS = "remarks"
 NULL = "-0-"
 # OFAC documents the legacy files as latin-1; in practice they use Windows-1252 punctuation.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
@@ -58,6 +62,9 @@ CONS_FILES = {
     "comments": "cons_comments.csv",
 }
 ROLE_COMPONENT = {"primary": "main", "comments": "main", "add": COMPONENT_ADDRESSES, "alt": COMPONENT_ALIASES}
+# The file's own component stays "main" so that the checksum of an already loaded set does not change (a
+# changed checksum would load an old set again as the newest version).
+ROLE_COVERS = {"comments": COMPONENT_REMARKS}
 # Columns of each file (OFAC dat_spec.txt): ent_num, SDN_Name, SDN_Type, Program, Title, Call_Sign,
 # Vess_type, Tonnage, GRT, Vess_flag, Vess_owner, Remarks | ent_num, Add_num, Address, City/State/Province/
 # Postal Code, Country, Add_remarks | ent_num, alt_num, alt_type, alt_name, alt_remarks | ent_num, Remarks.
@@ -113,6 +120,7 @@ class _Entry:
     builder: EntityBuilder
     remark: str | None = None  # as written, with its trailing space: the comments file may continue it
     overflow: list[tuple[int, str]] = field(default_factory=list)  # (line in the comments file, text)
+    carried: str | None = None  # the whole remark as the previous version stored it, when it continues this
     vessel_owner: str | None = None
     programs: frozenset[str] = frozenset()
 
@@ -166,15 +174,20 @@ class OfacCsv:
         spec = OFAC_SDN if roles is SDN_FILES else OFAC_CONSOLIDATED
         if list_name:
             spec = ListSpec(list_name, spec.title, spec.publisher, spec.source_url, spec.format, spec.licence)
-        inputs = [InputFile(p, ROLE_COMPONENT[role]) for role, p in sorted(found.items())]
+        inputs = [
+            InputFile(p, ROLE_COMPONENT[role], ROLE_COVERS.get(role)) for role, p in sorted(found.items())
+        ]
         plan = make_plan(spec, inputs)
         return Plan(plan.spec, tuple(inputs), plan.files, plan.checksum)
 
-    def parse(self, plan: Plan, progress: ProgressFn | None = None) -> Parsed:
+    def parse(
+        self, plan: Plan, progress: ProgressFn | None = None, previous: PreviousValues | None = None
+    ) -> Parsed:
+        """Parse the set; without a comments file, `previous` gives the remarks it would have continued."""
         with paused_gc():
-            return self._parse(plan, progress)
+            return self._parse(plan, progress, previous)
 
-    def _parse(self, plan: Plan, progress: ProgressFn | None) -> Parsed:
+    def _parse(self, plan: Plan, progress: ProgressFn | None, previous: PreviousValues | None) -> Parsed:
         by_role = self._roles(plan)
         warnings: list[str] = []
         entries = self._primary(by_role["primary"], warnings)
@@ -182,6 +195,11 @@ class OfacCsv:
             progress("parsing OFAC entries", len(entries), len(entries))
         if "comments" in by_role:
             self._comments(by_role["comments"], entries, warnings)
+        else:
+            comments = (SDN_FILES if by_role["primary"].name.lower() == SDN_FILES["primary"] else CONS_FILES)[
+                "comments"
+            ]
+            self._carry_remarks(comments, entries, previous, warnings)
         if "alt" in by_role:
             self._aliases(by_role["alt"], entries, warnings)
         if "add" in by_role:
@@ -291,6 +309,42 @@ class OfacCsv:
                 entry.overflow.append((line, row[1]))
         self._report_orphans(path, "remark", orphans, warnings)
 
+    @staticmethod
+    def _carry_remarks(
+        comments: str, entries: dict[str, _Entry], previous: PreviousValues | None, warnings: list[str]
+    ) -> None:
+        """Continue the remarks sdn.csv cut at 1,000 characters with the previous version's whole remark.
+
+        Without the comments file a cut remark loses its tail: aliases, passports, incorporation dates
+        and links that OFAC never removed would read as removed. The previous version's stored remark
+        continues this one when it starts with the same 1,000 characters; a remark that changed there, or
+        an entry new in this version, keeps its cut text and is named in the warning.
+        """
+        cut = [e for e in entries.values() if e.remark is not None and len(e.remark) >= REMARKS_FIELD_CHARS]
+        if not cut:
+            return
+        stored = previous([ofac_key(e.ent_num) for e in cut], "notes") if previous else {}
+        uncarried: list[str] = []
+        for entry in cut:
+            assert entry.remark is not None
+            head = " ".join(entry.remark.split())
+            whole = [
+                n for n in stored.get(ofac_key(entry.ent_num), ()) if " ".join(n.split()).startswith(head)
+            ]
+            if len(whole) == 1:
+                entry.carried = whole[0]
+            else:
+                uncarried.append(ofac_key(entry.ent_num))
+        carried = len(cut) - len(uncarried)
+        message = (
+            f"{comments} absent: carried from the previous version the continuations of {carried} of the "
+            f"{len(cut)} remarks cut at {REMARKS_FIELD_CHARS:,} characters"
+        )
+        if uncarried:
+            why = "no previous version holds them" if not stored else "new entries, or remarks that changed"
+            message += f"; {len(uncarried)} stay cut ({why}): {_examples(uncarried)}"
+        warnings.append(message)
+
     def _aliases(self, path: Path, entries: dict[str, _Entry], warnings: list[str]) -> None:
         orphans: list[tuple[str, int]] = []
         unknown: list[str] = []
@@ -343,7 +397,9 @@ class OfacCsv:
 
     @staticmethod
     def _remarks(entry: _Entry, misfits: list[str]) -> str:
-        """The whole remark: sdn.csv's part and its continuation in the comments file."""
+        """The whole remark: sdn.csv's part and its continuation in the comments file (or carried)."""
+        if entry.carried is not None:
+            return entry.carried
         text = entry.remark or ""
         for line, extra in entry.overflow:
             if len(text) >= REMARKS_FIELD_CHARS:

@@ -26,7 +26,7 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, Ext
 
 from accomplice.errors import InputError
 from accomplice.lists.model import COMPONENT_MAIN, EntityRecord, ListSpec, ProgressFn
-from accomplice.sources.base import InputFile, Parsed, Plan, make_plan
+from accomplice.sources.base import InputFile, Parsed, Plan, PreviousValues, make_plan
 from accomplice.sources.builder import EntityBuilder
 from accomplice.sources.files import decode, read_bytes
 
@@ -579,7 +579,10 @@ class UnXml:
             spec = ListSpec(list_name, spec.title, spec.publisher, spec.source_url, spec.format, spec.licence)
         return make_plan(spec, [InputFile(path, COMPONENT_MAIN)])
 
-    def parse(self, plan: Plan, progress: ProgressFn | None = None) -> Parsed:
+    def parse(
+        self, plan: Plan, progress: ProgressFn | None = None, previous: PreviousValues | None = None
+    ) -> Parsed:
+        """Parse the file; `previous` is unused, this format's files each hold whole values."""
         path = plan.inputs[0].path
         data = read_bytes(path)
         self._check_text(path, data)

@@ -44,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from accomplice.errors import NotFoundError
+from accomplice.lists.counts import ADDED_LINKS, ADDED_RECORDS, REMOVED_LINKS, REMOVED_RECORDS, is_link_schema
 from accomplice.lists.diff import diff_states
 from accomplice.lists.model import (
     COMPONENT_MAIN,
@@ -288,13 +289,15 @@ class Store:
         with self.engine.connect() as conn:
             specs = conn.execute(select(source_lists).order_by(source_lists.c.name)).all()
             version_rows = conn.execute(select(list_versions).order_by(list_versions.c.seq)).all()
-            current: dict[str, int] = dict(
-                conn.execute(
-                    select(entity_lists.c.list_name, func.count())
-                    .where(entity_lists.c.is_current.is_(True))
-                    .group_by(entity_lists.c.list_name)
-                ).all()
-            )
+            current: dict[str, int] = defaultdict(int)
+            current_links: dict[str, int] = defaultdict(int)
+            for list_name, schema, count in conn.execute(
+                select(entity_lists.c.list_name, entities.c.schema, func.count())
+                .join(entities, entities.c.key == entity_lists.c.entity_key)
+                .where(entity_lists.c.is_current.is_(True))
+                .group_by(entity_lists.c.list_name, entities.c.schema)
+            ):
+                (current_links if is_link_schema(schema) else current)[list_name] += int(count)
         by_list: dict[str, list[Any]] = defaultdict(list)
         for row in version_rows:
             by_list[row.list_name].append(row)
@@ -314,7 +317,8 @@ class Store:
                     latest_seq=latest.seq if latest else None,
                     latest_label=latest.label if latest else None,
                     latest_imported_at=_version_from_row(latest).imported_at if latest else None,
-                    current_entities=int(current.get(spec.name, 0)),
+                    current_entities=current[spec.name],
+                    current_links=current_links[spec.name],
                 )
             )
         return infos
@@ -669,9 +673,13 @@ class Store:
                 )
         counts: Counter[str] = Counter(r.schema for r in records)
         result = {f"schema:{schema}": n for schema, n in sorted(counts.items())}
+        # "entities" and the added/removed counts are records, links included, as versions have always
+        # stored them; the links among them are counted too, so that readers can tell the two apart.
         result["entities"] = len(records)
-        result["added_entities"] = len(arrived)
-        result["removed_entities"] = len(gone)
+        result[ADDED_RECORDS] = len(arrived)
+        result[REMOVED_RECORDS] = len(gone)
+        result[ADDED_LINKS] = sum(1 for k in arrived if is_link_schema(by_key[k].schema))
+        result[REMOVED_LINKS] = sum(1 for k in gone if k in known and is_link_schema(known[k][0]))
         return result
 
     # -- reads --------------------------------------------------------------------------------------
@@ -785,6 +793,23 @@ class Store:
                 rows = conn.execute(
                     select(statements.c.entity_key, statements.c.value).where(
                         statements.c.entity_key.in_(chunk), statements.c.prop == prop
+                    )
+                )
+                for row in rows:
+                    found[row.entity_key].add(row.value)
+        return dict(found)
+
+    def current_values(self, list_name: str, keys: Sequence[str], prop: str) -> dict[str, set[str]]:
+        """The values of `prop` that the latest version of `list_name` holds for each of `keys`."""
+        found: dict[str, set[str]] = defaultdict(set)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(keys)):
+                rows = conn.execute(
+                    select(statements.c.entity_key, statements.c.value).where(
+                        statements.c.list_name == list_name,
+                        statements.c.entity_key.in_(chunk),
+                        statements.c.prop == prop,
+                        statements.c.last_seq.is_(None),
                     )
                 )
                 for row in rows:

@@ -18,6 +18,7 @@ from followthemoney.schema import Schema
 from followthemoney.types import registry
 from rigour.langs import iso_639_alpha2
 
+from accomplice.lists.counts import DiffCounts, diff_counts, split_changes, version_counts
 from accomplice.lists.history import ListingEvent
 from accomplice.lists.model import EntityChange, ListDiff, PropChange, StatementView, VersionInfo
 from accomplice.names.scripts import Script
@@ -46,6 +47,7 @@ __all__ = [
     "schema_label",
     "short",
     "text_change",
+    "version_counts",
 ]
 
 # Property names as FollowTheMoney spells them, grouped the way an analyst reads an entry.
@@ -587,21 +589,10 @@ def other_matches(hit: LookupHit) -> list[tuple[str, str, str | None]]:
 # -- lists ---------------------------------------------------------------------------------------------
 
 
-def _is_relation_schema(schema: str) -> bool:
-    obj = model.get(schema)
-    return obj is not None and bool(obj.edge)
-
-
 def entity_counts(version: VersionInfo) -> tuple[int, int]:
     """(entities, relations) of a version: people, companies, vessels... apart from the links between them."""
-    things = relations = 0
-    for name, count in version.counts.items():
-        if name.startswith("schema:"):
-            if _is_relation_schema(name.removeprefix("schema:")):
-                relations += count
-            else:
-                things += count
-    return things, relations
+    held = version_counts(version).held
+    return held.entities, held.links
 
 
 @dataclass(frozen=True, slots=True)
@@ -741,10 +732,13 @@ def text_change(old: str, new: str) -> tuple[Segment, ...]:
 
 @dataclass(frozen=True, slots=True)
 class DiffSection:
+    """Added, removed or changed entities, or the links (relations) among them, counted apart."""
+
     id: str
     title: str
     total: int
     rows: tuple[ChangeRow, ...]
+    links: bool = False
 
     @property
     def truncated(self) -> bool:
@@ -755,6 +749,10 @@ class DiffSection:
 class DiffView:
     diff: ListDiff
     sections: tuple[DiffSection, ...]
+
+    @property
+    def counts(self) -> DiffCounts:
+        return diff_counts(self.diff)
 
 
 def _field_change(schema: Schema | None, change: PropChange) -> FieldChange:
@@ -773,13 +771,19 @@ def _change_row(c: EntityChange) -> ChangeRow:
 
 
 def diff_view(diff: ListDiff, *, show_all: bool = False) -> DiffView:
+    """Sections of entities added, removed and changed, each followed by its links when it has any."""
     limit = None if show_all else DIFF_ROWS
-    sections = tuple(
-        DiffSection(sid, title, len(changes), tuple(_change_row(c) for c in changes[:limit]))
-        for sid, title, changes in (
-            ("added", "Added", diff.added),
-            ("removed", "Removed", diff.removed),
-            ("changed", "Changed", diff.changed),
+    sections: list[DiffSection] = []
+    for sid, title, changes in (
+        ("added", "Added", diff.added),
+        ("removed", "Removed", diff.removed),
+        ("changed", "Changed", diff.changed),
+    ):
+        entities, links = split_changes(changes)
+        sections.append(
+            DiffSection(sid, title, len(entities), tuple(_change_row(c) for c in entities[:limit]))
         )
-    )
-    return DiffView(diff, sections)
+        if links:
+            rows = tuple(_change_row(c) for c in links[:limit])
+            sections.append(DiffSection(f"{sid}-links", f"{title} links", len(links), rows, links=True))
+    return DiffView(diff, tuple(sections))
