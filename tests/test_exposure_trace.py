@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import accomplice
 from accomplice import services
 from accomplice.errors import InputError, NotFoundError
 from accomplice.services import ScreeningIndex, exposure, exposure_cache
@@ -300,3 +301,11 @@ def test_traced_request_with_new_parties_of_their_own_uses_the_cached_engine(
     assert extended.engine is stored.engine
     assert new["id"] in extended.parties
     assert new["id"] not in stored.parties
+
+
+def test_the_library_trace_returns_what_the_cli_writes(lists_store: Store, index: ScreeningIndex) -> None:
+    _import_all(lists_store, index)
+    expected = _trace_all(lists_store, index)
+    traced = accomplice.trace(DATA / "shipments.csv", store=lists_store, user="analyst1")
+    assert {str(item["shipment"]): item for item in traced} == expected
+    assert traced[0]["shipment"] == next(iter(expected))

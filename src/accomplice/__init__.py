@@ -5,7 +5,11 @@ The public API is what `__all__` lists; everything else is internal and may chan
 
 from __future__ import annotations
 
+import getpass
+import io
+import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from accomplice.errors import AccompliceError, InputError, NotFoundError, OfflineError
 from accomplice.matching import Match
@@ -29,6 +33,7 @@ __all__ = [
     "open_store",
     "screen",
     "screen_name",
+    "trace",
 ]
 
 
@@ -68,3 +73,22 @@ def screen_name(
     index = services.screening_index(store or open_store())
     record = services.ScreeningRecord("1", name, schema, birth_date, nationality, imo)
     return services.screen_record(index, record, threshold=threshold)
+
+
+def trace(
+    shipments: str | Path,
+    *,
+    store: Store | None = None,
+    max_paths: int = 3,
+    user: str | None = None,
+) -> list[dict[str, object]]:
+    """Import a file of shipments (CSV, XLSX or JSONL; a no-op if already imported) and trace each one
+    under CAATSA §321(b): `flagged`, `reasons`, dated evidence `paths` with their sources, and the
+    rebuttal checklist, exactly as `accomplice trace FILE` writes them (docs/exposure-data.md)."""
+    from accomplice.services import exposure
+
+    out = io.StringIO()
+    exposure.trace_file(
+        store or open_store(), shipments, out, user=user or getpass.getuser(), max_paths=max_paths
+    )
+    return [json.loads(line) for line in out.getvalue().splitlines()]
