@@ -211,6 +211,18 @@ def test_no_page_scrolls_sideways_at_390(phone: Page, base_url: str) -> None:
     assert too_wide == {}, f"pages wider than the {PHONE['width']} px screen: {too_wide}"
 
 
+def test_api_and_version_tables_read_as_labelled_rows_at_390_with_nothing_cut_off(
+    phone: Page, base_url: str
+) -> None:
+    for path in ("/about/api", "/lists/ofac", "/lists"):
+        phone.goto(base_url + path)
+        hidden = phone.evaluate(
+            "[...document.querySelectorAll('.table-wrap')].map(w => w.scrollWidth - w.clientWidth)"
+        )
+        assert hidden, f"{path} has no table"
+        assert max(hidden) <= 0, (path, hidden)
+
+
 def test_wide_figures_scale_to_the_phone_screen(phone: Page, base_url: str) -> None:
     _log_in(phone, base_url)
     phone.goto(f"{base_url}/shipments/{FLAGGED_SHIPMENT}")
