@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -343,12 +344,20 @@ def test_openapi_publishes_typed_response_models(client: TestClient) -> None:
     assert "/entities/{key}" not in paths
 
 
-def test_responses_carry_security_headers_and_no_interactive_docs(client: TestClient) -> None:
+def test_responses_carry_security_headers_and_docs_load_nothing_from_elsewhere(client: TestClient) -> None:
     response = client.get("/api/lists")
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
-    # The interactive docs would load scripts from a CDN; only the schema is served.
-    assert client.get("/docs").status_code == 404
+    # The interactive docs come from packaged files (api.docs), never from a CDN.
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "http://" not in docs.text
+    assert "https://" not in docs.text
+    assert "script-src 'self' 'sha256-" in docs.headers["content-security-policy"]
+    assert docs.headers["x-frame-options"] == "DENY"
+    scripts = re.findall(r'<script src="([^"]+)"', docs.text)
+    assert scripts
+    assert all(client.get(src).status_code == 200 for src in scripts)
     assert client.get("/redoc").status_code == 404
 
 

@@ -23,6 +23,7 @@ from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.body_gate import BodyGate
+from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
@@ -202,7 +203,7 @@ def create_app(
         "the shapes of yente (OpenSanctions' API: /match, /search, /entities, /catalog, /algorithms) and "
         "OpenRefine reconciliation (/reconcile); accounts, API tokens and the audit log (authenticated: "
         "`Authorization: Bearer <token>`, or yente's `ApiKey <token>`).",
-        # The interactive docs pages load scripts from a CDN; the schema itself is served at /openapi.json.
+        # FastAPI's docs pages load scripts from a CDN: api.docs serves Swagger UI from packaged files.
         docs_url=None,
         redoc_url=None,
     )
@@ -277,12 +278,14 @@ def create_app(
     # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
     app.include_router(yente_router)
     app.include_router(jobs_router)
+    app.include_router(docs_router)
     app.include_router(web_router)
     app.include_router(account_pages)
     app.include_router(jobs_web_router)
     app.include_router(monitor_pages)
     app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
+    app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")
     # Innermost of the three: its refusals get the security headers too.
     app.add_middleware(BodyGate, respond=_refusal)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)

@@ -81,6 +81,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/lists/{name}"),
         ("GET", "/entities/{key}"),
         ("GET", "/about/api"),
+        ("GET", "/docs"),
         ("GET", "/login"),
         ("POST", "/login"),
         # yente's reads and OpenRefine reconciliation over list data (api.yente); /match needs SCREEN.

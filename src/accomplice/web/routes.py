@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from accomplice import services
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.exposure.urls import is_web_url
 from accomplice.services import entities
-from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, LockedError
+from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, LockedError, Permission, Principal
 from accomplice.store import Store
 from accomplice.web import present
 from accomplice.web.auth import PUBLIC_ROUTES, current_principal, identity_of
@@ -64,6 +65,32 @@ def _ticks(text: str) -> Markup:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    nav: str  # the `nav` a page renders with, to mark the item as the current page
+    url: str
+    label: str
+    needs: Permission | None  # None: a public page
+
+
+# The header's menu. An item whose page the visitor may not open is left out rather than shown to answer
+# 401 or 403: logged out, the menu holds the public pages (and the header a "Log in" link).
+MENU = (
+    MenuItem("search", "/", "Search", None),
+    MenuItem("lists", "/lists", "Lists", None),
+    MenuItem("batch", "/batch", "Batch", Permission.JOBS),
+    MenuItem("watchlists", "/watchlists", "Watchlists", Permission.WATCHLISTS),
+    MenuItem("alerts", "/alerts", "Alerts", Permission.WATCHLISTS),
+    MenuItem("exposure", "/shipments", "Exposure", Permission.EXPOSURE_READ),
+    MenuItem("api", "/about/api", "API", None),
+)
+
+
+def menu_for(me: Principal) -> list[MenuItem]:
+    """The menu items `me` may open."""
+    return [item for item in MENU if item.needs is None or me.can(item.needs)]
+
+
 @cache
 def _env() -> Environment:
     env = Environment(
@@ -95,6 +122,7 @@ def render(
     context.setdefault("q", "")
     me, csrf = identity_of(request) if request is not None else (ANONYMOUS, None)
     context.setdefault("me", me)
+    context.setdefault("menu", menu_for(context["me"]))
     context.setdefault("csrf_token", csrf)
     html = _env().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)
