@@ -28,6 +28,9 @@ class Settings:
     # Off by default: otherwise anyone allowed to register a webhook could make the server POST to what
     # only it can reach (see services.outbound). On for a receiver on the same host or network.
     webhook_allow_private: bool = False
+    # Where the screening index of a store that is not an SQLite file (PostgreSQL) is persisted, in a
+    # folder per database URL; an SQLite store keeps its index beside its file (`<db>.index/`).
+    index_dir: Path | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -60,6 +63,7 @@ def get_settings() -> Settings:
         cache_dir=cache_dir,
         download_base_url=os.environ.get("ACCOMPLICE_DOWNLOAD_BASE_URL") or None,
         webhook_allow_private=_flag("ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE"),
+        index_dir=Path(os.environ.get("ACCOMPLICE_INDEX_DIR", str(data_dir / "index"))).expanduser(),
     )
 
 
