@@ -75,6 +75,7 @@ def _register() -> None:
         entity,
         export,
         exposure,
+        index,
         lists,
         load,
         monitor,
@@ -95,6 +96,7 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(audit.app, name="audit")
     app.add_typer(monitor.app, name="monitor")
+    app.add_typer(index.app, name="index")
 
 
 _register()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -34,6 +37,34 @@ def worker_app() -> FastAPI:
     return create_app(store, warm_index=True, run_jobs=False, deliver_webhooks=False)
 
 
+# How often the announcer tries the port while the server starts, and how long one try may take.
+LISTEN_POLL_SECONDS = 0.05
+CONNECT_TIMEOUT_SECONDS = 0.5
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS):
+            return True
+    except OSError:
+        return False
+
+
+def _announce_when_listening(host: str, port: int, message: str) -> None:
+    """Print `message` once the port accepts connections: a user (or a script) who reads "serving on"
+    can use the address at once. uvicorn's own startup takes seconds (imports, the app, the workers)."""
+
+    if _answers(host, port):
+        return  # another server holds the port: uvicorn reports that it cannot bind, and stops
+
+    def wait_and_print() -> None:
+        while not _answers(host, port):
+            time.sleep(LISTEN_POLL_SECONDS)
+        out_console.print(message)
+
+    threading.Thread(target=wait_and_print, name="announce-serving", daemon=True).start()
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
@@ -62,7 +93,9 @@ def serve(
     from accomplice.api.app import background_work
 
     store = get_store()
-    out_console.print(f"accomplice serving {store.url} on http://{host}:{port}/ with {workers} process(es)")
+    _announce_when_listening(
+        host, port, f"accomplice serving {store.url} on http://{host}:{port}/ with {workers} process(es)"
+    )
     if workers == 1:
         uvicorn.run(
             create_app(store, warm_index=True, deliver_webhooks=True),

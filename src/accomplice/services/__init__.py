@@ -729,6 +729,39 @@ def load_screening_index(
     return _screening_index_of(store, index, generation, manifest.build_seconds, directory)
 
 
+@dataclass(frozen=True, slots=True)
+class IndexBuildReport:
+    location: Path | None  # None: the store has no place for index files (in-memory database)
+    entities: int
+    keys: int
+    seconds: float
+    bytes: int  # size of the index files
+
+
+def rebuild_screening_index(store: Store, *, progress: ProgressFn | None = None) -> IndexBuildReport:
+    """Build the store's persisted screening index anew (`accomplice index build`) and make this
+    process use it."""
+    started = time.perf_counter()
+    with _INDEX_LOCK:
+        index = load_screening_index(store, progress=progress, rebuild=True)
+        _INDEX_CACHE[store.url] = index
+        _CHECKED.pop(store.url, None)
+    size = index_files.index_size(index.location) if index.location is not None else 0
+    return IndexBuildReport(
+        index.location,
+        index.entities,
+        index.screener.index.key_count,
+        time.perf_counter() - started,
+        size,
+    )
+
+
+def refresh_screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
+    """The store's screening index, rebuilt now if a list changed since it was built: what `load` calls
+    after an import, so that the next `screen`, `trace` or server start opens it in milliseconds."""
+    return screening_index(store, progress=progress)
+
+
 def _build_and_save(
     store: Store, directory: Path, generation: str, versions: str, progress: ProgressFn | None
 ) -> ScreeningIndex:
