@@ -936,7 +936,16 @@ def cli_db(raw_dir: Path, set_2023: Path, tmp_path_factory: pytest.TempPathFacto
     db = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.db'}"
     first = _run("--db", db, "load", "--no-index", "ofac", str(set_2023), "--date", "2023-12-28")
     assert first.returncode == 0, first.stderr
-    second = _run("--db", db, "load", "--no-index", "ofac", str(_require(raw_dir / OFAC_2024_SDN)), "--date", "2024-05-03")
+    second = _run(
+        "--db",
+        db,
+        "load",
+        "--no-index",
+        "ofac",
+        str(_require(raw_dir / OFAC_2024_SDN)),
+        "--date",
+        "2024-05-03",
+    )
     assert second.returncode == 0, second.stderr
     return db, first.stdout + first.stderr
 
