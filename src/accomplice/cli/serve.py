@@ -29,7 +29,7 @@ WORKER_HEALTHCHECK_SECONDS = 120
 
 
 def worker_app() -> FastAPI:
-    """The app of one server process of `serve --workers N`: requests only, with its own screening index.
+    """The app of one server process of `serve --workers N`: requests only, mapping the persisted index.
     The background work runs once, in the supervising process (see `serve`)."""
     from accomplice.api import create_app
 
@@ -73,9 +73,9 @@ def serve(
         typer.Option(
             "--workers",
             min=1,
-            help="Server processes answering requests on the one port. Each holds its own screening index "
-            "(about 1 GB over every list, built at start), so memory grows with N; more than the number "
-            "of CPU cores gains nothing.",
+            help="Server processes answering requests on the one port. They map one persisted screening "
+            "index (built when lists load) and share its pages; more than the number of CPU cores gains "
+            "nothing.",
         ),
     ] = 1,
 ) -> None:
