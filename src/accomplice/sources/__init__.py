@@ -6,10 +6,6 @@ from pathlib import Path
 
 from accomplice.errors import AccompliceError, InputError
 from accomplice.sources.base import InputFile, ListFormat, Parsed, Plan
-from accomplice.sources.ftm import FtmJson
-from accomplice.sources.mapping import MappedCsv, shipped_mapping, shipped_mappings
-from accomplice.sources.ofac import OfacCsv
-from accomplice.sources.un import UnXml
 
 __all__ = ["FORMAT_NAMES", "InputFile", "ListFormat", "Parsed", "Plan", "get_format"]
 
@@ -21,6 +17,13 @@ SHIPPED_FORMATS = {"uk": "uk_hmt_conlist.yml", "eu": "eu_journal.yml"}
 
 def get_format(name: str, *, mapping: Path | None = None) -> ListFormat:
     """The loader for a format name as the CLI spells it (`ofac`, `un`, `ftm`, `csv`, `uk`, `eu`)."""
+    # The formats are imported when one is asked for: they load followthemoney (~0.7 s), which a CLI
+    # call that screens a name does not need.
+    from accomplice.sources.ftm import FtmJson
+    from accomplice.sources.mapping import MappedCsv, shipped_mapping, shipped_mappings
+    from accomplice.sources.ofac import OfacCsv
+    from accomplice.sources.un import UnXml
+
     if name == "ofac":
         return OfacCsv()
     if name == "un":

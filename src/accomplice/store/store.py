@@ -19,8 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from followthemoney import model
-from followthemoney.types import registry
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -217,6 +215,11 @@ def _now() -> datetime:
 
 @cache
 def _is_ref(schema: str, prop: str) -> bool:
+    # Imported here: loading followthemoney's model costs ~0.7 s, which a CLI call that only screens
+    # (and so never writes statements) should not pay.
+    from followthemoney import model
+    from followthemoney.types import registry
+
     schema_obj = model.get(schema)
     if schema_obj is None:
         return False
