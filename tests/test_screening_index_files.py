@@ -210,4 +210,6 @@ def test_serve_says_it_is_serving_only_once_its_port_answers(tmp_path: Path, raw
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if server.stdout is not None:
+            server.stdout.close()
         store.close()
