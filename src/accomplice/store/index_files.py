@@ -234,8 +234,15 @@ def index_size(directory: Path) -> int:
 def build_lock(directory: Path) -> Iterator[None]:
     """One build of an index at a time across processes: N server workers starting together build it
     once; the others wait and open what it wrote."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with open(directory.with_name(f"{directory.name}.lock"), "a+b") as handle:
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(directory.with_name(f"{directory.name}.lock"), "a+b")  # noqa: SIM115
+    except OSError:
+        # No place to write (a read-only folder): the build cannot be saved either, which the caller
+        # reports; building without the lock costs at worst a second build, never a wrong index.
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
