@@ -19,6 +19,19 @@ from accomplice.store import Store, open_store
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _index_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Screening indexes of PostgreSQL stores go under the test's temporary folder, not ./data/index
+    (those of SQLite stores sit beside their files, already under tmp_path)."""
+    previous = os.environ.get("ACCOMPLICE_INDEX_DIR")
+    os.environ["ACCOMPLICE_INDEX_DIR"] = str(tmp_path_factory.mktemp("index"))
+    yield
+    if previous is None:
+        os.environ.pop("ACCOMPLICE_INDEX_DIR", None)
+    else:
+        os.environ["ACCOMPLICE_INDEX_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     raw = get_settings().raw_dir

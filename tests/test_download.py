@@ -440,7 +440,7 @@ def _cli(tmp_path: Path, base_url: str, *args: str) -> subprocess.CompletedProce
 
 
 def test_cli_load_ofac_download_stores_the_downloaded_set(mirror: Mirror, tmp_path: Path) -> None:
-    result = _cli(tmp_path, mirror.url, "load", "ofac", "--download")
+    result = _cli(tmp_path, mirror.url, "load", "--no-index", "ofac", "--download")
     assert result.returncode == 0, result.stderr
     assert "ofac: version 1" in result.stdout
     store = open_store(f"sqlite:///{tmp_path / 'cli.db'}")
@@ -448,7 +448,7 @@ def test_cli_load_ofac_download_stores_the_downloaded_set(mirror: Mirror, tmp_pa
         assert store.entity("ofac:12312") is not None
     finally:
         store.close()
-    again = _cli(tmp_path, mirror.url, "load", "ofac", "--download")
+    again = _cli(tmp_path, mirror.url, "load", "--no-index", "ofac", "--download")
     assert again.returncode == 0, again.stderr
     assert "unchanged" in again.stdout
     assert mirror.statuses(SDN_PATH) == [200, 304]
@@ -469,7 +469,7 @@ def _stored_files(db: Path) -> dict[str, dict[str, int]]:
 
 
 def test_cli_load_un_download_stores_the_un_list(mirror: Mirror, raw_dir: Path, tmp_path: Path) -> None:
-    result = _cli(tmp_path, mirror.url, "load", "un", "--download")
+    result = _cli(tmp_path, mirror.url, "load", "--no-index", "un", "--download")
     assert result.returncode == 0, result.stderr
     stored = _stored_files(tmp_path / "cli.db")
     un_versions = stored.get(_sha(raw_dir / UN_XML), {})
@@ -479,7 +479,7 @@ def test_cli_load_un_download_stores_the_un_list(mirror: Mirror, raw_dir: Path, 
 
 
 def test_cli_load_eu_download_gives_one_line_reason(mirror: Mirror, tmp_path: Path) -> None:
-    result = _cli(tmp_path, mirror.url, "load", "eu", "--download")
+    result = _cli(tmp_path, mirror.url, "load", "--no-index", "eu", "--download")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -488,7 +488,7 @@ def test_cli_load_eu_download_gives_one_line_reason(mirror: Mirror, tmp_path: Pa
 
 
 def test_cli_offline_download_is_one_line_error(dead_url: str, tmp_path: Path) -> None:
-    result = _cli(tmp_path, dead_url, "load", "ofac", "--download")
+    result = _cli(tmp_path, dead_url, "load", "--no-index", "ofac", "--download")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -498,7 +498,7 @@ def test_cli_offline_download_is_one_line_error(dead_url: str, tmp_path: Path) -
 def test_cli_load_all_download_loads_every_downloaded_list(
     mirror: Mirror, raw_dir: Path, tmp_path: Path
 ) -> None:
-    result = _cli(tmp_path, mirror.url, "load", "all", "--download")
+    result = _cli(tmp_path, mirror.url, "load", "--no-index", "all", "--download")
     assert result.returncode == 0, result.stderr
     stored = _stored_files(tmp_path / "cli.db")
     for served in mirror.files.values():

@@ -87,6 +87,8 @@ def served(
     """`accomplice serve --workers 2` over a store of the UN list, with an analyst's token."""
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('serve') / 'lists.db'}")
     services.load_list(store, "un", raw_dir / "un/un_consolidated_2026-02-27.xml")
+    # As `accomplice load` does: the server processes open the persisted index instead of building it.
+    services.load_screening_index(store)
     operator = accounts.operator_principal("tester")
     accounts.add_user(store, operator, name="serve-analyst", roles=["analyst"], org="ngo")
     token = accounts.issue_token(store, operator, user="serve-analyst").secret

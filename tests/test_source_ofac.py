@@ -1003,9 +1003,18 @@ def _run(*args: str, columns: int = 250) -> subprocess.CompletedProcess[str]:
 def cli_db(raw_dir: Path, set_2023: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A store loaded through the command line with both OFAC versions; returns (URL, first load's output)."""
     db = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.db'}"
-    first = _run("--db", db, "load", "ofac", str(set_2023), "--date", "2023-12-28")
+    first = _run("--db", db, "load", "--no-index", "ofac", str(set_2023), "--date", "2023-12-28")
     assert first.returncode == 0, first.stderr
-    second = _run("--db", db, "load", "ofac", str(_require(raw_dir / OFAC_2024_SDN)), "--date", "2024-05-03")
+    second = _run(
+        "--db",
+        db,
+        "load",
+        "--no-index",
+        "ofac",
+        str(_require(raw_dir / OFAC_2024_SDN)),
+        "--date",
+        "2024-05-03",
+    )
     assert second.returncode == 0, second.stderr
     return db, first.stdout + first.stderr
 
@@ -1072,7 +1081,7 @@ def test_cli_refuses_malformed_file_with_one_line_and_no_traceback(set_2023: Pat
     db = f"sqlite:///{tmp_path / 'refused.db'}"
     make, _ = BAD_INPUTS["too_few_columns"]
     folder, named, line, _ = make(set_2023, tmp_path)
-    refused = _run("--db", db, "load", "ofac", str(folder))
+    refused = _run("--db", db, "load", "--no-index", "ofac", str(folder))
     assert refused.returncode == 1
     lines = refused.stderr.strip().splitlines()
     assert lines == [f"error: {named}:{line}: expected 12 columns, found 4; not an OFAC sdn.csv row"]

@@ -496,7 +496,10 @@ def test_cli_loads_un_list_and_refuses_hostile_file_with_one_line(
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     script = _accomplice_script()
     ok = subprocess.run(
-        [script, "--db", db, "load", "un", str(un_path)], capture_output=True, text=True, timeout=120
+        [script, "--db", db, "load", "--no-index", "un", str(un_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert ok.returncode == 0, ok.stderr
     assert re.search(r"^un: version 1 \(2026-02-27\) — 1,003 entities", ok.stdout, re.MULTILINE), ok.stdout

@@ -44,6 +44,9 @@ class Settings:
     # "10.0.0.5,10.0.0.6" or "*"). Empty by default: otherwise any local client could pick its own address
     # and walk around the per-address login lockout.
     trusted_proxies: str = ""
+    # Where the screening index of a store that is not an SQLite file (PostgreSQL) is persisted, in a
+    # folder per database URL; an SQLite store keeps its index beside its file (`<db>.index/`).
+    index_dir: Path | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -80,6 +83,7 @@ def get_settings() -> Settings:
         audit_anchor_key_file=_path("ACCOMPLICE_AUDIT_ANCHOR_KEY_FILE", data_dir / AUDIT_ANCHOR_KEY_FILENAME),
         audit_anchor_seconds=_seconds("ACCOMPLICE_AUDIT_ANCHOR_SECONDS", DEFAULT_AUDIT_ANCHOR_SECONDS),
         trusted_proxies=os.environ.get("ACCOMPLICE_TRUSTED_PROXIES", "").strip(),
+        index_dir=Path(os.environ.get("ACCOMPLICE_INDEX_DIR", str(data_dir / "index"))).expanduser(),
     )
 
 

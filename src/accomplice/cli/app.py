@@ -112,6 +112,7 @@ def _register() -> None:
         entity,
         export,
         exposure,
+        index,
         lists,
         load,
         monitor,
@@ -134,6 +135,7 @@ def _register() -> None:
     app.add_typer(monitor.app, name="monitor")
     app.command("backup")(backup.backup)
     app.command("restore")(backup.restore)
+    app.add_typer(index.app, name="index")
 
 
 _register()

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from accomplice.cli.app import EncodingOption, err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
-from accomplice.services import exposure as service
 
 app = typer.Typer(
     help=(
@@ -61,6 +60,8 @@ def import_(
 
     Example: accomplice exposure import evidence labour-reports.csv --user analyst1
     """
+    from accomplice.services import exposure as service  # lazily: it loads followthemoney
+
     store = get_store()
     with progress_reporter(err_console) as progress:
         result = service.import_file(
@@ -101,6 +102,8 @@ def parties(
 
     Example: accomplice exposure parties --resolved
     """
+    from accomplice.services import exposure as service  # lazily: it loads followthemoney
+
     table = Table("party", "name", "country", "listed entity", "score", "status", "by", title="Parties")
     for p in service.list_parties(get_store()):
         if resolved and p.entity_key is None:
@@ -128,6 +131,8 @@ def confirm(
 
     Example: accomplice exposure confirm party:dandong-seafood-3c1d2e4f5a6b ofac:20564 --reason "same address"
     """
+    from accomplice.services import exposure as service  # lazily: it loads followthemoney
+
     record = service.confirm_party(get_store(), party, key, user=user or getpass.getuser(), reason=reason)
     out_console.print(f"recorded: {record.id} ({record.name}) is {record.entity_key}")
 
@@ -142,6 +147,8 @@ def split(
 
     Example: accomplice exposure split party:hongxiang-trading-9f8e7d6c5b4a --reason "different city"
     """
+    from accomplice.services import exposure as service  # lazily: it loads followthemoney
+
     record = service.split_party(get_store(), party, user=user or getpass.getuser(), reason=reason)
     out_console.print(f"recorded: {record.id} ({record.name}) is a party of its own")
 
@@ -168,6 +175,8 @@ def trace(
 
     Example: accomplice trace entries-2024.csv --output traces.jsonl
     """
+    from accomplice.services import exposure as service  # lazily: it loads followthemoney
+
     if (shipments is None) == (not stored):
         raise typer.BadParameter("give a shipments file or --stored (not both)", param_hint="SHIPMENTS")
     store = get_store()

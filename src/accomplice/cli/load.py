@@ -14,9 +14,10 @@ from accomplice import services
 from accomplice.cli.app import err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
 from accomplice.errors import AccompliceError
-from accomplice.lists.model import ImportReport
+from accomplice.lists.model import ImportReport, ProgressFn
 from accomplice.settings import get_settings
 from accomplice.sources import FORMATS, FormatInfo
+from accomplice.store import Store
 
 app = typer.Typer(
     help=(
@@ -39,6 +40,32 @@ LabelOpt = Annotated[str | None, typer.Option("--label", help="Version label (de
 DownloadOpt = Annotated[
     bool, typer.Option("--download", help="Fetch from the official URL (cached) instead.")
 ]
+
+
+class _Options:
+    # Set by the group's --no-index option: loading several lists by hand, build the index once at the end.
+    build_index = True
+
+
+@app.callback()
+def _options(
+    no_index: Annotated[
+        bool,
+        typer.Option(
+            "--no-index",
+            help="Do not build the screening index after loading (the next screening builds it).",
+        ),
+    ] = False,
+) -> None:
+    """Import a sanctions list as a new version."""
+    _Options.build_index = not no_index
+
+
+def _refresh_index(store: Store, progress: ProgressFn) -> None:
+    """Rebuild the persisted screening index for the lists just loaded, so that the next `screen`,
+    `trace` or server start opens it at once instead of building it."""
+    if _Options.build_index:
+        services.refresh_screening_index(store, progress=progress)
 
 
 def _print_report(report: ImportReport) -> None:
@@ -70,6 +97,7 @@ def _load(
     label: str | None = None,
     download: bool = False,
     mapping: Path | None = None,
+    index: bool = True,
 ) -> None:
     if download and path is not None:
         raise AccompliceError(f"give either a file or folder ({path}) or --download, not both")
@@ -91,6 +119,8 @@ def _load(
             mapping=mapping,
             progress=progress,
         )
+        if index:
+            _refresh_index(store, progress)
     _print_report(report)
 
 
@@ -161,10 +191,13 @@ def load_all(
         with progress_reporter(err_console) as progress:
             downloaded = download_all(settings.cache_dir, progress=progress, warn=_warn)
         for fmt, path in downloaded:
-            _load(fmt, path)
+            _load(fmt, path, index=False)
+        with progress_reporter(err_console) as progress:
+            _refresh_index(store, progress)
         return
     with progress_reporter(err_console) as progress:
         reports = services.load_shared(store, settings.raw_dir, progress=progress)
+        _refresh_index(store, progress)
     table = Table(
         "list", "version", "entities", "added", "removed", "seconds", title=f"Loaded into {store.url}"
     )

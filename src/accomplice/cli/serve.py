@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -26,12 +29,40 @@ WORKER_HEALTHCHECK_SECONDS = 120
 
 
 def worker_app() -> FastAPI:
-    """The app of one server process of `serve --workers N`: requests only, with its own screening index.
+    """The app of one server process of `serve --workers N`: requests only, mapping the persisted index.
     The background work runs once, in the supervising process (see `serve`)."""
     from accomplice.api import create_app
 
     store = open_store(os.environ[WORKER_STORE_ENV])
     return create_app(store, warm_index=True, run_jobs=False, deliver_webhooks=False)
+
+
+# How often the announcer tries the port while the server starts, and how long one try may take.
+LISTEN_POLL_SECONDS = 0.05
+CONNECT_TIMEOUT_SECONDS = 0.5
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS):
+            return True
+    except OSError:
+        return False
+
+
+def _announce_when_listening(host: str, port: int, message: str) -> None:
+    """Print `message` once the port accepts connections: a user (or a script) who reads "serving on"
+    can use the address at once. uvicorn's own startup takes seconds (imports, the app, the workers)."""
+
+    if _answers(host, port):
+        return  # another server holds the port: uvicorn reports that it cannot bind, and stops
+
+    def wait_and_print() -> None:
+        while not _answers(host, port):
+            time.sleep(LISTEN_POLL_SECONDS)
+        out_console.print(message)
+
+    threading.Thread(target=wait_and_print, name="announce-serving", daemon=True).start()
 
 
 def serve(
@@ -42,9 +73,9 @@ def serve(
         typer.Option(
             "--workers",
             min=1,
-            help="Server processes answering requests on the one port. Each holds its own screening index "
-            "(about 1 GB over every list, built at start), so memory grows with N; more than the number "
-            "of CPU cores gains nothing.",
+            help="Server processes answering requests on the one port. They map one persisted screening "
+            "index (built when lists load) and share its pages; more than the number of CPU cores gains "
+            "nothing.",
         ),
     ] = 1,
 ) -> None:
@@ -62,7 +93,9 @@ def serve(
     from accomplice.api.app import background_work, proxy_options
 
     store = get_store()
-    out_console.print(f"accomplice serving {store.url} on http://{host}:{port}/ with {workers} process(es)")
+    _announce_when_listening(
+        host, port, f"accomplice serving {store.url} on http://{host}:{port}/ with {workers} process(es)"
+    )
     if workers == 1:
         uvicorn.run(
             create_app(store, warm_index=True, deliver_webhooks=True),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from itertools import islice, product
 
@@ -17,7 +17,7 @@ from rigour.names import Name, NameTypeTag, analyze_names
 from rigour.text import ascii_text
 
 from accomplice.matching.keys import name_keys
-from accomplice.matching.model import NameForms, OrgForm, SyllableReading, VesselForm, shared
+from accomplice.matching.model import NameForms, NameHint, OrgForm, SyllableReading, VesselForm, shared
 from accomplice.names import korean
 from accomplice.names.cantonese import han_cantonese_keys, latin_cantonese_keys
 from accomplice.names.chinese import han_pinyin, latin_pinyin_keys, split_chinese_name
@@ -27,21 +27,12 @@ from accomplice.names.orgs import default_romanizer, parse_org_name, parse_vesse
 from accomplice.names.scripts import Script
 from accomplice.names.scripts import scripts_of as _scripts_of
 
-__all__ = ["NameHint", "analyze_name", "scripts_of"]
+__all__ = ["NameHint", "add_known_groups", "analyze_name", "group_texts", "scripts_of", "text_groups"]
 
 ANALYSIS_CACHE_SIZE = 500_000
 # Readings kept per name and system: heteronyms and ambiguous segmentations multiply; the first few
 # (most likely) readings carry the evidence, the rest only cost time and false agreements.
 MAX_READINGS = 16
-
-
-@dataclass(frozen=True, slots=True)
-class NameHint:
-    """What the rest of a record says about how to read a name (hashable, so analysis can be cached)."""
-
-    kind: str = "any"  # "person" | "organisation" | "vehicle" | "any"
-    han: str = ""  # "ko" | "zh" | "ja" | "" (unknown: try Korean and Chinese readings)
-    weak: bool = False
 
 
 def scripts_of(text: str) -> frozenset[str]:
@@ -346,9 +337,39 @@ def _groups_of(name: Name | None) -> frozenset[str]:
     return frozenset(sys.intern(str(span.symbol.id)) for span in name.spans)
 
 
+# Name groups already known for some texts (a persisted index carries those of every name it holds):
+# rigour builds its person-name tagger on first use (about 9 s of CPU), which a process answering one
+# query should not pay for words the lists already have. Each lookup gives rigour's own earlier answer.
+GroupLookup = Callable[[str], "frozenset[str] | None"]
+_KNOWN_GROUPS: list[GroupLookup] = []
+
+
+# Lookups kept: the newest index's, and a few before it (a server that reopened a rebuilt index).
+MAX_KNOWN_GROUPS = 2
+
+
+def add_known_groups(lookup: GroupLookup) -> None:
+    """Answer name-group questions from `lookup` before asking rigour (results are the same)."""
+    _KNOWN_GROUPS.append(lookup)
+    del _KNOWN_GROUPS[:-MAX_KNOWN_GROUPS]
+    text_groups.cache_clear()
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
-def _word_groups(word: str) -> frozenset[str]:
-    return _groups_of(rigour_name(word))
+def text_groups(text: str) -> frozenset[str]:
+    """The name groups of a word (or a whole name in another script), as rigour gives them."""
+    for lookup in reversed(_KNOWN_GROUPS):
+        found = lookup(text)
+        if found is not None:
+            return found
+    return _groups_of(rigour_name(text))
+
+
+def group_texts(text: str) -> list[str]:
+    """The texts `_groups` asks rigour about for a name: its words (Latin) or the whole name."""
+    if scripts_of(text) <= {"latin"}:
+        return text.replace(",", " ").split()
+    return [text]
 
 
 def _groups(text: str, scripts: frozenset[str]) -> frozenset[str]:
@@ -362,9 +383,9 @@ def _groups(text: str, scripts: frozenset[str]) -> frozenset[str]:
         # Words as written (rigour normalises them itself); hyphenated given names stay whole, since
         # rigour knows some only as one name ("jong-chol").
         for word in text.replace(",", " ").split():
-            groups |= _word_groups(word)
+            groups |= text_groups(word)
         return frozenset(groups)
-    return _groups_of(rigour_name(text))
+    return text_groups(text)
 
 
 def _skeleton(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
@@ -375,8 +396,12 @@ def _skeleton(text: str, scripts: frozenset[str]) -> tuple[tuple[str, ...], str 
     return (), None
 
 
+# A name read without context: any kind of thing, any Han reading.
+NO_HINT = NameHint()
+
+
 @lru_cache(maxsize=ANALYSIS_CACHE_SIZE)
-def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...]:
+def analyze_name(text: str, hint: NameHint = NO_HINT) -> tuple[NameForms, ...]:
     """All the ways to read `text`: usually one NameForms, several when the script is ambiguous."""
     text = text.strip()
     if not text:
@@ -401,6 +426,7 @@ def analyze_name(text: str, hint: NameHint = NameHint()) -> tuple[NameForms, ...
         vessel=_vessel_form(text, hint) if hint.kind in ("vehicle", "any") else None,
         groups=groups,
         weak=hint.weak,
+        hint=hint,
         **NameForms.derived(syllables),  # type: ignore[arg-type]
     )
     return (

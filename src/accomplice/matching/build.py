@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from accomplice.matching.analyze import NameHint, analyze_name
+import numpy as np
+
+from accomplice.matching.analyze import GroupLookup, NameHint, analyze_name, group_texts, text_groups
 from accomplice.matching.decisions import entity_fingerprint
+from accomplice.matching.index import TextTable
 from accomplice.matching.model import IndexedEntity, NameForms, QueryEntity
 from accomplice.matching.resolve import un_references
 from accomplice.matching.scorer import schema_kind
@@ -15,8 +23,15 @@ __all__ = [
     "COUNTRY_PROPS",
     "IDENTIFIER_PROPS",
     "NAME_PROPS",
+    "RecordEntities",
+    "RecordError",
+    "entity_from_record",
+    "entity_record",
+    "entity_records",
+    "group_lookup",
     "han_hint",
     "indexed_entity",
+    "known_group_texts",
     "normalise_identifier",
     "query_entity",
 ]
@@ -177,3 +192,160 @@ def query_entity(
         countries=country_set,
         identifiers=ids,
     )
+
+
+# --- compact records: an indexed entity as text, analysed again only when a query touches it ----------
+
+
+def entity_record(entity: IndexedEntity) -> bytes:
+    """The entity as one JSON record: its names as text with the hint each was read with, not analysed.
+
+    Analysing a name is the expensive part of building an index; a record keeps only what gives the same
+    analysis back (`entity_from_record`), a few hundred bytes per entity.
+    """
+    record = {
+        "k": entity.key,
+        "s": entity.schema,
+        "c": entity.caption,
+        "n": [[f.text, f.hint.kind, f.hint.han, f.hint.weak, _position_of(f)] for f in entity.names],
+        "b": list(entity.birth_dates),
+        "co": sorted(entity.countries),
+        "i": sorted([kind, value] for kind, value in entity.identifiers),
+        "l": list(entity.lists),
+        "ks": list(entity.keys),
+        "p": list(entity.programs),
+        "f": entity.fingerprint,
+        "r": sorted(entity.references),
+    }
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _position_of(forms: NameForms) -> int:
+    """Which of the readings `analyze_name` gives for the name's text and hint this one is."""
+    readings = analyze_name(forms.text, forms.hint)
+    return readings.index(forms) if forms in readings else 0
+
+
+class RecordError(ValueError):
+    """A record that does not decode: the persisted index it came from is damaged."""
+
+
+def record_cluster_keys(data: bytes) -> tuple[str, ...]:
+    record = _decode(data)
+    return tuple(record["ks"]) or (str(record["k"]),)
+
+
+def _decode(data: bytes) -> dict[str, Any]:
+    try:
+        record = json.loads(data)
+    except ValueError as exc:
+        raise RecordError(f"entity record does not decode: {exc}") from exc
+    if not isinstance(record, dict) or "k" not in record or "n" not in record:
+        raise RecordError("entity record lacks its key or names")
+    return record
+
+
+def entity_from_record(data: bytes) -> IndexedEntity:
+    """The indexed entity a record was written from (`entity_record`), names analysed again."""
+    record = _decode(data)
+    names = []
+    for text, kind, han, weak, position in record["n"]:
+        readings = analyze_name(text, NameHint(kind, han, weak))
+        if position < len(readings):
+            names.append(readings[position])
+    return IndexedEntity(
+        key=record["k"],
+        schema=record["s"],
+        caption=record["c"],
+        names=tuple(names),
+        birth_dates=tuple(record["b"]),
+        countries=frozenset(record["co"]),
+        identifiers=frozenset((kind, value) for kind, value in record["i"]),
+        lists=tuple(record["l"]),
+        keys=tuple(record["ks"]),
+        programs=tuple(record["p"]),
+        fingerprint=record["f"],
+        references=frozenset(record["r"]),
+    )
+
+
+# Entities a record source keeps analysed: those queries touched lately. A batch over every name of a
+# list touches many; a server's searches come back to the same few.
+RECORD_CACHE_SIZE = 200_000
+
+
+class RecordEntities:
+    """The entities of a persisted index: JSON records in one byte array, analysed on first use."""
+
+    def __init__(self, blob: np.ndarray[Any, Any], starts: np.ndarray[Any, Any]) -> None:
+        self._blob = blob
+        self._starts = starts
+        self._cache: OrderedDict[int, IndexedEntity] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def record(self, position: int) -> bytes:
+        return bytes(self._blob[int(self._starts[position]) : int(self._starts[position + 1])])
+
+    def entity(self, position: int) -> IndexedEntity:
+        with self._lock:
+            found = self._cache.get(position)
+            if found is not None:
+                self._cache.move_to_end(position)
+                return found
+        entity = entity_from_record(self.record(position))
+        with self._lock:
+            self._cache[position] = entity
+            while len(self._cache) > RECORD_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return entity
+
+    def cluster_keys(self, position: int) -> tuple[str, ...]:
+        with self._lock:
+            found = self._cache.get(position)
+        if found is not None:
+            return found.keys or (found.key,)
+        return record_cluster_keys(self.record(position))
+
+
+def entity_records(entities: Iterable[IndexedEntity]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Every entity's record in one byte array, and where each starts (n + 1 offsets)."""
+    records = [entity_record(e) for e in entities]
+    starts = np.zeros(len(records) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in records], out=starts[1:])
+    return np.frombuffer(b"".join(records), dtype=np.uint8), starts
+
+
+GROUP_SEPARATOR = "\x1f"
+
+
+def known_group_texts(entities: Iterable[IndexedEntity]) -> dict[str, str]:
+    """rigour's name groups of every text the entities' names were looked up by (words of Latin names,
+    whole names in other scripts), joined: what a persisted index keeps so that analysing its names
+    again, and queries made of the same words, do not need rigour's tagger. Names of firms and ships
+    too: a query without a schema is read as a person's name as well."""
+    table: dict[str, str] = {}
+    for entity in entities:
+        for forms in entity.names:
+            for text in group_texts(forms.text):
+                # Lower-cased too: queries are typed "Kim" where lists write "KIM" (each entry is
+                # rigour's answer for that very text).
+                for variant in (text, text.lower()):
+                    if variant not in table:
+                        table[variant] = GROUP_SEPARATOR.join(sorted(text_groups(variant)))
+    return table
+
+
+def group_lookup(table: TextTable) -> GroupLookup:
+    def lookup(text: str) -> frozenset[str] | None:
+        value = table.get(text)
+        if value is None:
+            # rigour folds case before it looks a name up: "Kim" is in the groups of "kim".
+            value = table.get(text.lower())
+        if value is None:
+            return None
+        return frozenset(sys.intern(g) for g in value.split(GROUP_SEPARATOR) if g)
+
+    return lookup

@@ -11,11 +11,22 @@ __all__ = [
     "IndexedEntity",
     "Match",
     "NameForms",
+    "NameHint",
     "OrgForm",
     "QueryEntity",
     "SyllableReading",
     "VesselForm",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class NameHint:
+    """What the rest of a record says about how to read a name (hashable, so analysis can be cached)."""
+
+    kind: str = "any"  # "person" | "organisation" | "vehicle" | "any"
+    han: str = ""  # "ko" | "zh" | "ja" | "" (unknown: try Korean and Chinese readings)
+    weak: bool = False
+
 
 # A name read as syllables (Korean syllable keys, pinyin, jyutping): words of syllable keys.
 SyllableWords = tuple[tuple[str, ...], ...]
@@ -117,6 +128,9 @@ class NameForms:
         }
 
     weak: bool = False  # a weak alias (short nickname, generic name): never enough on its own
+    # How the name was read: analysing `text` again with this hint gives this NameForms back, which is
+    # what lets a persisted index store names as text and analyse only the candidates a query touches.
+    hint: NameHint = NameHint()
 
     @property
     def compact(self) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import logging
 import re
 import threading
 import time
@@ -33,9 +35,11 @@ from accomplice.matching.decisions import (
 )
 from accomplice.matching.resolve import cluster_entities, merge_clusters
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, Permission, Principal
+from accomplice.settings import get_settings
 from accomplice.sources import get_format
-from accomplice.store import EntityRow, Store, write_problem
+from accomplice.store import EntityRow, Store, index_files, write_problem
 from accomplice.store.audit import AuditEntry
+from accomplice.store.index_files import IndexManifest
 from accomplice.store.store import ENTITY_ID_PROP
 
 __all__ = [
@@ -605,6 +609,8 @@ def export_text(store: Store, fmt: str) -> str:
     return buffer.getvalue()
 
 
+log = logging.getLogger(__name__)
+
 # --- screening -----------------------------------------------------------------------------------------
 
 # The schemas a screening query can hit; relations (Ownership, UnknownLink) and documents are not targets.
@@ -613,7 +619,7 @@ TARGET_SCHEMAS = ("Person", "Organization", "Company", "LegalEntity", "PublicBod
 
 @dataclass(slots=True)
 class ScreeningIndex:
-    """The in-memory index over a store's current entities, tagged with the store generation it reflects."""
+    """The index over a store's current entities, tagged with the store generation it reflects."""
 
     screener: Screener
     generation: str
@@ -627,16 +633,17 @@ class ScreeningIndex:
     decisions_org: str | None = ""
     # Store.decisions_mark() when `decisions` were read ("" until then: the first check reads them again).
     decisions_mark: str = ""
+    # The folder of the persisted index this one maps (None: built in memory only).
+    location: Path | None = None
 
     def entity_fingerprints(self, keys: Iterable[str]) -> dict[str, str]:
         index = self.screener.index
         return {k: e.fingerprint for k in keys if (e := index.get(k)) is not None}
 
 
-def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
-    """Read every current target entity and build the candidate index (seconds for all lists)."""
-    started = time.perf_counter()
-    generation = store.generation()
+def _candidate_index(store: Store, progress: ProgressFn | None) -> CandidateIndex:
+    """Analyse every current target entity's names, group each real-world entity's list entries, and
+    index them: the expensive part (tens of seconds over every list)."""
     index = CandidateIndex()
     total = store.count_current_entities(TARGET_SCHEMAS)
     indexed = []
@@ -651,16 +658,150 @@ def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -
     index.freeze()
     if progress:
         progress("indexing names", total, total)
+    return index
+
+
+def _screening_index_of(
+    store: Store, index: CandidateIndex, generation: str, seconds: float, location: Path | None = None
+) -> ScreeningIndex:
     mark = store.decisions_mark()  # before reading them: a decision added meanwhile is read again later
     return ScreeningIndex(
         Screener(index),
         generation,
         len(index),
-        time.perf_counter() - started,
+        seconds,
         latest_decisions(store.decisions(org="")),
         "",
         mark,
+        location,
     )
+
+
+def build_screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
+    """Read every current target entity and build the candidate index in memory (not persisted)."""
+    started = time.perf_counter()
+    generation = store.generation()
+    index = _candidate_index(store, progress)
+    return _screening_index_of(store, index, generation, time.perf_counter() - started)
+
+
+def screening_index_dir(store: Store) -> Path | None:
+    """Where `store`'s persisted screening index lives: beside an SQLite file (`<db>.index/`), or for
+    another database (PostgreSQL) in a folder named after its URL under the settings' index folder
+    (ACCOMPLICE_INDEX_DIR, default `<data dir>/index`). None for an in-memory database."""
+    path = store.file_path
+    if path is not None:
+        return path.with_name(f"{path.name}.index")
+    if store.backend == "sqlite":
+        return None
+    base = get_settings().index_dir
+    if base is None:
+        return None
+    return base / hashlib.sha256(store.url.encode()).hexdigest()[:INDEX_DIR_HASH_CHARS]
+
+
+# Characters of the URL's hash that name a database's index folder: enough that two URLs never share one.
+INDEX_DIR_HASH_CHARS = 16
+
+
+@lru_cache(maxsize=1)
+def _analysis() -> str:
+    return index_files.analysis_fingerprint()
+
+
+def _open_persisted(
+    directory: Path, versions: str, *, quiet: bool = False
+) -> tuple[CandidateIndex, IndexManifest] | None:
+    """The persisted index if it is there and current; a stale or damaged one is reported in one line."""
+    try:
+        return index_files.open_index(directory, versions, _analysis())
+    except index_files.IndexFileError as exc:
+        if not quiet:
+            log.warning("screening index: %s; rebuilding it", exc)
+    return None
+
+
+def load_screening_index(
+    store: Store, *, progress: ProgressFn | None = None, rebuild: bool = False
+) -> ScreeningIndex:
+    """The persisted screening index of `store`, mapped from its files (milliseconds); built and saved
+    first when it is missing, stale (other list versions, other matching code) or damaged, or `rebuild`.
+
+    Processes building at once build it once: the others wait for the lock and open what it wrote.
+    A store without a place for files (in-memory SQLite) gets an index built in memory.
+    """
+    directory = screening_index_dir(store)
+    if directory is None:
+        return build_screening_index(store, progress=progress)
+    generation = store.generation()
+    # Read before the entities are: a list loaded meanwhile makes the index stale, never wrongly current.
+    versions = store.versions_fingerprint()
+    opened = None if rebuild else _open_persisted(directory, versions)
+    if opened is None:
+        with index_files.build_lock(directory):
+            # Another process may have built it while this one waited (already reported if not).
+            opened = None if rebuild else _open_persisted(directory, versions, quiet=True)
+            if opened is None:
+                return _build_and_save(store, directory, generation, versions, progress)
+    index, manifest = opened
+    return _screening_index_of(store, index, generation, manifest.build_seconds, directory)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexBuildReport:
+    location: Path | None  # None: the store has no place for index files (in-memory database)
+    entities: int
+    keys: int
+    seconds: float
+    bytes: int  # size of the index files
+
+
+def rebuild_screening_index(store: Store, *, progress: ProgressFn | None = None) -> IndexBuildReport:
+    """Build the store's persisted screening index anew (`accomplice index build`) and make this
+    process use it."""
+    started = time.perf_counter()
+    with _INDEX_LOCK:
+        index = load_screening_index(store, progress=progress, rebuild=True)
+        _INDEX_CACHE[store.url] = index
+        _CHECKED.pop(store.url, None)
+    size = index_files.index_size(index.location) if index.location is not None else 0
+    return IndexBuildReport(
+        index.location,
+        index.entities,
+        index.screener.index.key_count,
+        time.perf_counter() - started,
+        size,
+    )
+
+
+def refresh_screening_index(store: Store, *, progress: ProgressFn | None = None) -> ScreeningIndex:
+    """The store's screening index, rebuilt now if a list changed since it was built: what `load` calls
+    after an import, so that the next `screen`, `trace` or server start opens it in milliseconds."""
+    return screening_index(store, progress=progress)
+
+
+def _build_and_save(
+    store: Store, directory: Path, generation: str, versions: str, progress: ProgressFn | None
+) -> ScreeningIndex:
+    started = time.perf_counter()
+    built = _candidate_index(store, progress)
+    seconds = time.perf_counter() - started
+    try:
+        if progress:
+            progress("saving screening index", 0, 1)
+        index_files.save_index(
+            directory, built, versions=versions, analysis=_analysis(), build_seconds=seconds
+        )
+        if progress:
+            progress("saving screening index", 1, 1)
+        opened = index_files.open_index(directory, versions, _analysis())
+    except (OSError, index_files.IndexFileError) as exc:
+        # A read-only or full disk costs the next process a build, not this one its answers.
+        log.warning("screening index: not saved to %s (%s); using it from memory", directory, exc)
+        return _screening_index_of(store, built, generation, seconds)
+    assert opened is not None  # just written
+    # The mapped copy, not the one analysed here: its pages are shared with every other process.
+    return _screening_index_of(store, opened[0], generation, seconds, directory)
 
 
 def with_decisions(
@@ -953,7 +1094,7 @@ def screen_file(
         if warn is not None and (problem := birth_date_warning(record.birth_date, "birth_date")):
             warn(f"{source}:{line}: {problem}")
     started = time.perf_counter()
-    index = index or build_screening_index(store, progress=progress)
+    index = index or screening_index(store, progress=progress)
     writer = formula_safe_writer(out) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(CSV_RESULT_COLUMNS)
@@ -1069,7 +1210,7 @@ def screening_index(store: Store, *, progress: ProgressFn | None = None) -> Scre
         with _INDEX_LOCK:
             cached = _INDEX_CACHE.get(store.url)
             if cached is None or cached.generation != generation:
-                cached = build_screening_index(store, progress=progress)
+                cached = load_screening_index(store, progress=progress)
                 _INDEX_CACHE[store.url] = cached
     mark = store.decisions_mark()
     if mark != cached.decisions_mark:

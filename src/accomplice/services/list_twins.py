@@ -44,7 +44,8 @@ def _clusters(store: Store) -> dict[str, tuple[str, ...]]:
         found = _CLUSTERS.get(content)
         if found is None:
             index = screening_index(store).screener.index
-            found = {key: entity.keys for entity in index if len(entity.keys) > 1 for key in entity.keys}
+            # Cluster keys only: a persisted index reads them without analysing any names.
+            found = {key: keys for keys in index.cluster_keys() if len(keys) > 1 for key in keys}
             _CLUSTERS[content] = found
         _CLUSTERS.move_to_end(content)
         while len(_CLUSTERS) > MAX_CACHED_CONTENTS:

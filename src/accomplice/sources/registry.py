@@ -13,10 +13,9 @@ from pathlib import Path
 
 from accomplice.errors import AccompliceError, InputError
 from accomplice.sources.base import ListFormat
-from accomplice.sources.ftm import FtmJson
-from accomplice.sources.mapping import MappedCsv, shipped_mapping, shipped_mappings
-from accomplice.sources.ofac import OfacCsv
-from accomplice.sources.un import UnXml
+
+# The readers are imported when a format is asked for, not with this table: they load followthemoney
+# (~0.7 s), which a CLI call that only screens a name from the persisted index does not need.
 
 __all__ = ["FORMATS", "FORMAT_NAMES", "FormatInfo", "get_format"]
 
@@ -43,7 +42,27 @@ class FormatInfo:
         return f"{self.help}\n\nExample: {self.example}"
 
 
+def _ofac_reader(_mapping: Path | None) -> ListFormat:
+    from accomplice.sources.ofac import OfacCsv
+
+    return OfacCsv()
+
+
+def _un_reader(_mapping: Path | None) -> ListFormat:
+    from accomplice.sources.un import UnXml
+
+    return UnXml()
+
+
+def _ftm_reader(_mapping: Path | None) -> ListFormat:
+    from accomplice.sources.ftm import FtmJson
+
+    return FtmJson()
+
+
 def _csv_reader(mapping: Path | None) -> ListFormat:
+    from accomplice.sources.mapping import MappedCsv, shipped_mapping, shipped_mappings
+
     if mapping is None:
         raise AccompliceError("the csv format needs a mapping file (--mapping FILE.yml)")
     if not mapping.exists() and mapping.parent == Path():
@@ -62,6 +81,8 @@ def _shipped_reader(name: str, file_name: str) -> Reader:
     """A format that is a CSV mapping shipped with accomplice (src/accomplice/sources/mappings)."""
 
     def reader(mapping: Path | None) -> ListFormat:
+        from accomplice.sources.mapping import MappedCsv, shipped_mapping
+
         return MappedCsv(mapping or shipped_mapping(file_name), name=name)
 
     return reader
@@ -72,7 +93,7 @@ FORMATS: dict[str, FormatInfo] = {
     for f in (
         FormatInfo(
             "ofac",
-            lambda _mapping: OfacCsv(),
+            _ofac_reader,
             "OFAC legacy CSV: a folder with sdn.csv (or cons_prim.csv) + add/alt/comments, "
             "or a lone primary file.",
             "accomplice load ofac ../shared/data/raw/ofac/2023-12-28 --date 2023-12-28",
@@ -80,14 +101,14 @@ FORMATS: dict[str, FormatInfo] = {
         ),
         FormatInfo(
             "un",
-            lambda _mapping: UnXml(),
+            _un_reader,
             "UN Security Council consolidated list (XML); DPRK (1718 Committee) entries are KPi.*/KPe.*.",
             "accomplice load un ../shared/data/raw/un/un_consolidated_2026-02-27.xml",
             downloadable=True,
         ),
         FormatInfo(
             "ftm",
-            lambda _mapping: FtmJson(),
+            _ftm_reader,
             "FollowTheMoney JSON lines (OpenSanctions exports, custom lists); keys are the entity ids.",
             "accomplice load ftm entities.ftm.json --list my_list",
         ),

@@ -9,16 +9,16 @@ previous version exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from followthemoney import model
-from followthemoney.types import registry
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -213,6 +213,11 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 @cache
 def _is_ref(schema: str, prop: str) -> bool:
+    # Imported here: loading followthemoney's model costs ~0.7 s, which a CLI call that only screens
+    # (and so never writes statements) should not pay.
+    from followthemoney import model
+    from followthemoney.types import registry
+
     schema_obj = model.get(schema)
     if schema_obj is None:
         return False
@@ -271,6 +276,17 @@ class Store:
     @property
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def file_path(self) -> Path | None:
+        """The database file of an SQLite store; None for an in-memory one or another database."""
+        url = self.engine.url
+        database = url.database
+        if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+            return None
+        if database.startswith("file:"):
+            return None  # a URI filename (shared in-memory databases): no file to sit beside
+        return Path(database).resolve()
 
     @property
     def backend(self) -> str:
@@ -949,6 +965,21 @@ class Store:
         with self.engine.connect() as conn:
             count, last = conn.execute(select(func.count(), func.max(list_versions.c.id))).one()
         return f"{count}:{last}"
+
+    def versions_fingerprint(self) -> str:
+        """A hash of every list version the store holds (list, sequence, content checksum): what a persisted
+        screening index was built from. Unlike `generation` it tells a store emptied and loaded again with
+        other files from the one the index was built on."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(list_versions.c.list_name, list_versions.c.seq, list_versions.c.checksum).order_by(
+                    list_versions.c.list_name, list_versions.c.seq
+                )
+            ).all()
+        digest = hashlib.sha256()
+        for name, seq, checksum in rows:
+            digest.update(f"{name}\x1f{seq}\x1f{checksum}\x1e".encode())
+        return digest.hexdigest()[:32]
 
     def decisions_mark(self) -> str:
         """Changes whenever a decision is added (by any process): lets caches of decisions reload them."""
