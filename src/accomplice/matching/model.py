@@ -117,6 +117,9 @@ class NameForms:
         }
 
     weak: bool = False  # a weak alias (short nickname, generic name): never enough on its own
+    # What the record says the name belongs to ("person", "organisation", "vehicle" or "any"): a name of a
+    # listed Person is a person's name, whatever its words look like.
+    kind: str = "any"
 
     @property
     def compact(self) -> str:
