@@ -29,6 +29,9 @@ from accomplice.store import Store
 from accomplice.web.routes import SCHEMA_CHOICES
 from tests.helpers import copy_of_store
 
+# One xdist worker runs this module (`make test` distributes by group), so the store is built once.
+pytestmark = pytest.mark.xdist_group("all_lists")
+
 DATA = Path(__file__).parent / "exposure_data"
 KIM_JONG_UN = "ofac:20157"
 HONGXIANG = "ofac:20564"  # DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD
