@@ -33,7 +33,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP) lint typecheck layers
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py > docs/cli.md

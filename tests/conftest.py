@@ -105,6 +105,17 @@ def screening_store(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> 
 
 
 @pytest.fixture(scope="session")
+def all_lists_store(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Iterator[Store]:
+    """A SQLite store with every shared list (`accomplice load all`) and its screening index, built once
+    per test process (about a minute); read-only: tests that write use `copy_of_store` of it."""
+    from tests.all_lists import build_all_lists_store
+
+    store = build_all_lists_store(tmp_path_factory.mktemp("all_lists") / "all.db", raw_dir)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
 def web_store_url(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite store with the two real OFAC versions and the hostile test list, built once per worker.
 

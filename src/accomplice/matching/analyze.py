@@ -305,6 +305,18 @@ def _org_form(text: str, hint: NameHint) -> OrgForm | None:
     )
 
 
+def names_a_firm(org: OrgForm | None) -> bool:
+    """A name with a legal form ("Co. Ltd.", "有限公司", "ООО") is a firm's, whatever the schema says.
+
+    Read as a person's name, its whole text becomes syllable keys: 有限公司 alone gives a dozen (you·xian,
+    gong·si in pinyin, yau·han in Cantonese, yu·han in Korean...) that every Chinese firm on the lists
+    shares. Under a broad schema (any, LegalEntity) they outweighed the firm's own brand, and with the EU
+    Russia lists loaded 丹东鸿祥实业发展有限公司 lost its place among the candidates to a hundred other
+    companies. So a broad query or listing with a legal form is read as the firm it names.
+    """
+    return org is not None and bool(org.legal_forms)
+
+
 # A hull number in the name ("JI SONG 6", "지성 6호"): without a schema, a name with one may be a ship.
 _HAS_NUMBER = re.compile(r"\d")
 # Hull numbers and their markers, removed before reading a ship's name as syllables.
@@ -410,7 +422,8 @@ def analyze_name(text: str, hint: NameHint = NO_HINT) -> tuple[NameForms, ...]:
     tokens, via = _latin_tokens(text, scripts)
     if not tokens:
         return ()
-    as_person = hint.kind in ("person", "any")
+    org = _org_form(text, hint) if hint.kind in ("organisation", "any") else None
+    as_person = hint.kind == "person" or (hint.kind == "any" and not names_a_firm(org))
     skeleton, skeleton_via = _skeleton(text, scripts) if as_person else ((), None)
     groups = _groups(text, scripts) if as_person else frozenset()
     syllables = _syllable_readings(text, scripts, hint) if as_person else ()
@@ -422,7 +435,7 @@ def analyze_name(text: str, hint: NameHint = NO_HINT) -> tuple[NameForms, ...]:
         syllables=syllables,
         skeleton=skeleton,
         skeleton_via=skeleton_via,
-        org=_org_form(text, hint) if hint.kind in ("organisation", "any") else None,
+        org=org,
         vessel=_vessel_form(text, hint) if hint.kind in ("vehicle", "any") else None,
         groups=groups,
         weak=hint.weak,

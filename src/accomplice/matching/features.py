@@ -102,6 +102,9 @@ GENERIC_ORG_WORDS = frozenset(
 ORG_BUSINESS_CAP = 0.7
 # Incompatible legal forms: possibly related firms, not the same one; below the alert threshold.
 LEGAL_FORM_CAP = 0.7
+# One word against a personal name of several: a lone surname (Kim, Lee, Wang, Ivanov) is shared by
+# millions, so it may show among the results of a low threshold but never alerts.
+LONE_NAME_PART_CAP = 0.6
 # Same ship name in the same script, number markers aside.
 VESSEL_NAME_AGREEMENT = 0.95
 # Sister ships (JI SONG 6 and JI SONG 8) share a name and differ in hull number.
@@ -464,6 +467,30 @@ def vessel_number_differs(query: NameForms, candidate: NameForms) -> FeatureResu
         f"No. {q.number if q.number is not None else '-'} vs No. {c.number if c.number is not None else '-'}"
     )
     return _result(vessel_number_differs, VESSEL_NUMBER_CAP, detail)
+
+
+def _may_be_a_person(query: NameForms) -> bool:
+    """The query is screened as a person's name, or as anything, and nothing marks it as a firm's or a
+    ship's (a legal form, a business word, a hull number)."""
+    return query.kind in ("person", "any") and query.org is None and query.vessel is None
+
+
+@_register(CAP_FEATURES, "cap")
+def lone_name_part(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """One word names only part of a listed person's name: a lone surname (Kim, Wang, Ivanov) is no match.
+
+    Only a listed person's name of several words is capped. A firm's or a ship's name (KIMSUKY, "Gazprom
+    PMC", JI SONG 6) and a listed one-word alias keep their score: there one word may be the whole name.
+    """
+    if len(query.tokens) != 1 or len(candidate.tokens) < 2:
+        return None
+    if candidate.kind != "person" or not _may_be_a_person(query):
+        return None
+    alignment = align_tokens(query.tokens, candidate.tokens)
+    if alignment is None or not alignment.pairs:
+        return None  # the word is not one of the listed words ("KIMJONGUN" is the whole name run together)
+    detail = f"{query.text} is one word of {candidate.text}"
+    return _result(lone_name_part, LONE_NAME_PART_CAP, detail)
 
 
 @_register(CAP_FEATURES, "cap")

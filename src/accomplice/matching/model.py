@@ -133,6 +133,12 @@ class NameForms:
     hint: NameHint = NameHint()
 
     @property
+    def kind(self) -> str:
+        """What the record says the name belongs to ("person", "organisation", "vehicle" or "any"): a name
+        of a listed Person is a person's name, whatever its words look like."""
+        return self.hint.kind
+
+    @property
     def compact(self) -> str:
         return "".join(self.tokens)
 
