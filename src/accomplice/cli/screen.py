@@ -150,4 +150,4 @@ def screen(
                     hide_decided=hide_decided,
                 )
             partial.replace(target)
-    err_console.print(report.summary())
+    err_console.print(report.summary(), soft_wrap=True, highlight=False)
