@@ -107,7 +107,10 @@ def test_analyst_uploads_watches_downloads_and_dismisses_a_false_positive(
     # Row 25 of the file (KORYO BANK): dismiss the other bank, with the analyst's reason.
     wrong = _match(page, 24, FALSE_POSITIVE)
     expect(wrong).to_have_count(1)
-    wrong.get_by_placeholder("Comment (why)").fill("Koryo Commercial Bank is another bank")
+    # A decision without a reason is refused by the browser itself: the reason field is required.
+    wrong.get_by_role("button", name="Not a match").click()
+    expect(page).not_to_have_url(re.compile(r"#row-24$"))
+    wrong.get_by_label("Reason").fill("Koryo Commercial Bank is another bank")
     wrong.get_by_role("button", name="Not a match").click()
     expect(page).to_have_url(re.compile(rf"/batch/{job_id}\?only_matches=1#row-24$"))
     decided = _match(page, 24, FALSE_POSITIVE)
@@ -122,14 +125,28 @@ def test_analyst_uploads_watches_downloads_and_dismisses_a_false_positive(
     expect(page.locator(".job-row")).to_have_count(1)
     expect(page.locator(".job-match")).to_have_count(1)
 
-    # The same names again: the dismissed bank is no longer reported for KORYO BANK; the listed one is.
+    # The same names again: the listed bank comes first; the dismissed one is folded, with the decision.
     page.get_by_role("link", name="Batch").first.click()
     _upload(page, source)
     again = page.locator("#row-24")
     expect(again.locator(".job-match").first).to_contain_text("KORYO BANK")
-    expect(_match(page, 24, FALSE_POSITIVE)).to_have_count(0)
+    folded = again.locator("details.dismissed")
+    expect(folded).to_have_count(1)
+    expect(folded.locator("summary")).to_contain_text(f"decided by {USER}")
+    expect(folded.locator("summary")).to_contain_text("Koryo Commercial Bank is another bank")
+    expect(folded.locator(".why")).to_be_hidden()
     again.scroll_into_view_if_needed()
     screenshot(page, "batch-rerun", full_page=False)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        folded.scroll_into_view_if_needed()
+        box = folded.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= width, f"the folded match fits {width} px"
+        screenshot(page, f"batch-rerun-folded-{width}", full_page=False)
+    folded.locator("summary").click()
+    expect(folded.locator(".why")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Batch").first.click()
     expect(page.locator("table.jobs tbody tr").first).to_contain_text("done")
     screenshot(page, "batch-list", full_page=False)

@@ -80,8 +80,11 @@ def _wait(
         time.sleep(POLL)
 
 
-def _results(client: TestClient, headers: dict[str, str], job_id: int, fmt: str) -> bytes:
-    response = client.get(f"/api/jobs/{job_id}/results", params={"format": fmt}, headers=headers)
+def _results(
+    client: TestClient, headers: dict[str, str], job_id: int, fmt: str, *, hide_decided: bool = False
+) -> bytes:
+    params = {"format": fmt, **({"hide_decided": "true"} if hide_decided else {})}
+    response = client.get(f"/api/jobs/{job_id}/results", params=params, headers=headers)
     assert response.status_code == 200, response.text
     return response.content
 
@@ -93,8 +96,8 @@ def _accomplice() -> str:
     return found
 
 
-def _cli(store: Store, source: Path, fmt: str) -> bytes:
-    output = source.with_suffix(f".cli.{fmt}")
+def _cli(store: Store, source: Path, fmt: str, *options: str) -> bytes:
+    output = source.with_suffix(f".cli{len(options)}.{fmt}")
     result = subprocess.run(
         [
             _accomplice(),
@@ -106,6 +109,7 @@ def _cli(store: Store, source: Path, fmt: str) -> bytes:
             fmt,
             "--output",
             str(output),
+            *options,
         ],
         capture_output=True,
         text=True,
@@ -227,7 +231,7 @@ def test_importer_sees_only_its_own_organisations_jobs(
         "analysts see all"
     )
     assert {j["org"] for j in client.get("/api/jobs", headers=tokens["imp1"]).json()} == {"acme"}
-    decision = {"job": job_id, "row": 1, "entity_key": "ofac:20157", "judgement": "no-match"}
+    decision = {"job": job_id, "row": 1, "entity_key": "ofac:20157", "judgement": "no-match", "reason": "x"}
     assert client.post("/api/decisions", json=decision, headers=tokens["imp2"]).status_code == 404, (
         "an importer decides on its own organisation's jobs only"
     )
@@ -284,8 +288,8 @@ def test_upload_above_the_limit_is_refused_with_413(
     assert f"{job_services.MAX_UPLOAD_BYTES:,} bytes" in response.json()["detail"]
 
 
-def test_not_a_match_decision_is_remembered_on_the_next_job(
-    client: TestClient, tokens: dict[str, dict[str, str]], jobs_store: Store
+def test_not_a_match_decision_is_remembered_on_the_next_job_and_kept_with_its_decision(
+    client: TestClient, tokens: dict[str, dict[str, str]], jobs_store: Store, tmp_path: Path
 ) -> None:
     # PAK Chun-San, listed by the EU and the UK, also scores 0.8 against a Japanese person on the OFAC
     # list (ISHIDA Shoroku): the false positive an analyst dismisses.
@@ -311,8 +315,23 @@ def test_not_a_match_decision_is_remembered_on_the_next_job(
     second = _submit(client, tokens["ana"], data, "decide-again.csv").json()["id"]
     _wait(client, tokens["ana"], second)
     after = [json.loads(x) for x in _results(client, tokens["ana"], second, "jsonl").decode().splitlines()]
-    assert [m["key"] for m in after[0]["matches"]] == [k for k in keys if k != "ofac:16417"], "suppressed"
+    assert [m["key"] for m in after[0]["matches"]] == [k for k in keys if k != "ofac:16417"] + [
+        "ofac:16417"
+    ], "kept, after the matches still to review"
+    dismissed = after[0]["matches"][-1]
+    assert dismissed["decision"] == "no-match"
+    assert (dismissed["decided"]["by"], dismissed["decided"]["reason"]) == ("api-ana", "another man")
     assert after[1] == before[1], "the other row is untouched"
+    hidden = _results(client, tokens["ana"], second, "jsonl", hide_decided=True).decode().splitlines()
+    assert [m["key"] for m in json.loads(hidden[0])["matches"]] == [k for k in keys if k != "ofac:16417"]
+    # The job's downloads, with and without the decided matches, are the CLI's for the same file.
+    source = tmp_path / "decide.csv"
+    source.write_bytes(data)
+    for fmt in ("jsonl", "csv"):
+        assert _results(client, tokens["ana"], second, fmt) == _cli(jobs_store, source, fmt), fmt
+        assert _results(client, tokens["ana"], second, fmt, hide_decided=True) == _cli(
+            jobs_store, source, fmt, "--hide-decided"
+        ), fmt
     ana = local_principal(jobs_store, "api-ana")
     decided, count = job_services.job_results(
         jobs_store, ana, first, job_services.JobFilter(decided="decided")

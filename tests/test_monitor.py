@@ -87,10 +87,13 @@ def test_nothing_is_alerted_before_a_list_changes(scenario: Scenario) -> None:
     assert scenario.before_2024 == []
 
 
-def test_not_a_match_on_an_unchanged_entity_is_not_alerted_again(scenario: Scenario) -> None:
+def test_not_a_match_on_an_unchanged_entity_is_not_alerted_again_but_kept_with_its_decision(
+    scenario: Scenario,
+) -> None:
     assert not any(ref == "k1" for ref, _key in _acme_alerts(scenario))
     views = {v.entry.ref: v for v in monitor.entry_views(scenario.store, ANA, scenario.acme)}
-    assert UNCHANGED[1] not in {m.entity_key for m in views["k1"].matches}
+    kept = {m.entity_key: m.decision for m in views["k1"].matches}
+    assert kept[UNCHANGED[1]] == "no-match", "the entry still shows the match, marked, not hidden"
 
 
 def test_not_a_match_is_asked_again_once_the_listed_entity_changed(scenario: Scenario) -> None:

@@ -17,6 +17,7 @@ import yaml
 
 import accomplice
 from accomplice import services
+from accomplice.matching import Match
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, Permission, Principal, Role
 from accomplice.store import Store
 from accomplice.store.audit import AuditLog
@@ -203,6 +204,15 @@ def _analyst(name: str) -> Principal:
     return Principal(name, frozenset({Role.ANALYST}), None)
 
 
+def _keys(matches: list[Match]) -> set[str]:
+    return {k for m in matches for k in m.keys}
+
+
+def _dismissed_keys(matches: list[Match]) -> set[str]:
+    """The keys of the matches decided not a match, which screening keeps (last) with their decision."""
+    return {m.key for m in matches if m.decision == "no-match" and m.decided is not None}
+
+
 def test_decisions_override_scores_and_are_remembered(screening_store: Store) -> None:
     index = services.screening_index(screening_store)
     record = services.ScreeningRecord("1", "KIM Jong Un", "Person")
@@ -217,10 +227,11 @@ def test_decisions_override_scores_and_are_remembered(screening_store: Store) ->
         reason="our customer is born 1990",
         index=index,
     )
-    assert "ofac:20157" not in {k for m in services.screen_record(index, record) for k in m.keys}
+    assert _dismissed_keys(services.screen_record(index, record)) == {"ofac:20157"}
+    assert "ofac:20157" not in _keys(services.screen_record(index, record, hide_decided=True))
     # a fresh index (another process, a restart) reads the decision from the store
     fresh = services.build_screening_index(screening_store)
-    assert "ofac:20157" not in {k for m in services.screen_record(fresh, record) for k in m.keys}
+    assert _dismissed_keys(services.screen_record(fresh, record)) == {"ofac:20157"}
     # decisions are append-only: a later decision wins, the earlier one stays on record
     services.decide(
         screening_store,
@@ -258,7 +269,10 @@ def test_decision_taken_in_another_process_applies_within_the_freshness_period(
     )
     time.sleep(services.FRESHNESS_SECONDS)
     index = services.screening_index(store)
-    assert "ofac:20157" not in {k for m in services.screen_record(index, record) for k in m.keys}
+    (dismissed,) = [m for m in services.screen_record(index, record) if m.decision == "no-match"]
+    assert dismissed.key == "ofac:20157"
+    assert dismissed.decided is not None
+    assert dismissed.decided.user == "cli:cli-analyst"
     store.close()
 
 
@@ -273,6 +287,7 @@ def test_confirmed_match_below_the_threshold_is_brought_back(screening_store: St
         schema="Person",
         entity_key="ofac:20157",
         judgement="match",
+        reason="same passport",
         index=index,
     )
     assert services.screen_record(index, record)[0].key == "ofac:20157"
@@ -280,12 +295,30 @@ def test_confirmed_match_below_the_threshold_is_brought_back(screening_store: St
 
 def test_decision_needs_a_known_judgement_and_an_analyst(screening_store: Store) -> None:
     analyst = _analyst("a")
+    why = {"reason": "why"}
     with pytest.raises(accomplice.InputError):
-        services.decide(screening_store, analyst, name="x", entity_key="ofac:20157", judgement="maybe")
+        services.decide(screening_store, analyst, name="x", entity_key="ofac:20157", judgement="maybe", **why)
     with pytest.raises(AuthError):
-        services.decide(screening_store, ANONYMOUS, name="x", entity_key="ofac:20157", judgement="match")
+        services.decide(
+            screening_store, ANONYMOUS, name="x", entity_key="ofac:20157", judgement="match", **why
+        )
     with pytest.raises(accomplice.NotFoundError):
-        services.decide(screening_store, analyst, name="x", entity_key="ofac:0", judgement="match")
+        services.decide(screening_store, analyst, name="x", entity_key="ofac:0", judgement="match", **why)
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\t\n"])
+def test_decision_without_a_reason_is_refused_and_not_recorded(screening_store: Store, reason: str) -> None:
+    before = len(screening_store.decisions(org=None))
+    with pytest.raises(accomplice.InputError, match="needs a reason"):
+        services.decide(
+            screening_store,
+            _analyst("a"),
+            name="Kim Jong Un",
+            entity_key="ofac:20157",
+            judgement="no-match",
+            reason=reason,
+        )
+    assert len(screening_store.decisions(org=None)) == before
 
 
 def test_decision_needs_the_decide_permission(screening_store: Store) -> None:
@@ -293,14 +326,21 @@ def test_decision_needs_the_decide_permission(screening_store: Store) -> None:
     scoped = Principal("a", frozenset({Role.ANALYST}), None, scopes=frozenset({Permission.SCREEN}))
     for principal in (researcher, scoped):
         with pytest.raises(ForbiddenError):
-            services.decide(screening_store, principal, name="x", entity_key="ofac:20157", judgement="match")
+            services.decide(
+                screening_store, principal, name="x", entity_key="ofac:20157", judgement="match", reason="y"
+            )
 
 
 def test_decision_is_audited_in_its_transaction(screening_store: Store) -> None:
     log = AuditLog(screening_store)
     before = log.count()
     services.decide(
-        screening_store, _analyst("auditee"), name="Kim Jong Un", entity_key="ofac:20157", judgement="match"
+        screening_store,
+        _analyst("auditee"),
+        name="Kim Jong Un",
+        entity_key="ofac:20157",
+        judgement="match",
+        reason="same DOB",
     )
     entry = log.entries(limit=1)[0]
     assert log.count() == before + 1

@@ -12,12 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accomplice import services
 from accomplice.api.auth import require
 from accomplice.api.routes import StoreDep
 from accomplice.errors import InputError
+from accomplice.matching.decisions import require_reason
 from accomplice.services import jobs as job_services
 from accomplice.services.auth import Permission, Principal
 from accomplice.web.params import RowId
@@ -101,13 +102,22 @@ class DecisionIn(_Model):
 
     entity_key: str = Field(max_length=255, description="Key of the listed entity, e.g. `ofac:20157`.")
     judgement: Literal["match", "no-match"]
-    reason: str = Field(default="", max_length=2000, description="Why; shown with every later result.")
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why (required, not blank); shown with every later result, a not-a-match one included.",
+    )
     job: int | None = Field(default=None, description="The job whose result is decided.")
     row: int | None = Field(default=None, ge=1, description="The result's row: its line in the JSONL.")
     name: str | None = Field(default=None, max_length=1000, description="Without `job`: the screened name.")
     entity_schema: str | None = Field(default=None, alias="schema", max_length=64)
     birth_date: str | None = Field(default=None, max_length=32)
     nationality: str | None = Field(default=None, max_length=100)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_said(cls, value: str) -> str:
+        return require_reason(value)
 
 
 class DecisionOut(_Model):
@@ -218,8 +228,17 @@ def job_results(
     store: StoreDep,
     principal: JobsPrincipal,
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv.")] = "jsonl",
+    hide_decided: Annotated[
+        bool,
+        Query(
+            description="Leave out matches an analyst decided are not a match, as `accomplice screen "
+            "--hide-decided` does (by default they are kept, with who decided, when and why)."
+        ),
+    ] = False,
 ) -> StreamingResponse:
-    lines: Iterator[str] = job_services.result_lines(store, principal, job_id, format)
+    lines: Iterator[str] = job_services.result_lines(
+        store, principal, job_id, format, hide_decided=hide_decided
+    )
     media = "application/x-ndjson" if format == "jsonl" else "text/csv; charset=utf-8"
     filename = f"job-{job_id}-results.{format}"
     return StreamingResponse(

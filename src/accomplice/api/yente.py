@@ -149,6 +149,13 @@ async def match(
         list[str],
         Query(max_length=MAX_FILTER_VALUES, description="Keys to leave out (any key of the entity)."),
     ] = [],  # noqa: B006
+    hide_decided: Annotated[
+        bool,
+        Query(
+            description="Leave out results an analyst decided are not a match (by default they are "
+            "returned with `match: false`, `decision` and `decided`)."
+        ),
+    ] = False,
 ) -> Response:
     """Match entities described by example (name, birthDate, nationality, idNumber, imoNumber...), as yente's
     `/match` does, against the lists of `dataset`. Each query's response carries its own `status`.
@@ -167,6 +174,7 @@ async def match(
         topics=tuple(topics),
         changed_since=changed_since,
         exclude_entity_ids=tuple(exclude_entity_ids),
+        hide_decided=hide_decided,
     )
     queries = {name: example.model_dump(by_alias=True) for name, example in body.queries.items()}
     return await anyio.to_thread.run_sync(

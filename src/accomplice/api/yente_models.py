@@ -87,6 +87,15 @@ class FeatureResultOut(_Model):
     candidate: str | None = None
 
 
+class DecidedOut(_Model):
+    """An analyst's decision on a (query, entity) pair, as every screening output shows it."""
+
+    judgement: str = Field(description="`match` or `no-match`.")
+    by: str = Field(description="The analyst who decided.")
+    at: str = Field(description="When, ISO 8601 UTC.")
+    reason: str = Field(description="Why.")
+
+
 class ScoredEntityResponse(EntityResponse):
     score: float = Field(description="accomplice's score, 0..1.")
     match: bool = Field(description="Whether the score reaches the threshold.")
@@ -94,6 +103,9 @@ class ScoredEntityResponse(EntityResponse):
     explanations: dict[str, FeatureResultOut] = Field(description="Each feature with its evidence (yente 5).")
     explanation: list[str] = Field(description="The features as sentences analysts read.")
     decision: str | None = Field(None, description="`match` / `no-match` when an analyst decided.")
+    decided: DecidedOut | None = Field(
+        None, description="Who decided, when and why (a result decided `no-match` has `match: false`)."
+    )
 
 
 class TotalSpec(_Model):

@@ -8,15 +8,24 @@ from typing import Annotated
 import typer
 
 from accomplice import services
-from accomplice.cli.app import get_store, out_console
+from accomplice.cli.app import err_console, get_store, out_console
+from accomplice.errors import InputError
 from accomplice.services.auth import local_principal
+
+# The exit code of a usage error, as Click gives one.
+USAGE_EXIT = 2
 
 
 def decide(
     name: Annotated[str, typer.Argument(help="The screened name, as it was screened.")],
     key: Annotated[str, typer.Argument(help="Key of the listed entity, e.g. ofac:12312.")],
     judgement: Annotated[str, typer.Argument(help="match or no-match.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (shown with every later result).")] = "",
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Why (required; shown with every later result, a not-a-match one included)."
+        ),
+    ] = "",
     user: Annotated[
         str | None,
         typer.Option(
@@ -36,6 +45,12 @@ def decide(
 
     Example: accomplice decide "Kim Jong Un" ofac:20157 match --reason "same DOB and passport"
     """
+    try:
+        reason = services.checked_reason(reason)
+    except InputError as exc:
+        # A usage error, told in one line before the store is opened or the index built.
+        err_console.print(f"error: --{exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(USAGE_EXIT) from None
     store = get_store()
     principal = local_principal(store, user or getpass.getuser())
     decision = services.decide(

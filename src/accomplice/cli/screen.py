@@ -19,7 +19,15 @@ def _print_matches(name: str, results: list[services.Match]) -> None:  # type: i
         out_console.print(f"no match for {name!r} at the threshold")
         return
     table = Table(
-        "score", "key", "schema", "name", "lists", "why", show_lines=True, title=f"Screening {name!r}"
+        "score",
+        "key",
+        "schema",
+        "name",
+        "lists",
+        "decided",
+        "why",
+        show_lines=True,
+        title=f"Screening {name!r}",
     )
     for m in results:
         table.add_row(
@@ -28,6 +36,7 @@ def _print_matches(name: str, results: list[services.Match]) -> None:  # type: i
             m.schema,
             m.caption,
             ", ".join(m.lists),
+            _decided(m),
             "\n".join(m.explanation),
         )
     out_console.print(table)
@@ -35,6 +44,15 @@ def _print_matches(name: str, results: list[services.Match]) -> None:  # type: i
 
 def _warn(message: str) -> None:
     err_console.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _decided(match: services.Match) -> str:  # type: ignore[name-defined]
+    """Who decided the pair, when and why; empty when nobody has."""
+    d = match.decided
+    if d is None:
+        return ""
+    verdict = "match" if d.judgement == "match" else "NOT a match"
+    return f"{verdict}\n{d.user}, {d.created_at:%Y-%m-%d}\n{d.reason}"
 
 
 def screen(
@@ -69,6 +87,14 @@ def screen(
     ] = None,
     imo: Annotated[str | None, typer.Option("--imo", help="With --name: IMO number.")] = None,
     encoding: EncodingOption = None,
+    hide_decided: Annotated[
+        bool,
+        typer.Option(
+            "--hide-decided",
+            help="Leave out matches an analyst decided are not a match (by default they are written, "
+            "after the others, with who decided, when and why).",
+        ),
+    ] = False,
 ) -> None:
     """Screen names in any script against every loaded list; JSONL lines keep the input order.
 
@@ -77,7 +103,9 @@ def screen(
     encoding with --encoding (a Cyrillic or Chinese file read as the wrong one would match nothing).
 
     Each output line: {"id", "matches": [{"key", "keys", "score", "schema", "caption", "explanation"}]}
-    with the matches at or above the threshold, best first.
+    with the matches at or above the threshold, best first. A match an analyst has decided on also has
+    "decision" (match or no-match) and "decided" {"judgement", "by", "at", "reason"}; those decided not
+    a match come last (CSV: the decision columns and a not_a_match count).
 
     Example: accomplice screen suppliers.csv --output hits.jsonl --threshold 0.8
     """
@@ -91,7 +119,10 @@ def screen(
         with progress_reporter(err_console) as progress:
             index = services.screening_index(store, progress=progress)
         record = services.ScreeningRecord("1", name, schema, birth_date, nationality, imo)
-        _print_matches(name, services.screen_record(index, record, threshold=threshold, limit=limit))
+        found = services.screen_record(
+            index, record, threshold=threshold, limit=limit, hide_decided=hide_decided
+        )
+        _print_matches(name, found)
         return
     if source is None:
         raise typer.BadParameter("give an input file (or - for stdin), or --name", param_hint="SOURCE")
@@ -108,6 +139,7 @@ def screen(
                 progress=progress,
                 encoding=encoding,
                 warn=_warn,
+                hide_decided=hide_decided,
             )
         else:
             target = Path(output)
@@ -124,10 +156,7 @@ def screen(
                     progress=progress,
                     encoding=encoding,
                     warn=_warn,
+                    hide_decided=hide_decided,
                 )
             partial.replace(target)
-    rate = report.rows / max(report.seconds, 1e-9)
-    err_console.print(
-        f"screened {report.rows:,} rows in {report.seconds:.1f}s ({rate:,.0f}/s); "
-        f"{report.rows_with_matches:,} with matches"
-    )
+    err_console.print(report.summary(), soft_wrap=True, highlight=False)

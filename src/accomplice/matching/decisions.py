@@ -14,9 +14,12 @@ __all__ = [
     "JUDGEMENTS",
     "Decision",
     "apply_decisions",
+    "dismissed",
     "entity_fingerprint",
     "latest_decisions",
     "query_fingerprint",
+    "require_reason",
+    "without_dismissed",
 ]
 
 JUDGEMENTS = ("match", "no-match")
@@ -35,6 +38,25 @@ class Decision:
     # Whose decision: "" = the enforcement side's shared decisions, else the member organisation whose
     # compliance team took it. Screening applies one organisation's decisions only (never a mix).
     org: str = ""
+
+
+def require_reason(reason: str) -> str:
+    """The reason, trimmed; ValueError when there is none. Every decision is read later by someone who
+    must know why it was taken, and a "not a match" without a reason would hide a hit without a trace."""
+    cleaned = " ".join(reason.split())
+    if not cleaned:
+        raise ValueError("a decision needs a reason: say why the pair is (or is not) a match")
+    return cleaned
+
+
+def dismissed(match: Match) -> bool:
+    """An analyst decided this pair is not a match, on the listed entity's current values."""
+    return match.decision == "no-match"
+
+
+def without_dismissed(matches: Iterable[Match]) -> list[Match]:
+    """The matches an analyst has not dismissed: what `--hide-decided` shows."""
+    return [m for m in matches if not dismissed(m)]
 
 
 def query_fingerprint(
@@ -86,7 +108,8 @@ def apply_decisions(
     entity_fingerprints: Mapping[str, str],
     decided_extra: Sequence[Match] = (),
 ) -> list[Match]:
-    """Override scores with remembered decisions: a match scores 1, a non-match is dropped.
+    """Override scores with remembered decisions: a match scores 1; a non-match keeps its score, is marked
+    with its decision and comes after every match still to review, so that no output loses its trace.
 
     A decision on an entity whose values changed since is not applied; it is shown as outdated.
     `decided_extra` holds below-threshold matches that an analyst has confirmed, to be brought back.
@@ -116,8 +139,15 @@ def apply_decisions(
             if match in matches:
                 result.append(replace(match, features=(feature, *match.features)))
             continue
-        if decision.judgement == "no-match":
-            continue
-        result.append(replace(match, score=1.0, decision="match", features=(feature, *match.features)))
-    result.sort(key=lambda m: (-m.score, m.key))
+        score = 1.0 if decision.judgement == "match" else match.score
+        result.append(
+            replace(
+                match,
+                score=score,
+                decision=decision.judgement,
+                decided=decision,
+                features=(feature, *match.features),
+            )
+        )
+    result.sort(key=lambda m: (dismissed(m), -m.score, m.key))
     return result

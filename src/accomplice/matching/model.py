@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # decisions.py builds on this module: the name is for annotations only
+    from accomplice.matching.decisions import Decision
 
 __all__ = [
     "FeatureResult",
@@ -217,6 +221,9 @@ class Match:
     lists: tuple[str, ...]
     features: tuple[FeatureResult, ...] = field(default_factory=tuple)
     decision: str | None = None  # "match" / "no-match" when a human decided
+    # The analyst's decision applied (who, when, why), so that every output can say it; None when none
+    # applies (undecided, or decided on values the listed entity no longer has).
+    decided: Decision | None = None
 
     @property
     def explanation(self) -> list[str]:

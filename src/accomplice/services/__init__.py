@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,8 +30,11 @@ from accomplice.matching.decisions import (
     JUDGEMENTS,
     Decision,
     apply_decisions,
+    dismissed,
     latest_decisions,
     query_fingerprint,
+    require_reason,
+    without_dismissed,
 )
 from accomplice.matching.resolve import cluster_entities, merge_clusters
 from accomplice.services.auth import ANONYMOUS, AuthError, ForbiddenError, Permission, Principal
@@ -939,10 +942,19 @@ def to_query(record: ScreeningRecord) -> QueryEntity:
 
 
 def screen_record(
-    index: ScreeningIndex, record: ScreeningRecord, *, threshold: float | None = None, limit: int = 10
+    index: ScreeningIndex,
+    record: ScreeningRecord,
+    *,
+    threshold: float | None = None,
+    limit: int = 10,
+    hide_decided: bool = False,
 ) -> list[Match]:
-    """Screen one record; analysts' decisions on earlier screenings of the same person override scores."""
-    return screen_entity(index, to_query(record), record.fingerprint, threshold=threshold, limit=limit)
+    """Screen one record; analysts' decisions on earlier screenings of the same person override scores.
+
+    A match decided not a match is kept, marked with its decision, after the others; `hide_decided`
+    leaves such matches out."""
+    matches = screen_entity(index, to_query(record), record.fingerprint, threshold=threshold, limit=limit)
+    return without_dismissed(matches) if hide_decided else matches
 
 
 def screen_entity(
@@ -963,13 +975,16 @@ def screen_entity(
     }
     extra = [index.screener.match_of(query, key) for key in decided if key not in {m.key for m in matches}]
     keys = {m.key for m in matches} | decided
-    return apply_decisions(
+    applied = apply_decisions(
         matches,
         fingerprint,
         index.decisions,
         index.entity_fingerprints(keys),
         [m for m in extra if m is not None],
-    )[:limit]
+    )
+    # `limit` bounds the matches to review; the dismissed ones (at most the screener's `limit`) all stay,
+    # so that a confirmed match brought back cannot push a decision's trace out of the results.
+    return [*without_dismissed(applied)[:limit], *(m for m in applied if dismissed(m))]
 
 
 def screen_name(
@@ -980,9 +995,11 @@ def screen_name(
     birth_date: str | None = None,
     nationality: str | None = None,
     imo: str | None = None,
+    hide_decided: bool = False,
 ) -> list[Match]:
     """Screen a single name, with whatever evidence is known."""
-    return screen_record(index, ScreeningRecord("1", name, schema, birth_date, nationality, imo))
+    record = ScreeningRecord("1", name, schema, birth_date, nationality, imo)
+    return screen_record(index, record, hide_decided=hide_decided)
 
 
 def screen_records(
@@ -992,40 +1009,60 @@ def screen_records(
     threshold: float | None = None,
     limit: int = 10,
     workers: int | None = 1,
+    hide_decided: bool = False,
 ) -> Iterator[ScreeningResult]:
     """Screen many records, results in input order; `workers` > 1 uses that many processes."""
 
     def one(record: ScreeningRecord) -> ScreeningResult:
         if not record.name.strip():
             return ScreeningResult(record.id, record.name, (), "empty name")
-        return ScreeningResult(
-            record.id, record.name, tuple(screen_record(index, record, threshold=threshold, limit=limit))
-        )
+        found = screen_record(index, record, threshold=threshold, limit=limit, hide_decided=hide_decided)
+        return ScreeningResult(record.id, record.name, tuple(found))
 
     yield from map_ordered(one, records, workers=workers)
 
 
+def decided_json(decision: Decision) -> dict[str, str]:
+    """Who decided a pair, when and why: shown beside the match in every output."""
+    return {
+        "judgement": decision.judgement,
+        "by": decision.user,
+        "at": decision.created_at.isoformat(timespec="seconds"),
+        "reason": decision.reason,
+    }
+
+
+def match_json(m: Match) -> dict[str, object]:
+    """One match of the JSONL contract; `decision` (the judgement) and `decided` (who, when, why) only
+    when an analyst's decision applies."""
+    payload: dict[str, object] = {
+        "key": m.key,
+        "keys": list(m.keys),
+        "score": m.score,
+        "schema": m.schema,
+        "caption": m.caption,
+        "lists": list(m.lists),
+        "explanation": m.explanation,
+    }
+    if m.decision:
+        payload["decision"] = m.decision
+    if m.decided is not None:
+        payload["decided"] = decided_json(m.decided)
+    return payload
+
+
 def result_json(result: ScreeningResult) -> dict[str, object]:
     """The JSONL contract of `accomplice screen`: one object per input row, in input order."""
-    payload: dict[str, object] = {
-        "id": result.id,
-        "matches": [
-            {
-                "key": m.key,
-                "keys": list(m.keys),
-                "score": m.score,
-                "schema": m.schema,
-                "caption": m.caption,
-                "lists": list(m.lists),
-                "explanation": m.explanation,
-                **({"decision": m.decision} if m.decision else {}),
-            }
-            for m in result.matches
-        ],
-    }
+    payload: dict[str, object] = {"id": result.id, "matches": [match_json(m) for m in result.matches]}
     if result.error:
         payload["error"] = result.error
     return payload
+
+
+def hide_decided_json(payload: dict[str, Any]) -> dict[str, Any]:
+    """A result object (`result_json`) without the matches decided not a match: `--hide-decided`."""
+    kept = [m for m in payload["matches"] if m.get("decision") != "no-match"]
+    return {**payload, "matches": kept}
 
 
 CSV_RESULT_COLUMNS = (
@@ -1039,25 +1076,45 @@ CSV_RESULT_COLUMNS = (
     "caption",
     "lists",
     "explanation",
+    # The best match's decision, and how many of the row's matches were decided not a match: the CSV
+    # keeps one match per row, and must not lose the trace of the others' decisions.
+    "decision",
+    "decided_by",
+    "decided_at",
+    "reason",
+    "not_a_match",
 )
 
 
 def result_csv_row(result: ScreeningResult) -> list[str]:
     """The CSV form flattens the best match of each row."""
-    best = result.matches[0] if result.matches else None
+    return csv_row_of(result_json(result), result.name)
+
+
+def csv_row_of(payload: dict[str, Any], name: str) -> list[str]:
+    """The CSV row of a result object (`result_json`) screened for `name`: its best match, flattened."""
+    matches = payload["matches"]
+    best = matches[0] if matches else None
     if best is None:
-        return [result.id, result.name, "0", "", "", "", "", "", "", result.error or ""]
+        empty = ["", "", "", "", "", ""]  # key .. lists
+        return [payload["id"], name, "0", *empty, payload.get("error") or "", "", "", "", "", "0"]
+    decided = best.get("decided") or {}
     return [
-        result.id,
-        result.name,
-        str(len(result.matches)),
-        best.key,
-        ";".join(best.keys),
-        f"{best.score:.4f}",
-        best.schema,
-        best.caption,
-        ";".join(best.lists),
-        " | ".join(best.explanation),
+        payload["id"],
+        name,
+        str(len(matches)),
+        best["key"],
+        ";".join(best["keys"]),
+        f"{best['score']:.4f}",
+        best["schema"],
+        best["caption"],
+        ";".join(best["lists"]),
+        " | ".join(best["explanation"]),
+        best.get("decision") or "",
+        decided.get("by", ""),
+        decided.get("at", ""),
+        decided.get("reason", ""),
+        str(sum(1 for m in matches if m.get("decision") == "no-match")),
     ]
 
 
@@ -1066,6 +1123,21 @@ class ScreenFileReport:
     rows: int
     rows_with_matches: int
     seconds: float
+    # Matches found, and how many of them an analyst decided are not a match (written unless `hidden`).
+    matches: int = 0
+    decided_not_a_match: int = 0
+    hidden: bool = False
+
+    def summary(self) -> str:
+        """What the CLI prints after a file: rows, speed, and matches apart from decided ones."""
+        rate = self.rows / max(self.seconds, 1e-9)
+        decided = f"{self.decided_not_a_match:,} of them decided not a match" + (
+            " and left out (--hide-decided)" if self.hidden else ""
+        )
+        return (
+            f"screened {self.rows:,} rows in {self.seconds:.1f}s ({rate:,.0f}/s); "
+            f"{self.rows_with_matches:,} with matches; {self.matches:,} matches, {decided}"
+        )
 
 
 def screen_file(
@@ -1081,11 +1153,14 @@ def screen_file(
     progress: ProgressFn | None = None,
     encoding: str | None = None,
     warn: Callable[[str], None] | None = None,
+    hide_decided: bool = False,
 ) -> ScreenFileReport:
     """Screen every row of a CSV/XLSX/JSONL file into JSONL or CSV, streaming, in input order.
 
     `encoding` names that of a text file that is neither UTF-8 nor UTF-16 with a byte-order mark.
-    `warn` is told, naming file and line, of each row whose date of birth is not a date.
+    `warn` is told, naming file and line, of each row whose date of birth is not a date. Matches an
+    analyst decided are not a match are written with their decision unless `hide_decided`; the report
+    counts them either way.
     """
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown output format {fmt!r}; use jsonl or csv")
@@ -1098,19 +1173,33 @@ def screen_file(
     writer = formula_safe_writer(out) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(CSV_RESULT_COLUMNS)
-    hits = 0
+    hits = found = decided = 0
     for done, result in enumerate(
         screen_records(index, (r for _, r in rows), threshold=threshold, limit=limit, workers=workers),
         start=1,
     ):
         hits += bool(result.matches)
+        found += len(result.matches)
+        decided += sum(1 for m in result.matches if dismissed(m))
+        payload = result_json(result)
+        if hide_decided:
+            payload = hide_decided_json(payload)
         if writer is not None:
-            writer.writerow(result_csv_row(result))
+            writer.writerow(csv_row_of(payload, result.name))
         else:
-            out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+            out.write(json.dumps(payload, ensure_ascii=False) + "\n")
         if progress and (done % 500 == 0 or done == len(rows)):
             progress("screening", done, len(rows))
-    return ScreenFileReport(len(rows), hits, time.perf_counter() - started)
+    return ScreenFileReport(len(rows), hits, time.perf_counter() - started, found, decided, hide_decided)
+
+
+def checked_reason(reason: str) -> str:
+    """A decision's reason, trimmed; InputError when it is empty or blank (see `require_reason`). The
+    interfaces check it before anything slow, and `decide` again for every caller."""
+    try:
+        return require_reason(reason)
+    except ValueError as exc:
+        raise InputError("reason", str(exc)) from None
 
 
 def decide(
@@ -1120,13 +1209,14 @@ def decide(
     name: str,
     entity_key: str,
     judgement: str,
-    reason: str = "",
+    reason: str,
     schema: str | None = None,
     birth_date: str | None = None,
     nationality: str | None = None,
     index: ScreeningIndex | None = None,
 ) -> Decision:
-    """Record that screening `name` against `entity_key` is (or is not) a true match.
+    """Record that screening `name` against `entity_key` is (or is not) a true match, and why: a
+    decision without a reason (empty or blank) is refused with InputError.
 
     Needs the DECIDE permission; the decision names the principal's user, is its organisation's (an
     importer's) or the enforcement side's shared one (see Principal.decision_org), and is audited in the
@@ -1142,6 +1232,7 @@ def decide(
     user = principal.user
     if judgement not in JUDGEMENTS:
         raise InputError("decision", f"judgement must be one of {', '.join(JUDGEMENTS)}, not {judgement!r}")
+    reason = checked_reason(reason)
     index = index or screening_index(store)
     fingerprints = index.entity_fingerprints([entity_key])
     if entity_key not in fingerprints:
@@ -1266,6 +1357,7 @@ def screen_query(
     limit: int = 10,
     threshold: float | None = None,
     principal: Principal = ANONYMOUS,
+    hide_decided: bool = False,
 ) -> list[Match]:
     """What the search box does with a name: screen it across scripts (a list key is opened instead, by
     the interfaces: see `search_key`).
@@ -1277,7 +1369,7 @@ def screen_query(
     index = screening_index(store)
     record = ScreeningRecord("search", text, schema, birth_date, nationality)
     index = with_decisions(store, index, principal.decision_org, query_fingerprint=record.fingerprint)
-    return screen_record(index, record, threshold=threshold, limit=limit)
+    return screen_record(index, record, threshold=threshold, limit=limit, hide_decided=hide_decided)
 
 
 # Registers its post-import hook (watchlist re-screening); imported last, as it builds on the names above.

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -41,7 +41,9 @@ from accomplice.services import (
     ScreeningIndex,
     ScreeningRecord,
     ScreeningResult,
+    csv_row_of,
     decide,
+    hide_decided_json,
     record_from_row,
     result_csv_row,
     result_json,
@@ -247,8 +249,11 @@ def cancel_job(store: Store, principal: Principal, job_id: int) -> JobRecord:
     return JobStore(store).cancel(job_id, on_write=_audited(store, principal, "job.cancel"))
 
 
-def result_lines(store: Store, principal: Principal, job_id: int, fmt: str) -> Iterator[str]:
-    """The results as `accomplice screen --format jsonl|csv` writes them, streamed in input order.
+def result_lines(
+    store: Store, principal: Principal, job_id: int, fmt: str, *, hide_decided: bool = False
+) -> Iterator[str]:
+    """The results as `accomplice screen --format jsonl|csv [--hide-decided]` writes them, streamed in
+    input order.
 
     A job still queued or running has no complete results: ConflictError. A cancelled job gives the
     rows it screened before it was cancelled.
@@ -261,7 +266,23 @@ def result_lines(store: Store, principal: Principal, job_id: int, fmt: str) -> I
             f"job {job_id} is {job.state} ({job.rows_done:,} of {job.rows_total:,} rows); "
             "its results can be downloaded when it is done"
         )
-    return _lines(JobStore(store).results(job_id), fmt)
+    rows = JobStore(store).results(job_id)
+    return _lines(_without_decided(rows) if hide_decided else rows, fmt)
+
+
+def _without_decided(rows: Iterator[JobResultRow]) -> Iterator[JobResultRow]:
+    """The rows as `--hide-decided` writes them: the stored lines are the full results, so the hidden
+    ones are dropped here, and the CSV row written again from what is left."""
+    for row in rows:
+        payload = json.loads(row.line)
+        kept = hide_decided_json(payload)
+        if len(kept["matches"]) == len(payload["matches"]):
+            yield row
+            continue
+        name = json.loads(row.record)["name"]
+        line = json.dumps(kept, ensure_ascii=False)
+        csv_row = json.dumps(csv_row_of(kept, name), ensure_ascii=False)
+        yield replace(row, line=line, csv_row=csv_row)
 
 
 def _lines(rows: Iterator[JobResultRow], fmt: str) -> Iterator[str]:
@@ -473,7 +494,9 @@ def _new_result(record: ScreeningRecord, result: ScreeningResult) -> NewResult:
         line=json.dumps(result_json(result), ensure_ascii=False),
         csv_row=json.dumps(result_csv_row(result), ensure_ascii=False),
         matches=len(result.matches),
-        best_score=result.matches[0].score if result.matches else None,
+        # The highest score, not the first match's: matches decided not a match come last whatever their
+        # score, and the page's minimum-score filter skips rows by this number.
+        best_score=max((m.score for m in result.matches), default=None),
     )
 
 

@@ -35,6 +35,7 @@ from accomplice import safejson
 from accomplice.errors import InputError, NotFoundError
 from accomplice.matching import DEFAULT_THRESHOLD, FeatureResult, Match, QueryEntity, query_entity
 from accomplice.matching.build import IDENTIFIER_PROPS
+from accomplice.matching.decisions import dismissed, without_dismissed
 from accomplice.matching.features import (
     CAP_FEATURES,
     EVIDENCE_FEATURES,
@@ -53,6 +54,7 @@ from accomplice.services import (
     birth_date_warning,
     check_query_length,
     clean_query,
+    decided_json,
     entity_detail,
     lookup,
     screen_entity,
@@ -480,6 +482,9 @@ class MatchOptions:
     topics: tuple[str, ...] = ()
     changed_since: str | None = None
     exclude_entity_ids: tuple[str, ...] = ()
+    # Leave out results an analyst decided are not a match (by default they are returned, `match: false`,
+    # with their `decision` and `decided`).
+    hide_decided: bool = False
 
 
 def _values(raw: object) -> list[str]:
@@ -603,13 +608,16 @@ def _scored(
         features, explanations = _features(match.features)
         entity.update(
             score=match.score,
-            match=match.score >= options.threshold,
+            # An analyst's "not a match" is the answer for this pair: the score stays, as evidence.
+            match=match.score >= options.threshold and not dismissed(match),
             features=features,
             explanations=explanations,
             explanation=match.explanation,
         )
         if match.decision:
             entity["decision"] = match.decision
+        if match.decided is not None:
+            entity["decided"] = decided_json(match.decided)
         results.append(entity)
         if len(results) >= options.limit:
             break
@@ -671,6 +679,8 @@ def match_batch(
             }
             continue
         matches = screen_entity(index, query, fingerprint, threshold=cutoff, limit=SCREEN_LIMIT)
+        if options.hide_decided:
+            matches = without_dismissed(matches)
         results = _scored(store, matches, cat, scope, options, since)
         responses[query_name] = {
             "status": 200,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accomplice.errors import InputError
 from accomplice.services import jobs as job_services
@@ -123,6 +123,38 @@ def job_page(
     only_matches: str | None = None,
     start: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
+    return _job_page(
+        request,
+        principal,
+        job_id,
+        {
+            "min_score": min_score,
+            "max_score": max_score,
+            "schema": schema,
+            "list": list_name,
+            "decided": decided,
+            "only_matches": only_matches,
+        },
+        start,
+    )
+
+
+def _job_page(
+    request: Request,
+    principal: Principal,
+    job_id: int,
+    asked: dict[str, str | None],
+    start: int = 0,
+    *,
+    error: str | None = None,
+    error_at: tuple[int, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The job page with the filters `asked` (as the query string names them); `error` is a refused
+    decision's message, shown at the form it came from: `error_at` (row, entity key)."""
+    min_score, max_score = asked.get("min_score"), asked.get("max_score")
+    schema, list_name, decided = asked.get("schema"), asked.get("list"), asked.get("decided")
+    only_matches = asked.get("only_matches")
     store = _store(request)
     job = job_services.get_job(store, principal, job_id)
     filters = job_services.JobFilter(
@@ -159,6 +191,9 @@ def job_page(
         request,
         principal,
         "job.html",
+        status,
+        error=error,
+        error_at=error_at,
         job=job,
         results=results,
         total=total,
@@ -191,16 +226,26 @@ def decide(
     judgement: Annotated[str, Form(max_length=16)],
     reason: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=2000)] = "",
-) -> RedirectResponse:
-    job_services.decide_on_result(
-        _store(request),
-        principal,
-        job_id=job_id,
-        seq=row,
-        entity_key=entity_key,
-        judgement=judgement,
-        reason=reason.strip(),
-    )
+) -> Response:
     # Back to where the analyst was (filters and page kept), at the decided row; only this job's page.
     target = back if re.fullmatch(rf"/batch/{job_id}(\?[\w=&%.+-]*)?", back) else f"/batch/{job_id}"
+    try:
+        job_services.decide_on_result(
+            _store(request),
+            principal,
+            job_id=job_id,
+            seq=row,
+            entity_key=entity_key,
+            judgement=judgement,
+            reason=reason,
+        )
+    except InputError as exc:
+        # The page again, as the analyst left it, with the message at the form they sent: nothing recorded.
+        asked: dict[str, str | None] = dict(parse_qsl(urlsplit(target).query))
+        raw_start = asked.pop("start", None) or "0"
+        start = int(raw_start) if raw_start.isdigit() else 0
+        message = f"Not recorded: {exc.reason}."
+        return _job_page(
+            request, principal, job_id, asked, start, error=message, error_at=(row, entity_key), status=422
+        )
     return RedirectResponse(f"{target}#row-{row}", status_code=303)
