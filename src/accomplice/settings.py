@@ -44,6 +44,9 @@ class Settings:
     # "10.0.0.5,10.0.0.6" or "*"). Empty by default: otherwise any local client could pick its own address
     # and walk around the per-address login lockout.
     trusted_proxies: str = ""
+    # Anonymous `POST /match` over the public lists, as yente is deployed (no analysts' decisions apply:
+    # they belong to an organisation, and need a token). Off by default: screening needs a token.
+    public_screening: bool = False
 
     @property
     def raw_dir(self) -> Path:
@@ -76,6 +79,7 @@ def get_settings() -> Settings:
         cache_dir=cache_dir,
         download_base_url=os.environ.get("ACCOMPLICE_DOWNLOAD_BASE_URL") or None,
         webhook_allow_private=_flag("ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE"),
+        public_screening=_flag("ACCOMPLICE_PUBLIC_SCREENING"),
         audit_anchor_file=_path("ACCOMPLICE_AUDIT_ANCHOR_FILE", data_dir / AUDIT_ANCHOR_FILENAME),
         audit_anchor_key_file=_path("ACCOMPLICE_AUDIT_ANCHOR_KEY_FILE", data_dir / AUDIT_ANCHOR_KEY_FILENAME),
         audit_anchor_seconds=_seconds("ACCOMPLICE_AUDIT_ANCHOR_SECONDS", DEFAULT_AUDIT_ANCHOR_SECONDS),
