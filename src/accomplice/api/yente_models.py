@@ -197,6 +197,9 @@ class PublisherOut(_Model):
     """followthemoney's DataPublisher, as yente's DataCatalogModel nests it."""
 
     name: str
+    url: str | None = None
+    country: str | None = None
+    country_label: str | None = Field(None, description="followthemoney computes it; yente requires it.")
     official: bool = False
 
 
