@@ -57,7 +57,7 @@ def test_healthz_reports_ok_and_backend(client: TestClient) -> None:
 
 def test_readyz_asks_the_store_and_counts_its_lists(client: TestClient) -> None:
     body = _get(client, "/readyz")
-    assert body["status"] == "ready"
+    assert body["status"] == "ok"
     assert body["lists"] == 2  # ofac and the hostile test list
 
 

@@ -8,6 +8,7 @@ nomenklatura (feature docs, feature results, algorithm docs) against nomenklatur
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -103,8 +104,10 @@ def _ids(result: dict[str, Any]) -> set[str]:
 
 
 def _iso(value: str | None) -> None:
+    """yente's wire format (its tests' assert_iso_seconds_no_tz): UTC to the second, without a zone."""
     assert value is not None
-    assert datetime.fromisoformat(value).tzinfo is not None
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", value), value
+    assert datetime.fromisoformat(value).tzinfo is None
 
 
 # -- /match ---------------------------------------------------------------------------------------------
@@ -154,7 +157,8 @@ def test_request_written_as_yente_documents_it_gets_yente_response_shape(client:
     assert _ids(bank["results"][0]) >= DAESONG_BANK_KEYS
     assert bank["results"][0]["id"] == "un:KPe.035"  # the UN entry leads the cluster
     assert bank["results"][0]["datasets"] == ["eu_prk", "ofac", "uk", "un"]
-    assert bank["total"]["value"] == sum(r["match"] for r in bank["results"])
+    # yente's total: every result that reaches the threshold, also those past `limit`.
+    assert bank["total"]["value"] >= sum(r["match"] for r in bank["results"])
 
 
 @pytest.mark.parametrize("name", ["김정은", "金正恩", "Ким Чен Ын"])
@@ -195,34 +199,35 @@ def test_match_needs_a_token_with_the_screen_permission(
         assert anonymous.get(url).status_code == 200, url
 
 
-def test_a_bad_query_gets_its_own_status_and_the_batch_is_answered(client: TestClient) -> None:
-    body = _match(
-        client,
-        {
-            "queries": {
-                "unknown_schema": {"schema": "Spaceship", "properties": {"name": ["Kim Jong Un"]}},
-                "nothing_to_match": {"schema": "Person", "properties": {"nationality": ["kp"]}},
-                "good": YENTE_DOC_REQUEST["queries"]["entity1"],
-            }
-        },
-    )
-    responses = body["responses"]
-    assert responses["unknown_schema"]["status"] == 400
-    assert "unknown schema 'Spaceship'" in responses["unknown_schema"]["detail"]
-    assert responses["unknown_schema"]["results"] == []
-    assert responses["nothing_to_match"]["status"] == 400
-    assert "no name and no identifier" in responses["nothing_to_match"]["detail"]
-    assert responses["good"]["status"] == 200
-    assert responses["good"]["results"][0]["id"] == KIM_JONG_UN
+def test_a_query_that_cannot_be_screened_refuses_the_whole_batch_with_400(client: TestClient) -> None:
+    # yente answers 400 for the request: a client reading only the HTTP status must not take an
+    # unscreened row for a clean one.
+    good = YENTE_DOC_REQUEST["queries"]["entity1"]
+    for name, bad, reason in (
+        (
+            "unknown_schema",
+            {"schema": "Spaceship", "properties": {"name": ["Kim Jong Un"]}},
+            "unknown schema",
+        ),
+        ("nothing_to_match", {"schema": "Person", "properties": {"nationality": ["kp"]}}, "no name"),
+    ):
+        response = client.post("/match/default", json={"queries": {"good": good, name: bad}})
+        assert response.status_code == 400, response.text[:300]
+        detail = response.json()["detail"]
+        assert f"query {name!r}" in detail
+        assert reason in detail
 
 
-def test_empty_batch_unknown_algorithm_and_config_are_400(client: TestClient) -> None:
+def test_empty_batch_unknown_algorithm_and_unknown_config_are_400(client: TestClient) -> None:
     assert client.post("/match/default", json={"queries": {}}).status_code == 400
     response = client.post("/match/default", json=YENTE_DOC_REQUEST, params={"algorithm": "magic"})
     assert response.status_code == 400
     assert "unknown algorithm" in response.json()["detail"]
+    response = client.post("/match/default", json={**YENTE_DOC_REQUEST, "config": {"warp_factor": 9}})
+    assert response.status_code == 400
+    assert "invalid configuration parameter 'warp_factor'" in response.json()["detail"]
     response = client.post(
-        "/match/default", json={**YENTE_DOC_REQUEST, "config": {"nm_number_mismatch": 0.4}}
+        "/match/default", json={**YENTE_DOC_REQUEST, "config": {"nm_number_mismatch": "x"}}
     )
     assert response.status_code == 400
     too_many = {"queries": {f"q{i}": YENTE_DOC_REQUEST["queries"]["entity1"] for i in range(101)}}
@@ -233,8 +238,11 @@ def test_empty_batch_unknown_algorithm_and_config_are_400(client: TestClient) ->
 def test_yente_algorithm_names_are_answered_by_accomplices_matcher(
     client: TestClient, algorithm: str
 ) -> None:
-    body = _match(client, YENTE_DOC_REQUEST, algorithm=algorithm)
+    response = client.post("/match/default", json=YENTE_DOC_REQUEST, params={"algorithm": algorithm})
+    body = response.json()
     assert body["algorithm"] == "accomplice-v1"
+    assert body["requested_algorithm"] == algorithm
+    assert response.headers["x-matcher"] == "accomplice-v1"
     assert body["responses"]["entity1"]["results"][0]["id"] == KIM_JONG_UN
 
 
@@ -366,6 +374,8 @@ def test_catalog_lists_each_list_and_default(client: TestClient) -> None:
     assert sorted(datasets["default"]["children"]) == ["eu_prk", "ofac", "uk", "un"]
     assert datasets["un"]["version"].startswith("1:")
     assert datasets["ofac"]["entity_count"] > 1_000
+    assert datasets["ofac"]["publisher"]["name"]
+    assert "licence" not in datasets["ofac"]
     assert body["index_stale"] is False
     assert sorted(body["current"]) == sorted(datasets)
 
@@ -401,7 +411,6 @@ def test_reconcile_batch_scores_names_and_flags_matches(client: TestClient) -> N
         "q1": {"query": "김정은", "type": "Person", "limit": 1},
         "q2": {"query": "KOREA DAESONG BANK", "type": "Organization"},
         "q3": {"query": "Jane Nobody Smithfield", "type": "Person"},
-        "q4": {"query": "x", "type": "NoSuchType"},
     }
     response = client.post("/reconcile", data={"queries": json.dumps(queries, ensure_ascii=False)})
     assert response.status_code == 200
@@ -420,7 +429,6 @@ def test_reconcile_batch_scores_names_and_flags_matches(client: TestClient) -> N
     assert [r["id"] for r in body["q1"]["result"]] == [KIM_JONG_UN]
     assert body["q2"]["result"][0]["id"] == "un:KPe.035"
     assert all(not r["match"] for r in body["q3"]["result"])
-    assert body["q4"]["result"] == []
     as_get = client.get("/reconcile", params={"queries": json.dumps({"q": queries["q1"]})}).json()
     assert as_get["q"]["result"][0]["id"] == KIM_JONG_UN
     assert client.post("/reconcile", data={"queries": "not json"}).status_code == 400
@@ -502,3 +510,199 @@ def test_a_five_thousand_character_name_is_refused_with_a_sentence_naming_it(cli
     lookup = client.get("/api/lookup", params={"q": "A" * 5_000})
     assert lookup.status_code == 422
     assert lookup.json()["detail"][0]["msg"] == "The name is 5,000 characters long; at most 500 are screened."
+
+
+# -- yente's defaults, counts and options (issue 19) ----------------------------------------------------
+
+
+KIM_QUERY = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Kim Jong Il"]}}}}
+
+
+def test_default_threshold_is_yentes_070_and_flags_what_reaches_it(client: TestClient) -> None:
+    body = _match(client, KIM_QUERY, limit=50)
+    assert body["threshold"] == 0.7
+    results = body["responses"]["q"]["results"]
+    assert results
+    assert all(r["score"] >= 0.7 and r["match"] for r in results)
+    # A score yente flags and accomplice's alert threshold (0.80) would not: there is one for this name.
+    assert any(0.7 <= r["score"] < 0.8 for r in results)
+
+
+def test_total_counts_every_match_not_only_the_returned_page(client: TestClient) -> None:
+    bank = {"queries": {"q": YENTE_DOC_REQUEST["queries"]["entity2"]}}
+    every = _match(client, bank, limit=50)["responses"]["q"]
+    assert every["total"]["value"] == len(every["results"]) > 1
+    one = _match(client, bank, limit=1)["responses"]["q"]
+    assert len(one["results"]) == 1
+    assert one["total"] == every["total"]
+    none = _match(client, bank, limit=0)["responses"]["q"]
+    assert none["results"] == []
+    assert none["total"] == every["total"]
+
+
+def test_config_options_are_accepted_and_listed_as_ignored(client: TestClient) -> None:
+    config = {"nm_number_mismatch": 0.4, "nm_name_property": "name"}
+    plain = _match(client, YENTE_DOC_REQUEST)
+    body = _match(client, {**YENTE_DOC_REQUEST, "config": config}, algorithm="logic-v2")
+    assert body["config_ignored"] == ["nm_name_property", "nm_number_mismatch"]
+    assert body["responses"]["entity1"]["results"] == plain["responses"]["entity1"]["results"]
+
+
+def test_algorithms_document_the_config_options(client: TestClient) -> None:
+    body = client.get("/algorithms").json()
+    docs = AlgorithmDocs.model_validate(
+        next(a for a in body["algorithms"] if a["name"] == "logic-v2")["docs"]
+    )
+    assert docs.config["nm_number_mismatch"].default == 0.3
+    assert "does not apply" in (docs.config["nm_number_mismatch"].description or "")
+
+
+def test_match_reads_a_json_body_sent_without_content_type(client: TestClient) -> None:
+    response = client.post(
+        "/match/default", content=json.dumps(YENTE_DOC_REQUEST), headers={"Content-Type": ""}
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["responses"]["entity1"]["results"][0]["id"] == KIM_JONG_UN
+
+
+def test_query_is_echoed_normalised_as_yente_does(client: TestClient) -> None:
+    query = {"schema": "Person", "properties": {"name": ["Kim Jong Un"], "nationality": ["North Korea"]}}
+    echoed = _match(client, {"queries": {"q": query}})["responses"]["q"]["query"]
+    assert echoed["properties"]["nationality"] == ["kp"]
+
+
+def test_public_screening_setting_answers_match_without_a_token(
+    screening_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCOMPLICE_PUBLIC_SCREENING", "true")
+    with TestClient(create_app(screening_store)) as anonymous:
+        body = _match(anonymous, YENTE_DOC_REQUEST)
+        assert body["responses"]["entity1"]["results"][0]["id"] == KIM_JONG_UN
+        # A token that may not screen is still refused: the setting opens anonymous use only.
+        refused = anonymous.post(
+            "/match/default", json=YENTE_DOC_REQUEST, headers={"Authorization": "Bearer not-a-token"}
+        )
+        assert refused.status_code == 401
+
+
+def test_catalog_has_an_etag_and_answers_304_when_unchanged(client: TestClient) -> None:
+    first = client.get("/catalog")
+    etag = first.headers["etag"]
+    assert "max-age" in first.headers["cache-control"]
+    again = client.get("/catalog", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert client.get("/catalog", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get("/manifest").json() == first.json()
+
+
+def test_catalog_timestamps_are_seconds_without_a_zone(client: TestClient) -> None:
+    for dataset in client.get("/catalog").json()["datasets"]:
+        for field in ("updated_at", "last_change"):
+            _iso(dataset[field])
+
+
+def test_readyz_says_ok_as_yente_does(client: TestClient) -> None:
+    assert client.get("/readyz").json()["status"] == "ok"
+
+
+def test_entity_adjacent_lists_the_inlined_entities_by_property(client: TestClient) -> None:
+    nested = client.get("/entities/ofac:9345", headers={"Accept": "application/json"}).json()
+    body = client.get("/entities/ofac:9345/adjacent").json()
+    assert body["entity"]["id"] == "ofac:9345"
+    linked = {p for p, vs in nested["properties"].items() if any(isinstance(v, dict) for v in vs)}
+    assert set(body["adjacent"]) == linked
+    for prop, page in body["adjacent"].items():
+        assert page["total"]["value"] >= len(page["results"]) > 0, prop
+        assert prop not in body["entity"]["properties"]
+    assert client.get("/entities/ofac:0/adjacent").status_code == 404
+
+
+# -- OpenRefine: yente's paths, CORS, suggest, extension, the 1.0 draft -----------------------------------
+
+
+def test_reconcile_dataset_path_serves_manifest_and_queries(client: TestClient) -> None:
+    manifest = client.get("/reconcile/un").json()
+    assert manifest["suggest"]["entity"] == {
+        "service_url": "http://testserver/reconcile/un",
+        "service_path": "/suggest/entity",
+    }
+    assert manifest["extend"]["propose_properties"]["service_path"] == "/extend/property"
+    queries = json.dumps({"q": {"query": "KOREA DAESONG BANK", "type": "Organization"}})
+    body = client.post("/reconcile/un", data={"queries": queries}).json()
+    assert body["q"]["result"][0]["id"] == "un:KPe.035"
+    assert client.get("/reconcile/nope").status_code == 404
+    suggest = client.get("/reconcile/un/suggest/entity", params={"prefix": "Korea Daesong"}).json()
+    assert suggest["result"][0]["id"] == "un:KPe.035"
+
+
+def test_reconciliation_answers_cors_and_preflight_without_credentials(anonymous: TestClient) -> None:
+    origin = {"Origin": "http://openrefine.example"}
+    for url in ("/reconcile", "/reconcile/default", "/reconcile/suggest/type?prefix=Per", "/reconcile/nope"):
+        response = anonymous.get(url, headers=origin)
+        assert response.headers["access-control-allow-origin"] == "*", url
+        assert "access-control-allow-credentials" not in response.headers
+    preflight = anonymous.options(
+        "/reconcile",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "access-control-allow-credentials" not in preflight.headers
+
+
+def test_reconcile_unknown_type_is_400(client: TestClient) -> None:
+    queries = json.dumps({"q": {"query": "x", "type": "NoSuchType"}})
+    response = client.post("/reconcile", data={"queries": queries})
+    assert response.status_code == 400
+    assert "unknown type 'NoSuchType'" in response.json()["detail"]
+    assert client.get("/reconcile/extend/property", params={"type": "NoSuchType"}).status_code == 400
+
+
+def test_type_and_property_suggest_and_the_cursor(client: TestClient) -> None:
+    types = client.get("/reconcile/suggest/type", params={"prefix": "Pers"}).json()
+    assert "Person" in {t["id"] for t in types["result"]}
+    props = client.get("/reconcile/suggest/property", params={"prefix": "birth"}).json()
+    assert "birthDate" in {p["id"] for p in props["result"]}
+    first = client.get("/reconcile/suggest/entity", params={"prefix": "Kim"}).json()["result"]
+    second = client.get("/reconcile/suggest/entity", params={"prefix": "Kim", "cursor": 5}).json()["result"]
+    assert first[5]["id"] == second[0]["id"]
+    assert first[0]["id"] != second[0]["id"]
+
+
+def test_data_extension_proposes_and_returns_property_values(client: TestClient) -> None:
+    proposed = client.get("/reconcile/extend/property", params={"type": "Person"}).json()
+    assert proposed["type"] == "Person"
+    assert "birthDate" in {p["id"] for p in proposed["properties"]}
+    extend = json.dumps(
+        {"ids": [KIM_JONG_UN, "ofac:0"], "properties": [{"id": "birthDate"}, {"id": "nationality"}]}
+    )
+    body = client.post("/reconcile", data={"extend": extend}).json()
+    assert {m["id"] for m in body["meta"]} == {"birthDate", "nationality"}
+    assert body["rows"][KIM_JONG_UN]["birthDate"] == [{"str": "1984-01-08"}]
+    assert body["rows"]["ofac:0"] == {}
+
+
+def test_reconciliation_1_0_draft_match_endpoint(client: TestClient) -> None:
+    body = {
+        "queries": [
+            {"type": "Person", "conditions": [{"matchType": "name", "propertyValue": "Kim Jong Un"}]},
+            {
+                "type": "Vessel",
+                "conditions": [
+                    {"matchType": "property", "propertyId": "imoNumber", "propertyValue": "8604917"}
+                ],
+            },
+        ]
+    }
+    response = client.post("/reconcile/match", json=body)
+    assert response.status_code == 200, response.text[:300]
+    results = response.json()["results"]
+    assert len(results) == 2
+    assert results[0]["candidates"][0]["id"] == KIM_JONG_UN
+    assert any(c["id"] == "ofac:23736" for c in results[1]["candidates"])

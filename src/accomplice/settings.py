@@ -47,6 +47,9 @@ class Settings:
     # Where the screening index of a store that is not an SQLite file (PostgreSQL) is persisted, in a
     # folder per database URL; an SQLite store keeps its index beside its file (`<db>.index/`).
     index_dir: Path | None = None
+    # Anonymous `POST /match` over the public lists, as yente is deployed (no analysts' decisions apply:
+    # they belong to an organisation, and need a token). Off by default: screening needs a token.
+    public_screening: bool = False
 
     @property
     def raw_dir(self) -> Path:
@@ -79,6 +82,7 @@ def get_settings() -> Settings:
         cache_dir=cache_dir,
         download_base_url=os.environ.get("ACCOMPLICE_DOWNLOAD_BASE_URL") or None,
         webhook_allow_private=_flag("ACCOMPLICE_WEBHOOK_ALLOW_PRIVATE"),
+        public_screening=_flag("ACCOMPLICE_PUBLIC_SCREENING"),
         audit_anchor_file=_path("ACCOMPLICE_AUDIT_ANCHOR_FILE", data_dir / AUDIT_ANCHOR_FILENAME),
         audit_anchor_key_file=_path("ACCOMPLICE_AUDIT_ANCHOR_KEY_FILE", data_dir / AUDIT_ANCHOR_KEY_FILENAME),
         audit_anchor_seconds=_seconds("ACCOMPLICE_AUDIT_ANCHOR_SECONDS", DEFAULT_AUDIT_ANCHOR_SECONDS),

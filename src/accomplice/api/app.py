@@ -28,7 +28,7 @@ from accomplice.api.exposure import exposure_decide_router, exposure_router, exp
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
 from accomplice.api.routes import api_router, health_router
-from accomplice.api.yente import prefers_html
+from accomplice.api.yente import ReconcileCors, prefers_html
 from accomplice.api.yente import router as yente_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.audit_anchors import start_anchor_worker
@@ -113,7 +113,7 @@ def proxy_options(settings: Settings | None = None) -> dict[str, Any]:
 # yente's paths (api.yente) answer errors in JSON like the rest of the API; /entities/ does so for every
 # client that does not prefer HTML.
 YENTE_PREFIXES = ("/match/", "/search/", "/reconcile")
-YENTE_PATHS = ("/algorithms", "/catalog")
+YENTE_PATHS = ("/algorithms", "/catalog", "/manifest")
 
 
 def _status_of(exc: AccompliceError) -> int:
@@ -288,6 +288,8 @@ def create_app(
     app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")
     # Innermost of the three: its refusals get the security headers too.
     app.add_middleware(BodyGate, respond=_refusal)
+    # Outside the gate: its refusals of reconciliation requests carry CORS headers too.
+    app.add_middleware(ReconcileCors)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     app.add_middleware(SecurityHeaders)
     return app

@@ -59,7 +59,7 @@ class HealthOut(_Model):
 
 
 class ReadyOut(_Model):
-    status: Literal["ready", "unavailable"]
+    status: Literal["ok", "unavailable"] = Field(description="`ok` when ready, as yente answers.")
     backend: str
     lists: int = Field(description="Lists held by the store.")
     detail: str | None = None

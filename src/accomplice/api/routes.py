@@ -62,7 +62,7 @@ def readyz(store: StoreDep, response: Response) -> ReadyOut:
     if not state.ready:
         response.status_code = 503
     return ReadyOut(
-        status="ready" if state.ready else "unavailable",
+        status="ok" if state.ready else "unavailable",
         backend=state.backend,
         lists=state.lists,
         detail=state.detail,

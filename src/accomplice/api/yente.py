@@ -10,35 +10,44 @@ the entity page, any other client (`Accept: */*`, `application/json`) gets yente
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import escape
 from pydantic import TypeAdapter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accomplice.api.auth import require
+from accomplice.api.auth import current_principal, require
 from accomplice.api.models import Problem
 from accomplice.api.routes import StoreDep
 from accomplice.api.yente_models import (
     AlgorithmsOut,
     CatalogOut,
+    EntityAdjacentResponse,
     EntityDetailResponse,
     EntityMatchQuery,
     EntityMatchResponse,
+    ExtendPropertiesResponse,
+    ExtendResponse,
     ReconcileManifest,
     ReconcileResult,
+    ReconcileV1Response,
     SearchResponse,
+    SuggestResponse,
 )
 from accomplice.errors import InputError
 from accomplice.services import MAX_KEY_CHARS, MAX_QUERY_CHARS
 from accomplice.services import yente as use
 from accomplice.services.auth import Permission, Principal
+from accomplice.settings import get_settings
 from accomplice.store import Store
+from accomplice.web.auth import PERMISSION_ATTR
 from accomplice.web.routes import entity_page
 
-__all__ = ["prefers_html", "router"]
+__all__ = ["ReconcileCors", "prefers_html", "router"]
 
 router = APIRouter()
 
@@ -104,6 +113,22 @@ def prefers_html(request: Request) -> bool:
     return html > 0 and html > _q(accept, "application/json")
 
 
+_REQUIRE_SCREEN = require(Permission.SCREEN)
+
+
+async def screening_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """Who screens: a token with the `screen` permission, or nobody when public screening is switched on
+    (ACCOMPLICE_PUBLIC_SCREENING, as yente deploys: the lists are public; decisions are not applied)."""
+    if not principal.is_authenticated and get_settings().public_screening:
+        return principal
+    return await _REQUIRE_SCREEN(principal)
+
+
+# The route stays guarded for the route audit (tests/test_auth_api.py): it needs `screen` unless the
+# deployment opens it.
+setattr(screening_principal, PERMISSION_ATTR, Permission.SCREEN.value)
+
+
 @router.post(
     "/match/{dataset}",
     tags=["yente"],
@@ -119,14 +144,20 @@ async def match(
     body: EntityMatchQuery,
     dataset: DATASET,
     store: StoreDep,
-    principal: Annotated[Principal, Depends(require(Permission.SCREEN))],
-    limit: Annotated[int, Query(ge=1, le=use.MAX_MATCHES, description="Results per query.")] = use.MATCH_PAGE,
+    principal: Annotated[Principal, Depends(screening_principal)],
+    limit: Annotated[
+        int, Query(ge=0, le=use.MAX_MATCHES, description="Results per query (0: only `total`).")
+    ] = use.MATCH_PAGE,
     threshold: Annotated[
-        float, Query(ge=0, le=1, description="Score at which a result is a `match`.")
+        float, Query(ge=0, le=1, description="Score at which a result is a `match` (yente's 0.70).")
     ] = use.DEFAULT_MATCH_THRESHOLD,
     cutoff: Annotated[
         float | None,
-        Query(ge=0, le=1, description="Lowest score returned (default: the threshold, as yente 5)."),
+        Query(
+            ge=0,
+            le=1,
+            description="Lowest score returned, up to the threshold (default: the threshold, as yente 5.5).",
+        ),
     ] = None,
     algorithm: Annotated[
         str,
@@ -161,10 +192,11 @@ async def match(
     `/match` does, against the lists of `dataset`. Each query's response carries its own `status`.
 
     Needs the `screen` permission: send a token as `Authorization: Bearer <token>` or, as yente clients
-    do, `Authorization: ApiKey <token>`."""
-    if body.config:
-        raise InputError("config", f"algorithm {use.ALGORITHM} takes no configuration parameters")
+    do, `Authorization: ApiKey <token>`; a server started with ACCOMPLICE_PUBLIC_SCREENING=true also
+    answers without one (over the lists only, without any organisation's decisions)."""
+    use.check_config(body.config, algorithm)
     options = use.MatchOptions(
+        config=dict(body.config),
         threshold=threshold,
         cutoff=cutoff,
         limit=limit,
@@ -191,9 +223,8 @@ def _match_response(
     principal: Principal,
 ) -> Response:
     result = use.match_batch(store, dataset, queries, options, algorithm=algorithm, principal=principal)
-    return _json(
-        EntityMatchResponse.model_validate(result), headers={"x-batch-size": str(len(result["responses"]))}
-    )
+    headers = {"x-batch-size": str(len(result["responses"])), "x-matcher": str(result["algorithm"])}
+    return _json(EntityMatchResponse.model_validate(result), headers=headers)
 
 
 @router.get(
@@ -255,14 +286,50 @@ def entity(
     )
 
 
+@router.get(
+    "/entities/{entity_id}/adjacent",
+    tags=["yente"],
+    summary="An entity and its adjacent entities by property, paged (yente's /entities/{id}/adjacent)",
+    response_model=EntityAdjacentResponse,
+    responses={404: ERRORS[404]},
+)
+def entity_adjacent(
+    entity_id: Annotated[str, Path(max_length=MAX_KEY_CHARS, description="List key, e.g. `ofac:9345`.")],
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=0, le=use.MAX_SEARCH_PAGE)] = use.SEARCH_PAGE,
+    offset: Annotated[int, Query(ge=0, le=use.MAX_SEARCH_OFFSET)] = 0,
+) -> Response:
+    found = use.entity_adjacent(store, entity_id, limit=limit, offset=offset)
+    return _json(EntityAdjacentResponse.model_validate(found))
+
+
 @router.get("/algorithms", tags=["yente"], summary="The matcher and the yente names it answers to")
 def algorithms() -> AlgorithmsOut:
     return AlgorithmsOut.model_validate(use.algorithms())
 
 
-@router.get("/catalog", tags=["yente"], summary="Datasets: each loaded list with its version, and `default`")
-def catalog(store: StoreDep) -> CatalogOut:
-    return CatalogOut.model_validate(use.catalog(store))
+# The catalog changes only when a list is loaded: clients may reuse it for a minute without asking, then
+# revalidate with If-None-Match (a 304 costs no body).
+CATALOG_MAX_AGE = 60
+
+
+@router.get(
+    "/catalog",
+    tags=["yente"],
+    summary="Datasets: each loaded list with its version, and `default`",
+    response_model=CatalogOut,
+    responses={304: {"description": "Unchanged since the ETag sent in If-None-Match."}},
+)
+@router.get("/manifest", include_in_schema=False, response_model=CatalogOut)
+def catalog(request: Request, store: StoreDep) -> Response:
+    """yente's DataCatalogModel, with an ETag: `If-None-Match` with it answers 304 until a list changes."""
+    body = CatalogOut.model_validate(use.catalog(store)).model_dump_json(by_alias=True).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={CATALOG_MAX_AGE}"}
+    sent = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
+    if etag in sent or "*" in sent:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 # --- OpenRefine reconciliation --------------------------------------------------------------------------
@@ -271,7 +338,15 @@ RECONCILE_DATASET = Annotated[
     str, Query(max_length=64, description="`default` (every list) or one list; kept in the manifest's URLs.")
 ]
 QUERIES = 'JSON object of reconciliation queries by key: {"q0": {"query": "...", "type": "Person"}}'
-
+EXTEND = 'JSON data extension request: {"ids": ["ofac:20157"], "properties": [{"id": "birthDate"}]}'
+PREFIX = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What the user typed.")]
+CURSOR = Annotated[
+    int, Query(ge=0, le=use.MAX_SUGGEST_CURSOR, description="Suggestions to skip (the next page's start).")
+]
+RECONCILE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Not JSON, an unknown type, or too large a batch."},
+    404: ERRORS[404],
+}
 
 _RECONCILED = TypeAdapter(dict[str, ReconcileResult])
 
@@ -281,62 +356,132 @@ def _reconciled(store: Store, dataset: str, queries: str) -> Response:
     return Response(_RECONCILED.dump_json(results, by_alias=True), media_type="application/json")
 
 
+def _manifest(request: Request, store: Store, dataset: str, *, in_path: bool) -> Response:
+    use.dataset_lists(store, dataset)
+    manifest = use.reconcile_manifest(
+        str(request.base_url), dataset if in_path else None, query_string=request.url.query
+    )
+    return _json(ReconcileManifest.model_validate(manifest))
+
+
+def _answer(store: Store, dataset: str, queries: str | None, extend: str | None) -> Response:
+    """A reconciliation POST: data extension when `extend` is sent, else the `queries`."""
+    if extend:
+        return _json(ExtendResponse.model_validate(use.extend(store, dataset, extend)))
+    if queries is None:
+        raise InputError("queries", "send `queries` (reconciliation) or `extend` (data extension)")
+    return _reconciled(store, dataset, queries)
+
+
+@router.post(
+    "/reconcile/match",
+    tags=["reconciliation"],
+    summary="Reconciliation API 1.0 draft: a JSON list of queries",
+    response_model=ReconcileV1Response,
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_v1(
+    body: Annotated[
+        dict[str, Any], Body(description='{"queries": [{"type": "Person", "conditions": [...]}]}')
+    ],
+    store: StoreDep,
+    dataset: RECONCILE_DATASET = use.DEFAULT_DATASET,
+) -> Response:
+    """The 1.0 draft's matching endpoint: each query's `conditions` (`matchType` `name` or `property`)
+    screened as a 0.2 query is; results in order, each with its `candidates`."""
+    return _json(ReconcileV1Response.model_validate(use.reconcile_v1(store, dataset, body)))
+
+
 @router.get(
     "/reconcile",
     tags=["reconciliation"],
     summary="OpenRefine: the service manifest, or results for `queries`",
     response_model=ReconcileManifest | dict[str, ReconcileResult],
-    responses={404: ERRORS[404]},
+    responses=RECONCILE_ERRORS,
 )
 def reconcile_get(
     request: Request,
     store: StoreDep,
     dataset: RECONCILE_DATASET = use.DEFAULT_DATASET,
     queries: Annotated[str | None, Query(max_length=1_000_000, description=QUERIES)] = None,
+    extend: Annotated[str | None, Query(max_length=1_000_000, description=EXTEND)] = None,
 ) -> Response:
-    """The Reconciliation Service API 0.2 manifest; with `queries`, the results (as POST does)."""
+    """The Reconciliation Service API 0.2 manifest; with `queries` or `extend`, their answer (as POST)."""
     use.dataset_lists(store, dataset)
-    if queries is not None:
-        return _reconciled(store, dataset, queries)
-    manifest = use.reconcile_manifest(str(request.base_url), query_string=request.url.query)
-    return _json(ReconcileManifest.model_validate(manifest))
+    if queries is not None or extend:
+        return _answer(store, dataset, queries, extend)
+    return _manifest(request, store, dataset, in_path=False)
 
 
 @router.post(
     "/reconcile",
     tags=["reconciliation"],
-    summary="OpenRefine: reconcile a batch of names",
-    response_model=dict[str, ReconcileResult],
-    responses={400: {"model": Problem, "description": "`queries` is not a JSON object of queries."}},
+    summary="OpenRefine: reconcile a batch of names, or extend reconciled rows with data",
+    response_model=dict[str, ReconcileResult] | ExtendResponse,
+    responses=RECONCILE_ERRORS,
 )
 def reconcile_post(
     store: StoreDep,
-    queries: Annotated[str, Form(max_length=1_000_000, description=QUERIES)],
+    queries: Annotated[str | None, Form(max_length=1_000_000, description=QUERIES)] = None,
+    extend: Annotated[str | None, Form(max_length=1_000_000, description=EXTEND)] = None,
     dataset: RECONCILE_DATASET = use.DEFAULT_DATASET,
 ) -> Response:
     """Each query (`query`, `type`, `limit`, `properties` such as birthDate or nationality) screened; results
-    with `id`, `name`, `score` (0..100), `match` (at accomplice's alert threshold) and `type`."""
-    return _reconciled(store, dataset, queries)
+    with `id`, `name`, `score` (0..100), `match` (at accomplice's alert threshold) and `type`. With `extend`,
+    the asked properties of each id (data extension)."""
+    return _answer(store, dataset, queries, extend)
+
+
+def _suggest_entity(store: Store, dataset: str, prefix: str, cursor: int) -> Response:
+    return _json(SuggestResponse.model_validate(use.suggest_entity(store, dataset, prefix, cursor)))
 
 
 @router.get(
     "/reconcile/suggest/entity",
     tags=["reconciliation"],
     summary="OpenRefine: entities whose names start like or agree with `prefix`",
+    response_model=SuggestResponse,
+    responses=RECONCILE_ERRORS,
 )
 def reconcile_suggest(
-    store: StoreDep,
-    prefix: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
-    dataset: RECONCILE_DATASET = use.DEFAULT_DATASET,
-) -> dict[str, Any]:
-    found = use.search(store, dataset, prefix, limit=use.SEARCH_PAGE)
-    return {
-        "prefix": prefix,
-        "result": [
-            {"id": r["id"], "name": r["caption"], "description": "; ".join(r["datasets"])}
-            for r in found["results"]
-        ],
-    }
+    store: StoreDep, prefix: PREFIX, cursor: CURSOR = 0, dataset: RECONCILE_DATASET = use.DEFAULT_DATASET
+) -> Response:
+    return _suggest_entity(store, dataset, prefix, cursor)
+
+
+@router.get(
+    "/reconcile/suggest/type",
+    tags=["reconciliation"],
+    summary="OpenRefine: entity types (FollowTheMoney schemata) that fit `prefix`",
+    response_model=SuggestResponse,
+)
+def reconcile_suggest_type(prefix: PREFIX, cursor: CURSOR = 0) -> Response:
+    return _json(SuggestResponse.model_validate(use.suggest_type(prefix, cursor)))
+
+
+@router.get(
+    "/reconcile/suggest/property",
+    tags=["reconciliation"],
+    summary="OpenRefine: properties that fit `prefix`",
+    response_model=SuggestResponse,
+)
+def reconcile_suggest_property(prefix: PREFIX, cursor: CURSOR = 0) -> Response:
+    return _json(SuggestResponse.model_validate(use.suggest_property(prefix, cursor)))
+
+
+TYPE = Annotated[str, Query(min_length=1, max_length=64, description="The type (schema), e.g. `Person`.")]
+PROPOSE_LIMIT = Annotated[int, Query(ge=0, le=500, description="At most this many (0: all).")]
+
+
+@router.get(
+    "/reconcile/extend/property",
+    tags=["reconciliation"],
+    summary="OpenRefine: the properties proposed for data extension of a type",
+    response_model=ExtendPropertiesResponse,
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_extend_property(type: TYPE, limit: PROPOSE_LIMIT = 0) -> Response:
+    return _json(ExtendPropertiesResponse.model_validate(use.extend_properties(type, limit)))
 
 
 # OpenRefine shows the preview in a frame of its own page: this card may be framed, and carries no script.
@@ -371,3 +516,149 @@ def reconcile_preview(
         f'<table style="border-collapse:collapse;text-align:left">{rows}</table></body></html>'
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_CSP})
+
+
+# yente's paths: the dataset in the path (`/reconcile/{dataset}`), the services under it. Declared after
+# the fixed paths above, so that `/reconcile/preview` or `/reconcile/suggest/...` are never a dataset.
+
+
+@router.get(
+    "/reconcile/{dataset}",
+    tags=["reconciliation"],
+    summary="OpenRefine set up for yente: the manifest of one dataset, or results for `queries`",
+    response_model=ReconcileManifest | dict[str, ReconcileResult],
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_dataset_get(
+    request: Request,
+    store: StoreDep,
+    dataset: DATASET,
+    queries: Annotated[str | None, Query(max_length=1_000_000, description=QUERIES)] = None,
+    extend: Annotated[str | None, Query(max_length=1_000_000, description=EXTEND)] = None,
+) -> Response:
+    use.dataset_lists(store, dataset)
+    if queries is not None or extend:
+        return _answer(store, dataset, queries, extend)
+    return _manifest(request, store, dataset, in_path=True)
+
+
+@router.post(
+    "/reconcile/{dataset}",
+    tags=["reconciliation"],
+    summary="OpenRefine set up for yente: reconcile or extend against one dataset",
+    response_model=dict[str, ReconcileResult] | ExtendResponse,
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_dataset_post(
+    store: StoreDep,
+    dataset: DATASET,
+    queries: Annotated[str | None, Form(max_length=1_000_000, description=QUERIES)] = None,
+    extend: Annotated[str | None, Form(max_length=1_000_000, description=EXTEND)] = None,
+) -> Response:
+    return _answer(store, dataset, queries, extend)
+
+
+@router.get(
+    "/reconcile/{dataset}/suggest/entity",
+    tags=["reconciliation"],
+    summary="OpenRefine set up for yente: entity suggest within one dataset",
+    response_model=SuggestResponse,
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_dataset_suggest(
+    store: StoreDep, dataset: DATASET, prefix: PREFIX, cursor: CURSOR = 0
+) -> Response:
+    return _suggest_entity(store, dataset, prefix, cursor)
+
+
+@router.get(
+    "/reconcile/{dataset}/suggest/type",
+    tags=["reconciliation"],
+    summary="OpenRefine set up for yente: type suggest",
+    response_model=SuggestResponse,
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_dataset_suggest_type(
+    store: StoreDep, dataset: DATASET, prefix: PREFIX, cursor: CURSOR = 0
+) -> Response:
+    use.dataset_lists(store, dataset)
+    return reconcile_suggest_type(prefix, cursor)
+
+
+@router.get(
+    "/reconcile/{dataset}/suggest/property",
+    tags=["reconciliation"],
+    summary="OpenRefine set up for yente: property suggest",
+    response_model=SuggestResponse,
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_dataset_suggest_property(
+    store: StoreDep, dataset: DATASET, prefix: PREFIX, cursor: CURSOR = 0
+) -> Response:
+    use.dataset_lists(store, dataset)
+    return reconcile_suggest_property(prefix, cursor)
+
+
+@router.get(
+    "/reconcile/{dataset}/extend/property",
+    tags=["reconciliation"],
+    summary="OpenRefine set up for yente: the properties proposed for data extension",
+    response_model=ExtendPropertiesResponse,
+    responses=RECONCILE_ERRORS,
+)
+def reconcile_dataset_extend_property(
+    store: StoreDep,
+    dataset: DATASET,
+    type: TYPE,
+    limit: PROPOSE_LIMIT = 0,
+) -> Response:
+    use.dataset_lists(store, dataset)
+    return reconcile_extend_property(type, limit)
+
+
+# --- CORS on the reconciliation service ----------------------------------------------------------------
+
+# The reconciliation API is called from pages of other origins (OpenRefine's, a testbench's): the spec
+# makes CORS a MUST. Its data are the public lists, so any origin may read them, and no credentials are
+# ever allowed (a page elsewhere must not act with a user's session cookie).
+CORS_PREFIX = "/reconcile"
+CORS_HEADERS = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+    (b"access-control-allow-headers", b"Content-Type, Accept"),
+)
+# How long a browser may reuse a preflight answer (seconds): a day, as the answer never changes.
+CORS_MAX_AGE = b"86400"
+
+
+class ReconcileCors:
+    """Pure ASGI middleware: CORS headers on every reconciliation response (errors included), preflight
+    (OPTIONS) answered at once; and yente's leniency on `/match`: a body without Content-Type is JSON."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith("/match/") and not any(k == b"content-type" and v for k, v in scope["headers"]):
+            # yente's clients (and curl -d without -H) send JSON without saying so; yente reads it.
+            kept = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+            scope = {**scope, "headers": [*kept, (b"content-type", b"application/json")]}
+        if not (path == CORS_PREFIX or path.startswith(CORS_PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            headers = [*CORS_HEADERS, (b"access-control-max-age", CORS_MAX_AGE), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *CORS_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

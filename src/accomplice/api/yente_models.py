@@ -19,6 +19,7 @@ __all__ = [
     "AlsoListedOut",
     "CatalogOut",
     "DatasetOut",
+    "EntityAdjacentResponse",
     "EntityDetailResponse",
     "EntityExampleIn",
     "EntityExampleOut",
@@ -26,15 +27,19 @@ __all__ = [
     "EntityMatchResponse",
     "EntityMatchesOut",
     "EntityResponse",
+    "ExtendPropertiesResponse",
+    "ExtendResponse",
     "FeatureDocOut",
     "FeatureResultOut",
     "ReconcileCandidate",
     "ReconcileManifest",
     "ReconcileResult",
+    "ReconcileV1Response",
     "ScoredEntityResponse",
     "SearchFacet",
     "SearchFacetItem",
     "SearchResponse",
+    "SuggestResponse",
     "TotalSpec",
 ]
 
@@ -76,6 +81,20 @@ class EntityDetailResponse(EntityResponse):
     also_listed: list[AlsoListedOut] = Field(
         default_factory=list, description="The entries of `referents`, each with why it is the same entity."
     )
+
+
+class AdjacentResults(_Model):
+    results: list[str | EntityResponse]
+    total: TotalSpec
+    limit: int
+    offset: int
+
+
+class EntityAdjacentResponse(_Model):
+    """yente's `/entities/{id}/adjacent`: the entity, and its adjacent entities by property."""
+
+    entity: EntityResponse
+    adjacent: dict[str, AdjacentResults]
 
 
 class FeatureResultOut(_Model):
@@ -162,7 +181,13 @@ class EntityMatchResponse(_Model):
     matcher: dict[str, FeatureDocOut] = Field(description="The features of the matcher (yente 3/4).")
     limit: int
     algorithm: str = Field(description="The matcher that answered (every yente name maps to it).")
+    requested_algorithm: str | None = Field(
+        None, description="The algorithm the request named (`best` when none): answered by `algorithm`."
+    )
     threshold: float
+    config_ignored: list[str] = Field(
+        default_factory=list, description="The `config` options accepted but not applied by `algorithm`."
+    )
 
 
 class SearchFacetItem(_Model):
@@ -184,18 +209,32 @@ class SearchResponse(_Model):
     offset: int
 
 
+class PublisherOut(_Model):
+    """followthemoney's DataPublisher, as yente's DataCatalogModel nests it."""
+
+    name: str
+    url: str | None = None
+    country: str | None = None
+    country_label: str | None = Field(None, description="followthemoney computes it; yente requires it.")
+    official: bool = False
+
+
 class DatasetOut(_Model):
+    """yente's YenteDatasetModel (followthemoney's DatasetModel with the index fields)."""
+
     name: str
     title: str
     summary: str | None = None
     url: str | None = None
-    publisher: str | None = None
-    licence: str | None = None
+    publisher: PublisherOut | None = None
+    license: str | None = None
     load: bool
     version: str
     index_version: str | None = None
     index_current: bool
-    last_change: datetime | None = None
+    updated_at: datetime | None = None
+    last_export: datetime | None = None
+    last_change: datetime | None = Field(None, description="accomplice: the list's latest data date.")
     entity_count: int
     children: list[str]
 
@@ -250,8 +289,53 @@ class ReconcileManifest(_Model):
     name: str
     identifierSpace: str
     schemaSpace: str
+    documentation: str | None = None
     defaultTypes: list[ReconcileType]
     view: dict[str, str]
     preview: dict[str, str | int]
     suggest: dict[str, dict[str, str]]
+    extend: dict[str, Any] | None = None
     batchSize: int
+
+
+class SuggestItem(_Model):
+    id: str
+    name: str
+    description: str | None = None
+
+
+class SuggestResponse(_Model):
+    """A suggest service's answer (types, properties or entities), reconciliation API 0.2."""
+
+    prefix: str
+    result: list[SuggestItem]
+
+
+class ExtendProperty(_Model):
+    id: str
+    name: str
+
+
+class ExtendPropertiesResponse(_Model):
+    type: str
+    limit: int
+    properties: list[ExtendProperty]
+
+
+class ExtendValue(_Model):
+    str: str
+
+
+class ExtendResponse(_Model):
+    meta: list[ExtendProperty]
+    rows: dict[str, dict[str, list[ExtendValue]]]
+
+
+class ReconcileV1Candidates(_Model):
+    candidates: list[ReconcileCandidate]
+
+
+class ReconcileV1Response(_Model):
+    """The reconciliation API 1.0 draft's answer: one entry per query, in the order sent."""
+
+    results: list[ReconcileV1Candidates]

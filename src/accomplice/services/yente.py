@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -80,6 +80,8 @@ __all__ = [
     "MatchOptions",
     "algorithms",
     "catalog",
+    "check_config",
+    "entity_adjacent",
     "entity_json",
     "match_batch",
     "reconcile",
@@ -100,9 +102,14 @@ MAX_MATCHES = 500
 MAX_BATCH = 100
 SEARCH_PAGE = 10
 MAX_SEARCH_PAGE = 500
-# yente's 0.70 is calibrated for logic-v1's scores, not ours: accomplice's alert threshold is the score at
-# which its development sets (docs/benchmarks.md) are best separated.
-DEFAULT_MATCH_THRESHOLD = DEFAULT_THRESHOLD
+# yente's MAX_RESULTS - MAX_PAGE: the deepest page start a client may ask for.
+MAX_SEARCH_RESULTS = 9_999
+MAX_SEARCH_OFFSET = MAX_SEARCH_RESULTS - MAX_SEARCH_PAGE
+# yente's SCORE_THRESHOLD: a client that sends no threshold gets yente's `match` flags and `total`, as it
+# would from yente. accomplice's own alert threshold (matching.DEFAULT_THRESHOLD, 0.80: the score at which
+# its development sets are best separated, docs/benchmarks.md) stays what the CLI, web, jobs and
+# reconciliation's `match` use; a yente client that wants it sends `threshold=0.8`.
+DEFAULT_MATCH_THRESHOLD = 0.70
 # A search box lists partial agreement too (a misspelt or half-remembered name); screening stays at the
 # alert threshold. Plain substring hits are added after the screened ones.
 SEARCH_THRESHOLD = 0.6
@@ -142,6 +149,11 @@ def _version_date(data_date: str | None, imported_at: datetime) -> datetime:
     return aware(imported_at)
 
 
+def _ts(when: datetime) -> str:
+    """A time as yente writes it: UTC, to the second, without a zone (`2024-05-03T00:00:00`)."""
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
 @dataclass(frozen=True, slots=True)
 class _Catalog:
     generation: str
@@ -174,13 +186,16 @@ def _catalog(store: Store, generation: str | None = None) -> _Catalog:
                     "title": info.title,
                     "summary": f"{info.publisher}; {info.current_entities:,} entities listed",
                     "url": info.source_url,
-                    "publisher": info.publisher,
-                    "licence": info.licence,
+                    # Every list here is a government's or the UN's own publication.
+                    "publisher": {"name": info.publisher, "official": True},
+                    "license": info.licence,
                     "load": True,
                     "version": f"{latest.seq}:{latest.label}" if latest else "",
                     "index_version": f"{latest.seq}:{latest.label}" if latest else None,
                     "index_current": True,
-                    "last_change": dates[(info.name, latest.seq)].isoformat() if latest else None,
+                    "last_change": _ts(dates[(info.name, latest.seq)]) if latest else None,
+                    "updated_at": _ts(dates[(info.name, latest.seq)]) if latest else None,
+                    "last_export": _ts(aware(latest.imported_at)) if latest else None,
                     "entity_count": info.current_entities,
                     "children": [],
                 }
@@ -191,12 +206,13 @@ def _catalog(store: Store, generation: str | None = None) -> _Catalog:
             "summary": "All lists held by this accomplice store, screened together.",
             "url": None,
             "publisher": None,
-            "licence": None,
+            "license": None,
             "load": True,
             "version": generation,
             "index_version": generation,
             "index_current": True,
             "last_change": max((str(d["last_change"]) for d in datasets if d["last_change"]), default=None),
+            "updated_at": max((str(d["updated_at"]) for d in datasets if d["updated_at"]), default=None),
             "entity_count": sum(int(str(d["entity_count"])) for d in datasets),
             "children": [d["name"] for d in datasets],
         }
@@ -240,6 +256,46 @@ def resolve_algorithm(name: str | None) -> str:
     raise InputError("algorithm", f"unknown algorithm {name[:40] if name else name!r}; use one of {known}")
 
 
+# logic-v2's options (nomenklatura 4.x LogicV2.CONFIG): yente clients tune them per request. accomplice's
+# matcher reads names by syllables across scripts, not by logic-v2's name-part alignment, so none of them
+# has a counterpart: each is accepted (a client tuned for yente keeps working), type-checked, and listed
+# back in the response's `config_ignored`. Name: (type, logic-v2's default, description).
+LOGIC_V2_CONFIG: dict[str, tuple[str, object, str]] = {
+    "nm_name_property": ("string", None, "The property to use for name matching (all names if unset)."),
+    "nm_number_mismatch": ("float", 0.3, "Penalty for mismatching numbers in object or company names."),
+    "nm_extra_query_name": ("float", 0.8, "Weight for name parts in the query not matched to the result."),
+    "nm_extra_result_name": ("float", 0.2, "Weight for name parts in the result not matched to the query."),
+    "nm_family_name_weight": ("float", 1.3, "Extra weight multiplier for family names in person matches."),
+    "nm_fuzzy_cutoff_factor": ("float", 1.0, "Factor on the threshold below which a fuzzy name match is 0."),
+}
+CONFIG_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "float": (int, float), "boolean": (bool,)}
+
+
+def config_docs() -> dict[str, dict[str, object]]:
+    """nomenklatura's ConfigVarDoc of each option accepted in `config` (all accepted and ignored)."""
+    return {
+        name: {
+            "description": f"{description} Accepted for yente clients; {ALGORITHM} does not apply it.",
+            "type": kind,
+            "default": default,
+        }
+        for name, (kind, default, description) in LOGIC_V2_CONFIG.items()
+    }
+
+
+def check_config(config: Mapping[str, object], algorithm: str | None) -> None:
+    """yente refuses options its algorithm does not have (400); so does this, naming the known ones."""
+    resolve_algorithm(algorithm)
+    for name, value in config.items():
+        spec = LOGIC_V2_CONFIG.get(name)
+        if spec is None:
+            known = ", ".join(LOGIC_V2_CONFIG)
+            raise InputError("config", f"invalid configuration parameter {name[:64]!r}; known: {known}")
+        kinds = CONFIG_TYPES[spec[0]]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            raise InputError("config", f"{name} must be a {spec[0]}")
+
+
 @cache
 def feature_docs() -> dict[str, dict[str, object]]:
     """nomenklatura's FeatureDocs for accomplice's features: the docstring users read, and a coefficient.
@@ -281,7 +337,12 @@ def algorithms() -> dict[str, object]:
                 "name": name,
                 "description": description,
                 "features": features,
-                "docs": {"name": name, "description": description, "config": {}, "features": features},
+                "docs": {
+                    "name": name,
+                    "description": description,
+                    "config": config_docs(),
+                    "features": features,
+                },
             }
         )
     return {"algorithms": entries, "default": ALGORITHM, "best": ALGORITHM}
@@ -336,9 +397,9 @@ def _flat_of(detail: EntityDetail, dates: Mapping[tuple[str, int], datetime]) ->
         "datasets": list(row.lists),
         "referents": [],
         "target": row.is_current,
-        "first_seen": min(first).isoformat() if first else None,
-        "last_seen": max(last).isoformat() if last else None,
-        "last_change": last_change.isoformat() if last_change else None,
+        "first_seen": _ts(min(first)) if first else None,
+        "last_seen": _ts(max(last)) if last else None,
+        "last_change": _ts(last_change) if last_change else None,
     }
     return _Flat(data, row.lists, _topics(props), last_change)
 
@@ -431,6 +492,35 @@ def entity_json(store: Store, key: str, *, nested: bool = True) -> dict[str, Any
     return root
 
 
+def entity_adjacent(store: Store, key: str, *, limit: int, offset: int) -> dict[str, Any]:
+    """yente's `/entities/{id}/adjacent`: the entity without nesting, and by property the adjacent
+    entities `/entities/{id}` inlines (relations with their other party, linked entities), paged."""
+    nested = entity_json(store, key, nested=True)
+    adjacent: dict[str, list[Any]] = {}
+    for prop, values in list(nested["properties"].items()):
+        linked = [v for v in values if isinstance(v, dict)]
+        if linked:
+            adjacent[prop] = linked
+            plain = [v for v in values if not isinstance(v, dict)]
+            if plain:
+                nested["properties"][prop] = plain
+            else:
+                del nested["properties"][prop]
+    nested.pop("also_listed", None)
+    return {
+        "entity": nested,
+        "adjacent": {
+            prop: {
+                "results": linked[offset : offset + limit],
+                "total": {"value": len(linked), "relation": "eq"},
+                "limit": limit,
+                "offset": offset,
+            }
+            for prop, linked in adjacent.items()
+        },
+    }
+
+
 def _merged(
     store: Store, keys: Sequence[str], cat: _Catalog, scope: frozenset[str]
 ) -> tuple[dict[str, Any], frozenset[str], datetime | None] | None:
@@ -461,7 +551,7 @@ def _merged(
     lead["last_seen"] = max(last, default=None)
     changes = [f.last_change for f in flats if f.last_change is not None]
     last_change = max(changes, default=None)
-    lead["last_change"] = last_change.isoformat() if last_change else None
+    lead["last_change"] = _ts(last_change) if last_change else None
     topics = frozenset(t for f in flats for t in f.topics)
     return lead, topics, last_change
 
@@ -485,6 +575,8 @@ class MatchOptions:
     # Leave out results an analyst decided are not a match (by default they are returned, `match: false`,
     # with their `decision` and `decided`).
     hide_decided: bool = False
+    # yente's `config` (logic-v2's options), checked by check_config; accomplice's matcher takes none.
+    config: Mapping[str, object] = field(default_factory=dict)
 
 
 def _values(raw: object) -> list[str]:
@@ -498,6 +590,23 @@ def _values(raw: object) -> list[str]:
     return out
 
 
+# Property types whose values yente echoes normalised: "North Korea" is `kp`, "1984-1-8" is `1984-01-08`.
+NORMALISED_TYPES = frozenset({"country", "date"})
+
+
+def _normalised(prop_type: Any, values: list[str]) -> list[str]:
+    """Values as FollowTheMoney cleans them for country and date properties (yente's echo); a value
+    that does not clean is kept as sent (accomplice's own date and country readers may still use it)."""
+    if prop_type.name not in NORMALISED_TYPES:
+        return values
+    out: list[str] = []
+    for value in values:
+        cleaned = prop_type.clean(value) or value
+        if cleaned not in out:
+            out.append(cleaned)
+    return out
+
+
 def _parse_example(example: Mapping[str, Any]) -> tuple[str, dict[str, list[str]]]:
     """The schema and cleaned properties of a yente example; InputError when it cannot be screened."""
     schema_name = str(example.get("schema") or "")
@@ -507,9 +616,10 @@ def _parse_example(example: Mapping[str, Any]) -> tuple[str, dict[str, list[str]
     raw = example.get("properties") or {}
     props: dict[str, list[str]] = {}
     for prop, value in raw.items() if isinstance(raw, Mapping) else ():
-        if schema.get(str(prop)) is None:
+        spec = schema.get(str(prop))
+        if spec is None:
             continue  # yente drops properties its schema does not have
-        values = _values(value)
+        values = _normalised(spec.type, _values(value))
         if values:
             props[str(prop)] = values
     for prop, values in props.items():
@@ -589,9 +699,12 @@ def _scored(
     scope: frozenset[str],
     options: MatchOptions,
     since: datetime | None,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], int]:
+    """The page of results (at most `limit`, best first) and, as yente's `total`, how many of all the
+    results that pass the filters reach the threshold (not only those on the page)."""
     excluded = frozenset(options.exclude_entity_ids)
-    results = []
+    results: list[dict[str, Any]] = []
+    total = 0
     for match in matches:
         if excluded & frozenset(match.keys or (match.key,)):
             continue
@@ -618,10 +731,10 @@ def _scored(
             entity["decision"] = match.decision
         if match.decided is not None:
             entity["decided"] = decided_json(match.decided)
-        results.append(entity)
-        if len(results) >= options.limit:
-            break
-    return results
+        total += entity["match"]
+        if len(results) < options.limit:
+            results.append(entity)
+    return results, total
 
 
 def _echo(example: Mapping[str, Any], schema: str | None, props: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -662,40 +775,46 @@ def match_batch(
     )
     since = _changed_since(options.changed_since)
     cutoff = options.threshold if options.cutoff is None else min(options.cutoff, options.threshold)
+    parsed = _parse_batch(queries)
     responses: dict[str, Any] = {}
-    for query_name, example in queries.items():
-        schema: str | None = None
-        props: dict[str, list[str]] = {}
-        try:
-            schema, props = _parse_example(example)
-            query, fingerprint = _query(schema, props, str(query_name))
-        except InputError as exc:
-            responses[query_name] = {
-                "status": 400,
-                "detail": exc.reason,
-                "results": [],
-                "total": {"value": 0, "relation": "eq"},
-                "query": _echo(example, schema, props),
-            }
-            continue
+    for query_name, (schema, props, query, fingerprint) in parsed.items():
         matches = screen_entity(index, query, fingerprint, threshold=cutoff, limit=SCREEN_LIMIT)
         if options.hide_decided:
             matches = without_dismissed(matches)
-        results = _scored(store, matches, cat, scope, options, since)
+        results, total = _scored(store, matches, cat, scope, options, since)
         responses[query_name] = {
             "status": 200,
             "warnings": _date_warnings(props),
             "results": results,
-            "total": {"value": sum(1 for r in results if r["match"]), "relation": "eq"},
-            "query": _echo(example, schema, props),
+            "total": {"value": total, "relation": "eq"},
+            "query": _echo(queries[query_name], schema, props),
         }
     return {
         "responses": responses,
         "matcher": feature_docs(),
         "limit": options.limit,
         "algorithm": name,
+        "requested_algorithm": (algorithm or "best").strip().lower(),
         "threshold": options.threshold,
+        "config_ignored": sorted(options.config),
     }
+
+
+def _parse_batch(
+    queries: Mapping[str, Mapping[str, Any]],
+) -> dict[str, tuple[str, dict[str, list[str]], QueryEntity, str]]:
+    """Every example of a batch parsed before any is screened: one that cannot be screened (unknown
+    schema, no name and no identifier) refuses the whole request with HTTP 400, as yente does, naming the
+    query. A client that reads only the HTTP status must not take an unscreened row for a clean one."""
+    parsed = {}
+    for query_name, example in queries.items():
+        try:
+            schema, props = _parse_example(example)
+            query, fingerprint = _query(schema, props, str(query_name))
+        except InputError as exc:
+            raise InputError("queries", f"query {str(query_name)[:40]!r}: {exc.reason}") from exc
+        parsed[query_name] = (schema, props, query, fingerprint)
+    return parsed
 
 
 # --- search --------------------------------------------------------------------------------------------
@@ -812,15 +931,22 @@ def _type(schema: str) -> dict[str, str]:
     return {"id": schema, "name": label}
 
 
-def reconcile_manifest(base_url: str, *, query_string: str = "") -> dict[str, Any]:
-    """The service manifest OpenRefine reads when the service is added (W3C reconciliation API 0.2)."""
+def reconcile_manifest(
+    base_url: str, dataset: str | None = None, *, query_string: str = ""
+) -> dict[str, Any]:
+    """The service manifest OpenRefine reads when the service is added (W3C reconciliation API 0.2).
+
+    `dataset` None is the service at `/reconcile` (the list chosen by `?dataset=`, kept in every URL);
+    a name is yente's `/reconcile/{dataset}`, whose suggest and extend services sit under that path."""
     base = base_url.rstrip("/")
     suffix = f"?{query_string}" if query_string else ""
+    service = f"{base}/reconcile" if dataset is None else f"{base}/reconcile/{dataset}"
     return {
         "versions": ["0.2"],
-        "name": "accomplice sanctions screening",
+        "name": "accomplice sanctions screening" + (f" ({dataset})" if dataset else ""),
         "identifierSpace": f"{base}/entities/",
         "schemaSpace": "https://followthemoney.tech/explorer/schemata/",
+        "documentation": f"{base}/openapi.json",
         "defaultTypes": [_type(s) for s in RECONCILE_TYPES],
         "view": {"url": f"{base}/entities/{{{{id}}}}"},
         "preview": {
@@ -829,10 +955,31 @@ def reconcile_manifest(base_url: str, *, query_string: str = "") -> dict[str, An
             "height": PREVIEW_HEIGHT,
         },
         "suggest": {
-            "entity": {"service_url": base, "service_path": f"/reconcile/suggest/entity{suffix}"},
+            kind: {"service_url": service, "service_path": f"/suggest/{kind}{suffix}"}
+            for kind in ("entity", "type", "property")
+        },
+        "extend": {
+            "propose_properties": {"service_url": service, "service_path": f"/extend/property{suffix}"},
+            "property_settings": [
+                {
+                    "name": "limit",
+                    "label": "Limit",
+                    "type": "number",
+                    "default": 0,
+                    "help_text": "Maximum number of values to return per row (0 for no limit).",
+                }
+            ],
         },
         "batchSize": MAX_BATCH,
     }
+
+
+def reconcile_schema(name: str | None) -> str:
+    """The FollowTheMoney schema a reconciliation type names; an unknown one is an InputError (400)."""
+    schema = str(name) if name else "LegalEntity"
+    if ftm.get(schema) is None:
+        raise InputError("type", f"unknown type {schema[:64]!r}; see /reconcile/suggest/type")
+    return schema
 
 
 def _reconcile_one(
@@ -844,9 +991,7 @@ def _reconcile_one(
         wanted = wanted[0] if wanted else None
     if isinstance(wanted, Mapping):
         wanted = wanted.get("id")
-    schema = str(wanted) if wanted else "LegalEntity"
-    if ftm.get(schema) is None:
-        raise InputError("type", f"unknown type {schema[:64]!r}")
+    schema = reconcile_schema(str(wanted) if wanted else None)
     limit = query.get("limit")
     limit = (
         limit if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit <= MAX_MATCHES else 5
@@ -860,7 +1005,10 @@ def _reconcile_one(
         if pid and values:
             props.setdefault(pid, []).extend(values)
     _, cleaned = _parse_example({"schema": schema, "properties": props})
-    entity, _ = _query(schema, cleaned, "reconcile")
+    try:
+        entity, _ = _query(schema, cleaned, "reconcile")
+    except InputError:
+        return []  # an empty cell (no name, no identifier): nothing to reconcile, as OpenRefine expects
     results = []
     for match in index.screener.screen(entity, threshold=RECONCILE_CUTOFF, limit=SCREEN_LIMIT):
         merged = _merged(store, match.keys or (match.key,), cat, scope)
@@ -886,7 +1034,8 @@ def reconcile(store: Store, dataset: str, payload: str) -> dict[str, Any]:
     """A batch of reconciliation queries (the `queries` form field, JSON) → results per query key.
 
     Public over list data, like search: the names are screened against the lists only (analysts'
-    decisions are not list data and are not applied). A query that cannot be screened gets no results.
+    decisions are not list data and are not applied). A query of an unknown type refuses the batch (HTTP
+    400, as yente does); one with nothing to screen (an empty cell) gets no results.
     """
     try:
         queries = safejson.loads(payload)
@@ -894,6 +1043,11 @@ def reconcile(store: Store, dataset: str, payload: str) -> dict[str, Any]:
         raise InputError("queries", "is not JSON") from exc
     if not isinstance(queries, Mapping):
         raise InputError("queries", "must be a JSON object of queries by key")
+    return reconcile_queries(store, dataset, queries)
+
+
+def reconcile_queries(store: Store, dataset: str, queries: Mapping[str, Any]) -> dict[str, Any]:
+    """`reconcile` of queries already read from JSON."""
     if len(queries) > MAX_BATCH:
         raise InputError("queries", f"{len(queries)} queries in one batch; at most {MAX_BATCH}")
     index = screening_index(store)
@@ -905,8 +1059,8 @@ def reconcile(store: Store, dataset: str, payload: str) -> dict[str, Any]:
             raise InputError("queries", f"query {str(key)[:40]!r} must be an object")
         try:
             out[str(key)] = {"result": _reconcile_one(index, store, cat, scope, query)}
-        except InputError:
-            out[str(key)] = {"result": []}
+        except InputError as exc:
+            raise InputError("queries", f"query {str(key)[:40]!r}: {exc}") from exc
     return out
 
 
@@ -933,3 +1087,167 @@ def reconcile_preview(store: Store, key: str) -> Preview:
         (prop, "; ".join(props[prop][:PREVIEW_VALUES])) for prop in PREVIEW_PROPS if props.get(prop)
     )
     return Preview(flat.data["id"], flat.data["caption"], flat.data["schema"], flat.lists, facts)
+
+
+# --- reconciliation: suggest, data extension, the 1.0 draft ---------------------------------------------
+
+# Suggestions per page, as yente's MATCH_PAGE for suggest; OpenRefine asks for the next page by `cursor`.
+SUGGEST_PAGE = 10
+# The deepest suggest page: a prefix that needs more than this is not being completed but enumerated.
+MAX_SUGGEST_CURSOR = 1_000
+
+
+def _prefixed(prefix: str, *texts: str) -> bool:
+    wanted = prefix.strip().lower()
+    return any(text.lower().startswith(wanted) or wanted in text.lower() for text in texts if text)
+
+
+def _page(items: Sequence[dict[str, Any]], cursor: int, limit: int = SUGGEST_PAGE) -> list[dict[str, Any]]:
+    if not 0 <= cursor <= MAX_SUGGEST_CURSOR:
+        raise InputError("cursor", f"must be between 0 and {MAX_SUGGEST_CURSOR}")
+    return list(items[cursor : cursor + limit])
+
+
+def _matchable_schemata() -> list[Any]:
+    return [s for s in ftm.schemata.values() if s.matchable and not s.abstract]
+
+
+def suggest_type(prefix: str, cursor: int = 0) -> dict[str, Any]:
+    """Reconciliation 0.2 type suggest: the matchable FollowTheMoney schemata whose name or label fit."""
+    found = [
+        {"id": s.name, "name": str(s.plural), "description": str(s.description or s.label)}
+        for s in sorted(_matchable_schemata(), key=lambda s: s.name)
+        if _prefixed(prefix, s.name, str(s.label))
+    ]
+    return {"prefix": prefix, "result": _page(found, cursor)}
+
+
+def _extend_props(schema: Any) -> list[Any]:
+    """A schema's properties a table cell can hold: not hidden, not links to other entities."""
+    return [p for p in schema.properties.values() if not p.hidden and p.type != registry.entity]
+
+
+def suggest_property(prefix: str, cursor: int = 0) -> dict[str, Any]:
+    """Reconciliation 0.2 property suggest: properties of the matchable schemata whose name or label fit."""
+    seen: dict[str, dict[str, Any]] = {}
+    for schema in _matchable_schemata():
+        for prop in _extend_props(schema):
+            if prop.name not in seen and _prefixed(prefix, prop.name, str(prop.label)):
+                seen[prop.name] = {
+                    "id": prop.name,
+                    "name": str(prop.label),
+                    "description": str(prop.description or prop.label),
+                }
+    found = sorted(seen.values(), key=lambda p: str(p["id"]))
+    return {"prefix": prefix, "result": _page(found, cursor)}
+
+
+def suggest_entity(store: Store, dataset: str, prefix: str, cursor: int = 0) -> dict[str, Any]:
+    """Reconciliation 0.2 entity suggest: entities whose names agree with or contain the prefix."""
+    found = search(store, dataset, prefix, limit=SUGGEST_PAGE, offset=cursor)
+    return {
+        "prefix": prefix,
+        "result": [
+            {"id": r["id"], "name": r["caption"], "description": "; ".join(r["datasets"])}
+            for r in found["results"]
+        ],
+    }
+
+
+def extend_properties(schema_name: str, limit: int = 0) -> dict[str, Any]:
+    """The properties proposed for data extension of a type: its featured ones first, then the rest."""
+    schema = ftm.get(schema_name)
+    if schema is None:
+        raise InputError("type", f"unknown type {schema_name[:64]!r}; see /reconcile/suggest/type")
+    props = sorted(_extend_props(schema), key=lambda p: (p.name not in schema.featured, p.name))
+    out = [{"id": p.name, "name": str(p.label)} for p in props]
+    return {"type": schema.name, "limit": limit, "properties": out[:limit] if limit > 0 else out}
+
+
+def _extend_query(payload: str) -> tuple[list[str], list[tuple[str, int]]]:
+    try:
+        query = safejson.loads(payload)
+    except ValueError as exc:
+        raise InputError("extend", "is not JSON") from exc
+    if not isinstance(query, Mapping):
+        raise InputError("extend", 'must be a JSON object {"ids": [...], "properties": [{"id": ...}]}')
+    ids, props = query.get("ids"), query.get("properties")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise InputError("extend", "`ids` must be a list of entity ids")
+    if not isinstance(props, list) or not all(isinstance(p, Mapping) and "id" in p for p in props):
+        raise InputError("extend", "`properties` must be a list of objects with an `id`")
+    if len(ids) > MAX_BATCH:
+        raise InputError("extend", f"{len(ids)} ids in one batch; at most {MAX_BATCH}")
+    wanted = []
+    for prop in props[:MAX_FILTER_PROPS]:
+        settings = prop.get("settings") if isinstance(prop.get("settings"), Mapping) else {}
+        limit = settings.get("limit", 0) if isinstance(settings, Mapping) else 0
+        count = int(limit) if isinstance(limit, int | str) and str(limit).isdigit() else 0
+        wanted.append((str(prop["id"])[:64], count))
+    return ids, wanted
+
+
+# More properties than a schema has cannot be asked for usefully (Person has about 70).
+MAX_FILTER_PROPS = 200
+
+
+def extend(store: Store, dataset: str, payload: str) -> dict[str, Any]:
+    """Reconciliation 0.2 data extension: for each id, the values of each asked property.
+
+    Values are the entity's current ones on the lists of `dataset` (with the same entity's other lists,
+    as /match merges them); an unknown id gets an empty row, as yente gives it."""
+    ids, wanted = _extend_query(payload)
+    cat = _catalog(store)
+    scope = dataset_lists(store, dataset, cat.generation)
+    meta: dict[str, dict[str, str]] = {}
+    rows: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for entity_id in ids:
+        rows[entity_id] = {}
+        try:
+            keys = list_twins(store, [entity_id])[entity_id]
+        except NotFoundError:
+            continue
+        merged = _merged(store, (entity_id, *(k for k in keys if k != entity_id)), cat, scope)
+        if merged is None:
+            continue
+        entity = merged[0]
+        schema = ftm.get(entity["schema"])
+        for pid, limit in wanted:
+            prop = schema.get(pid) if schema is not None else None
+            if prop is None:
+                continue
+            meta.setdefault(pid, {"id": pid, "name": str(prop.label)})
+            values = entity["properties"].get(pid, [])
+            rows[entity_id][pid] = [{"str": v} for v in (values[:limit] if limit > 0 else values)]
+    return {"meta": list(meta.values()), "rows": rows}
+
+
+def _v1_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """A reconciliation 1.0 draft query (`conditions`) as the 0.2 query the matcher takes."""
+    name_parts: list[str] = []
+    props: list[dict[str, Any]] = []
+    conditions = query.get("conditions")
+    for condition in conditions if isinstance(conditions, list) else ():
+        if not isinstance(condition, Mapping):
+            continue
+        value = condition.get("propertyValue")
+        if condition.get("matchType") == "name":
+            name_parts.extend(_values(value))
+        elif condition.get("matchType") == "property" and condition.get("propertyId"):
+            props.append({"pid": str(condition["propertyId"]), "v": value})
+    out: dict[str, Any] = {"query": " ".join(name_parts), "properties": props}
+    for key in ("type", "limit"):
+        if key in query:
+            out[key] = query[key]
+    return out
+
+
+def reconcile_v1(store: Store, dataset: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The reconciliation 1.0 draft's `POST /match`: `{"queries": [...]}` answered in order as
+    `{"results": [{"candidates": [...]}]}`, each candidate as in 0.2 (id, name, score, match, type)."""
+    queries = body.get("queries")
+    if not isinstance(queries, list):
+        raise InputError("queries", "must be a JSON list of queries")
+    batch = {str(i): _v1_query(q) if isinstance(q, Mapping) else q for i, q in enumerate(queries)}
+    answered = reconcile_queries(store, dataset, batch)
+    return {"results": [{"candidates": answered[str(i)]["result"]} for i in range(len(queries))]}

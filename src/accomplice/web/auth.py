@@ -33,6 +33,7 @@ from accomplice.services.auth import (
     principal_for_session,
     trusted_token,
 )
+from accomplice.settings import get_settings
 from accomplice.store import Store
 
 __all__ = [
@@ -93,6 +94,18 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/reconcile"),
         ("GET", "/reconcile/suggest/entity"),
         ("GET", "/reconcile/preview"),
+        ("GET", "/manifest"),
+        ("GET", "/entities/{entity_id}/adjacent"),
+        ("POST", "/reconcile/match"),
+        ("GET", "/reconcile/suggest/type"),
+        ("GET", "/reconcile/suggest/property"),
+        ("GET", "/reconcile/extend/property"),
+        ("GET", "/reconcile/{dataset}"),
+        ("POST", "/reconcile/{dataset}"),
+        ("GET", "/reconcile/{dataset}/suggest/entity"),
+        ("GET", "/reconcile/{dataset}/suggest/type"),
+        ("GET", "/reconcile/{dataset}/suggest/property"),
+        ("GET", "/reconcile/{dataset}/extend/property"),
     }
 )
 
@@ -201,6 +214,8 @@ async def credentials_refusal(request: Request, need: str) -> tuple[int, str] | 
         found = await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
         principal = found[0] if found is not None else ANONYMOUS
     if not principal.is_authenticated:
+        if token is None and need == Permission.SCREEN.value and get_settings().public_screening:
+            return None  # the route decides (api.yente.screening_principal: anonymous /match when public)
         return 401, "log in or send an API token"
     if need != LOGIN_REQUIRED and not principal.can(Permission(need)):
         return 403, f"needs the {need!r} permission"
