@@ -53,6 +53,7 @@ from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.services.auth import ForbiddenError, Principal
 from accomplice.services.exposure_cache import cached_view
+from accomplice.services.exposure_visibility import OrgScope, counts_in_trace, own_orgs, sees_record
 from accomplice.services.jobs import clean_file_name
 from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
@@ -528,11 +529,6 @@ def split_party(store: Store, pid: str, *, user: str, reason: str = "") -> Party
 # --- the engine over the store -------------------------------------------------------------------------
 
 
-# The organisations whose records a reader may see: None = every organisation's (enforcement roles);
-# a set = shared records plus those of these organisations (an importer: its own).
-OrgScope = frozenset[str] | None
-
-
 @dataclass(slots=True)
 class ExposureView:
     """The engine built from the store, with what is needed to explain its answers."""
@@ -552,7 +548,7 @@ class ExposureView:
         if orgs is None or record_id is None:
             return False
         owner = self.record_orgs.get(kind, {}).get(record_id)
-        return owner is not None and owner not in orgs
+        return owner is not None and not counts_in_trace(owner, orgs)
 
     def shipment(self, record: Shipment) -> Shipment:
         """The stored shipment as the engine traces it: each party by its graph node."""
@@ -590,8 +586,25 @@ def _listings(store: Store, keys: Sequence[str]) -> dict[str, list[Listing]]:
     return found
 
 
-def build_view(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> ExposureView:
-    """Read every exposure record and build the engine over it (parties by their effective node)."""
+@dataclass(frozen=True, slots=True)
+class ExposureRecords:
+    """Every exposure record of the store as the engine takes them (parties by their effective node),
+    read once per store generation; `view_of` builds the engine over the part a reader trusts."""
+
+    parties: dict[str, PartyRecord]  # by party id
+    nodes: dict[str, str]  # party id -> the engine's node
+    names: dict[str, str]  # node -> a name to show
+    listings: dict[str, list[Listing]]
+    engine_parties: tuple[Party, ...]
+    supply: tuple[SupplyRelation, ...]
+    ownership: tuple[Ownership, ...]
+    facilities: tuple[Facility, ...]
+    evidence: tuple[Evidence, ...]
+    record_orgs: dict[str, dict[str, str]]  # kind -> id -> org, for records that are not shared
+
+
+def read_records(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> ExposureRecords:
+    """Read every exposure record and the listings of the parties they name."""
     exposure = ExposureStore(store)
     records = {p.id: p for p in exposure.parties()}
     for p in extra_parties:
@@ -611,23 +624,59 @@ def build_view(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> Ex
             Party(p.node, p.name, p.country, p.schema, p.score if p.entity_key else None, p.explanation),
         )
     sources = exposure.sources()
-    supply = [replace(r, supplier=node(r.supplier), buyer=node(r.buyer)) for r in exposure.supply(sources)]
-    ownership = [replace(o, owner=node(o.owner), owned=node(o.owned)) for o in exposure.ownership(sources)]
-    facilities = [replace(f, operator=node(f.operator)) for f in exposure.facilities()]
-    evidence = [replace(e, subject=node(e.subject)) for e in exposure.evidence(sources)]
+    facilities = tuple(replace(f, operator=node(f.operator)) for f in exposure.facilities())
     for f in facilities:
         names.setdefault(f.id, f.name or f.id)
+    return ExposureRecords(
+        records,
+        nodes,
+        names,
+        listings,
+        tuple(parties.values()),
+        tuple(replace(r, supplier=node(r.supplier), buyer=node(r.buyer)) for r in exposure.supply(sources)),
+        tuple(replace(o, owner=node(o.owner), owned=node(o.owned)) for o in exposure.ownership(sources)),
+        facilities,
+        tuple(replace(e, subject=node(e.subject)) for e in exposure.evidence(sources)),
+        exposure.record_orgs(),
+    )
+
+
+def view_of(records: ExposureRecords, orgs: OrgScope = None) -> ExposureView:
+    """The engine over the records that count in the traces of a reader limited to `orgs` (None: every
+    record, the enforcement side's view): shared records and the reader's own (see exposure_visibility).
+    Parties and their resolutions are shared: a party's listing is a fact about it, not a record."""
+
+    def trusted(kind: str, items: tuple[Any, ...]) -> tuple[Any, ...]:
+        if orgs is None:
+            return items
+        owners = records.record_orgs.get(kind, {})
+        return tuple(i for i in items if counts_in_trace(owners.get(i.id, SHARED), orgs))
+
+    facilities: tuple[Facility, ...] = trusted("facilities", records.facilities)
     engine = ExposureEngine.from_values(
-        parties=tuple(parties.values()),
-        listings=tuple(item for items in listings.values() for item in items),
-        supply=tuple(supply),
-        ownership=tuple(ownership),
-        facilities=tuple(facilities),
-        evidence=tuple(evidence),
+        parties=records.engine_parties,
+        listings=tuple(item for items in records.listings.values() for item in items),
+        supply=trusted("relations", records.supply),
+        ownership=trusted("ownership", records.ownership),
+        facilities=facilities,
+        evidence=trusted("evidence", records.evidence),
     )
     return ExposureView(
-        engine, records, nodes, names, listings, {f.id: f for f in facilities}, exposure.record_orgs()
+        engine,
+        records.parties,
+        records.nodes,
+        records.names,
+        records.listings,
+        {f.id: f for f in facilities},
+        records.record_orgs,
     )
+
+
+def build_view(
+    store: Store, *, extra_parties: Iterable[PartyRecord] = (), orgs: OrgScope = None
+) -> ExposureView:
+    """Read every exposure record and build the engine over those a reader limited to `orgs` trusts."""
+    return view_of(read_records(store, extra_parties=extra_parties), orgs)
 
 
 # --- JSON --------------------------------------------------------------------------------------------------
@@ -965,8 +1014,7 @@ def visible_shipment(store: Store, shipment_id: str, orgs: OrgScope = None) -> S
     Another organisation's shipment is "not found", not "forbidden": the answer must not tell an importer
     which entry ids its competitors hold.
     """
-    shipment_orgs = None if orgs is None else orgs - {SHARED}
-    records = ExposureStore(store).shipments([shipment_id], orgs=shipment_orgs)
+    records = ExposureStore(store).shipments([shipment_id], orgs=own_orgs(orgs))
     if not records:
         raise NotFoundError(f"no stored shipment with id {shipment_id!r}")
     return records[0]
@@ -1010,7 +1058,7 @@ def trace_stored_one(
 ) -> dict[str, object]:
     """The trace of one stored shipment, with its rebuttal checklist ticked from stored documents."""
     record = visible_shipment(store, shipment_id, orgs)
-    view = cached_view(store)
+    view = cached_view(store, orgs=orgs)
     held = {record.id: held_kinds(stored_documents(store, view, record, orgs))}
     return next(
         trace_shipments(
@@ -1051,7 +1099,7 @@ def trace_rows(
     )
     parties = _resolve(store, parsed, index=index, threshold=None, progress=None)
     batch = _batch(store, parsed, parties, "api", "request")
-    view = cached_view(store, extra_parties=parties.values())
+    view = cached_view(store, extra_parties=parties.values(), orgs=orgs)
     return list(
         trace_shipments(
             view,
@@ -1077,7 +1125,7 @@ def party_exposure(
 
     A reader limited to `orgs` may ask only about parties its own or shared records name.
     """
-    view = cached_view(store)
+    view = cached_view(store, orgs=orgs)
     node, seen_by_reader = visible_party_node(store, view, party, orgs)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
     return {
@@ -1146,7 +1194,7 @@ def list_evidence(
 def _hidden_ids(exposure: ExposureStore, kind: str, orgs: OrgScope) -> set[str]:
     if orgs is None:
         return set()
-    return {rid for rid, org in exposure.record_orgs()[kind].items() if org not in orgs}
+    return {rid for rid, org in exposure.record_orgs()[kind].items() if not sees_record(org, orgs)}
 
 
 def list_relations(

@@ -128,7 +128,7 @@ def _names(view: ExposureView, record: Shipment) -> dict[str, str]:
 def shipment_rows(store: Store, orgs: OrgScope = None) -> list[ShipmentRow]:
     """Every stored shipment the reader may see (an importer: its own), by date, with the flags computed
     once per store generation for them all."""
-    flags = stored_flags(store)
+    flags = stored_flags(store, orgs)
     view = flags.view
     owners = view.record_orgs.get("shipments", {})
     rows = []
@@ -322,7 +322,7 @@ def shipment_page(
     from the documents stored for it. A reader limited to `orgs` sees only its own shipments, and
     paths cut where they run through another organisation's records."""
     record = visible_shipment(store, shipment_id, orgs)
-    view = cached_view(store)
+    view = cached_view(store, orgs=orgs)
     full = view.engine.trace(view.shipment(record), max_paths=max_paths)
     trace, paths = redacted_paths_json(full, view, may_see_confidential=may_see_confidential, orgs=orgs)
     documents = stored_documents(store, view, record, orgs)
@@ -393,7 +393,7 @@ def party_page(
 
     A reader limited to `orgs` may open only parties its own or shared records name, and sees only
     those records and its own shipments."""
-    view = cached_view(store)
+    view = cached_view(store, orgs=orgs)
     node, seen_by_reader = visible_party_node(store, view, party, orgs)
     records = sorted((p for p in view.parties.values() if p.node == node), key=lambda p: p.id)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
