@@ -74,19 +74,9 @@ exposure_write_router = APIRouter(prefix="/api", tags=["exposure"])
 exposure_decide_router = APIRouter(prefix="/api", tags=["exposure"])
 
 
-def _confidential(principal: Principal) -> bool:
-    return principal.can(Permission.CONFIDENTIAL)
-
-
 @exposure_router.post("/trace", summary="Trace shipments given in the body (nothing is stored)")
 def api_trace(body: ShipmentsIn, store: StoreDep, principal: Reader) -> list[dict[str, object]]:
-    return service.trace_rows(
-        store,
-        body.shipments,
-        max_paths=body.max_paths,
-        may_see_confidential=_confidential(principal),
-        orgs=principal.org_scope,
-    )
+    return service.trace_rows(store, body.shipments, principal, max_paths=body.max_paths)
 
 
 @exposure_router.get("/shipments/{shipment_id}/trace", summary="Trace one stored shipment")
@@ -96,27 +86,17 @@ def api_shipment_trace(
     principal: Reader,
     max_paths: Annotated[int, Query(ge=1, le=20)] = 3,
 ) -> dict[str, object]:
-    return service.trace_stored_one(
-        store,
-        shipment_id,
-        max_paths=max_paths,
-        may_see_confidential=_confidential(principal),
-        orgs=principal.org_scope,
-    )
+    return service.trace_stored_one(store, shipment_id, principal, max_paths=max_paths)
 
 
 @exposure_router.get("/evidence", summary="Stored labour evidence with its sources")
 def api_evidence(store: StoreDep, principal: Reader) -> list[dict[str, object]]:
-    return service.list_evidence(
-        store, may_see_confidential=_confidential(principal), orgs=principal.org_scope
-    )
+    return service.list_evidence(store, principal)
 
 
 @exposure_router.get("/relations", summary="Stored supply relations with their sources")
 def api_relations(store: StoreDep, principal: Reader) -> list[dict[str, object]]:
-    return service.list_relations(
-        store, may_see_confidential=_confidential(principal), orgs=principal.org_scope
-    )
+    return service.list_relations(store, principal)
 
 
 @exposure_router.get(
@@ -129,14 +109,7 @@ def api_party_exposure(
     day: Annotated[date | None, Query(description="The day that matters (default: any time).")] = None,
     max_paths: Annotated[int, Query(ge=1, le=20)] = 3,
 ) -> dict[str, object]:
-    return service.party_exposure(
-        store,
-        party,
-        day,
-        max_paths=max_paths,
-        may_see_confidential=_confidential(principal),
-        orgs=principal.org_scope,
-    )
+    return service.party_exposure(store, party, day, principal, max_paths=max_paths)
 
 
 def _stored(result: service.ImportResult) -> dict[str, object]:
@@ -152,9 +125,7 @@ def _stored(result: service.ImportResult) -> dict[str, object]:
 
 
 def _add(store: StoreDep, kind: str, body: RecordsIn, principal: Principal) -> dict[str, object]:
-    return _stored(
-        service.add_rows(store, kind, body.items, user=str(principal.user), org=principal.record_org)
-    )
+    return _stored(service.add_records(store, principal, kind, body.items))
 
 
 @exposure_write_router.post("/shipments", status_code=201, summary="Store shipments (customs entries)")
@@ -200,18 +171,17 @@ async def api_import_file(
     ] = None,
 ) -> dict[str, object]:
     if kind == "evidence":
-        service.require_evidence_writer(principal)
+        service.require_evidence_writer(principal)  # before the body is read
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadTooLargeError(file.filename or kind, f"larger than {MAX_UPLOAD_BYTES:,} bytes")
     result = await run_in_threadpool(
-        service.import_upload,
+        service.upload_records,
         store,
+        principal,
         kind,
         file.filename or f"{kind}.csv",
         data,
-        user=str(principal.user),
-        org=principal.record_org,
         encoding=encoding or None,
     )
     return _stored(result)
@@ -223,7 +193,6 @@ async def api_import_file(
     summary="Store labour evidence records (not for importers: evidence taints every importer's shipments)",
 )
 def api_add_evidence(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
-    service.require_evidence_writer(principal)
     return _add(store, "evidence", body, principal)
 
 

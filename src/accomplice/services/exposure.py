@@ -53,7 +53,15 @@ from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.services.auth import ForbiddenError, Principal
 from accomplice.services.exposure_cache import cached_view
-from accomplice.services.exposure_visibility import OrgScope, counts_in_trace, own_orgs, sees_record
+from accomplice.services.exposure_visibility import (
+    OrgScope,
+    counts_in_trace,
+    may_add_evidence,
+    may_see_confidential,
+    own_orgs,
+    reader_scope,
+    sees_record,
+)
 from accomplice.services.jobs import clean_file_name
 from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
@@ -73,6 +81,7 @@ __all__ = [
     "ExposureView",
     "ImportResult",
     "OrgScope",
+    "add_records",
     "add_rows",
     "build_view",
     "confirm_party",
@@ -97,6 +106,7 @@ __all__ = [
     "trace_rows",
     "trace_shipments",
     "trace_stored",
+    "upload_records",
     "visible_nodes",
     "visible_party_node",
     "visible_shipment",
@@ -465,8 +475,28 @@ def require_evidence_writer(principal: Principal) -> None:
     """Labour evidence taints every organisation's shipments, so an org-bound importer may not add it: one
     importer must not be able to flag a competitor's suppliers. Importers send what they know to the
     enforcement side, whose analysts and researchers record it."""
-    if principal.org_scope is not None:
+    if not may_add_evidence(principal):
         raise ForbiddenError("importers cannot add labour evidence; send it to an analyst or researcher")
+
+
+def add_records(
+    store: Store, principal: Principal, kind: str, items: Sequence[Mapping[str, object]]
+) -> ImportResult:
+    """`add_rows` for a writer: its records are its organisation's (shared for the enforcement side)."""
+    if kind == "evidence":
+        require_evidence_writer(principal)
+    return add_rows(store, kind, items, user=str(principal.user), org=principal.record_org)
+
+
+def upload_records(
+    store: Store, principal: Principal, kind: str, file_name: str, data: bytes, *, encoding: str | None = None
+) -> ImportResult:
+    """`import_upload` for a writer: its records are its organisation's (shared for the enforcement side)."""
+    if kind == "evidence":
+        require_evidence_writer(principal)
+    return import_upload(
+        store, kind, file_name, data, user=str(principal.user), org=principal.record_org, encoding=encoding
+    )
 
 
 def party_record_json(record: PartyRecord) -> dict[str, object]:
@@ -1049,14 +1079,11 @@ def documents_about(
 
 
 def trace_stored_one(
-    store: Store,
-    shipment_id: str,
-    *,
-    max_paths: int = 3,
-    may_see_confidential: bool = False,
-    orgs: OrgScope = None,
+    store: Store, shipment_id: str, principal: Principal | None = None, *, max_paths: int = 3
 ) -> dict[str, object]:
-    """The trace of one stored shipment, with its rebuttal checklist ticked from stored documents."""
+    """The trace of one stored shipment as `principal` may see it (None: the local operator), with its
+    rebuttal checklist ticked from stored documents."""
+    orgs = reader_scope(principal)
     record = visible_shipment(store, shipment_id, orgs)
     view = cached_view(store, orgs=orgs)
     held = {record.id: held_kinds(stored_documents(store, view, record, orgs))}
@@ -1065,7 +1092,7 @@ def trace_stored_one(
             view,
             [record],
             max_paths=max_paths,
-            may_see_confidential=may_see_confidential,
+            may_see_confidential=may_see_confidential(principal),
             orgs=orgs,
             held=held,
             store=store,
@@ -1076,11 +1103,10 @@ def trace_stored_one(
 def trace_rows(
     store: Store,
     items: Sequence[Mapping[str, object]],
+    principal: Principal | None = None,
     *,
     max_paths: int = 3,
-    may_see_confidential: bool = False,
     index: ScreeningIndex | None = None,
-    orgs: OrgScope = None,
 ) -> list[dict[str, object]]:
     """Trace shipments given as JSON objects without storing them (the API's POST /api/trace).
 
@@ -1099,13 +1125,14 @@ def trace_rows(
     )
     parties = _resolve(store, parsed, index=index, threshold=None, progress=None)
     batch = _batch(store, parsed, parties, "api", "request")
+    orgs = reader_scope(principal)
     view = cached_view(store, extra_parties=parties.values(), orgs=orgs)
     return list(
         trace_shipments(
             view,
             batch.shipments,
             max_paths=max_paths,
-            may_see_confidential=may_see_confidential,
+            may_see_confidential=may_see_confidential(principal),
             orgs=orgs,
             store=store,
         )
@@ -1116,15 +1143,16 @@ def party_exposure(
     store: Store,
     party: str,
     day: date | None = None,
+    principal: Principal | None = None,
     *,
     max_paths: int = 3,
-    may_see_confidential: bool = False,
-    orgs: OrgScope = None,
 ) -> dict[str, object]:
     """Every path by which a party (a `party:` id or a listed entity's key) is exposed on `day`.
 
-    A reader limited to `orgs` may ask only about parties its own or shared records name.
+    An importer may ask only about parties its own or shared records name.
     """
+    orgs = reader_scope(principal)
+    confidential = may_see_confidential(principal)
     view = cached_view(store, orgs=orgs)
     node, seen_by_reader = visible_party_node(store, view, party, orgs)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
@@ -1134,7 +1162,7 @@ def party_exposure(
         "name": view.names.get(node, node),
         "day": _day(day),
         "exposed": bool(paths),
-        "paths": [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in paths],
+        "paths": [path_json(p, view, may_see_confidential=confidential, orgs=orgs) for p in paths],
         "downstream": sorted(
             n for n in view.engine.downstream(node) if seen_by_reader is None or n in seen_by_reader
         ),
@@ -1164,12 +1192,12 @@ def visible_nodes(store: Store, view: ExposureView, orgs: frozenset[str]) -> set
     return {view.nodes.get(pid, pid) for pid in party_ids}
 
 
-def list_evidence(
-    store: Store, *, may_see_confidential: bool = False, orgs: OrgScope = None
-) -> list[dict[str, object]]:
+def list_evidence(store: Store, principal: Principal | None = None) -> list[dict[str, object]]:
     """Stored labour evidence, subjects by party id or facility id, sources as a path shows them.
 
-    A reader limited to `orgs` sees shared evidence and its own organisations'."""
+    An importer sees shared evidence and its own organisation's."""
+    orgs = reader_scope(principal)
+    confidential = may_see_confidential(principal)
     exposure = ExposureStore(store)
     hidden = _hidden_ids(exposure, "evidence", orgs)
     names = {p.id: p.name for p in exposure.parties()}
@@ -1181,10 +1209,10 @@ def list_evidence(
             "subject_name": names.get(e.subject, e.subject),
             "period": _period_json(e.period),
             "statement": e.statement
-            if not e.source.confidential or may_see_confidential
+            if not e.source.confidential or confidential
             else "(withheld: confidential source)",
             "workers": e.workers,
-            "source": source_json(e.source, may_see_confidential=may_see_confidential),
+            "source": source_json(e.source, may_see_confidential=confidential),
         }
         for e in exposure.evidence()
         if e.id not in hidden
@@ -1197,10 +1225,10 @@ def _hidden_ids(exposure: ExposureStore, kind: str, orgs: OrgScope) -> set[str]:
     return {rid for rid, org in exposure.record_orgs()[kind].items() if not sees_record(org, orgs)}
 
 
-def list_relations(
-    store: Store, *, may_see_confidential: bool = False, orgs: OrgScope = None
-) -> list[dict[str, object]]:
-    """Stored supply relations with their parties' names and sources (shared and `orgs`' own)."""
+def list_relations(store: Store, principal: Principal | None = None) -> list[dict[str, object]]:
+    """Stored supply relations with their parties' names and sources (shared and the reader's own)."""
+    orgs = reader_scope(principal)
+    confidential = may_see_confidential(principal)
     exposure = ExposureStore(store)
     hidden = _hidden_ids(exposure, "relations", orgs)
     names = {p.id: p.name for p in exposure.parties()}
@@ -1216,7 +1244,7 @@ def list_relations(
             "goods": goods.get(r.id, ""),
             "hs_prefixes": list(r.hs_prefixes),
             "period": _period_json(r.period),
-            "source": source_json(r.source, may_see_confidential=may_see_confidential),
+            "source": source_json(r.source, may_see_confidential=confidential),
         }
         for r in exposure.supply()
         if r.id not in hidden

@@ -22,6 +22,7 @@ from accomplice.store.exposure import SHARED
 __all__ = [
     "OrgScope",
     "counts_in_trace",
+    "may_add_evidence",
     "may_see_confidential",
     "own_orgs",
     "reader_scope",
@@ -34,14 +35,22 @@ __all__ = [
 OrgScope = frozenset[str] | None
 
 
-def reader_scope(principal: Principal) -> OrgScope:
-    """The reader's scope: None for the enforcement side, its own organisation for an importer."""
-    return principal.org_scope
+def reader_scope(principal: Principal | None) -> OrgScope:
+    """The reader's scope: None for the enforcement side, its own organisation for an importer. No
+    principal is the local operator (the CLI, a library caller): the enforcement side."""
+    return None if principal is None else principal.org_scope
 
 
-def may_see_confidential(principal: Principal) -> bool:
-    """Whether confidential sources (an informant, a partner's report) are shown in full to the reader."""
-    return principal.can(Permission.CONFIDENTIAL)
+def may_see_confidential(principal: Principal | None) -> bool:
+    """Whether confidential sources (an informant, a partner's report) are shown in full to the reader;
+    the local operator (no principal) sees them as any reader without the permission does."""
+    return principal is not None and principal.can(Permission.CONFIDENTIAL)
+
+
+def may_add_evidence(principal: Principal) -> bool:
+    """Labour evidence taints every organisation's shipments that name its subject, so only the
+    enforcement side adds it: one importer must not be able to flag a competitor's suppliers."""
+    return principal.org_scope is None
 
 
 def trust_scope(orgs: OrgScope) -> frozenset[str] | None:
