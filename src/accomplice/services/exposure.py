@@ -52,7 +52,7 @@ from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.services.auth import ForbiddenError, Principal
-from accomplice.services.exposure_cache import cached_view
+from accomplice.services.exposure_cache import cached_view, per_generation
 from accomplice.services.exposure_visibility import (
     OrgScope,
     counts_in_trace,
@@ -1171,7 +1171,7 @@ def party_exposure(
 
 def visible_party_node(
     store: Store, view: ExposureView, party: str, orgs: OrgScope
-) -> tuple[str, set[str] | None]:
+) -> tuple[str, frozenset[str] | None]:
     """The engine node of a party (a `party:` id or a listed key) that the reader may look up, and every
     node it may see (None: all); a party it may not see is "not found", like one that does not exist."""
     if party in view.parties:
@@ -1186,10 +1186,17 @@ def visible_party_node(
     return node, seen_by_reader
 
 
-def visible_nodes(store: Store, view: ExposureView, orgs: frozenset[str]) -> set[str]:
-    """The engine nodes a reader limited to `orgs` may look up: those its visible records name."""
-    party_ids = ExposureStore(store).party_ids_of(orgs | {SHARED})
-    return {view.nodes.get(pid, pid) for pid in party_ids}
+def visible_nodes(store: Store, view: ExposureView, orgs: frozenset[str]) -> frozenset[str]:
+    """The engine nodes a reader limited to `orgs` may look up: those its visible records name.
+
+    Read once per store generation and scope, with the scope's cached engine: the query runs over every
+    record table, and an importer's every trace and page needs it."""
+
+    def compute(store: Store, cached: ExposureView) -> frozenset[str]:
+        party_ids = ExposureStore(store).party_ids_of(orgs | {SHARED})
+        return frozenset(cached.nodes.get(pid, pid) for pid in party_ids)
+
+    return per_generation(store, "visible_nodes", compute, orgs)
 
 
 def list_evidence(store: Store, principal: Principal | None = None) -> list[dict[str, object]]:
