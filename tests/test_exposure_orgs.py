@@ -3,8 +3,10 @@ shared (enforcement) records, and no more — and its documents tick the rebutta
 
 The store holds the hand-checked exposure files as shared records (entered by a researcher), then two
 importers' own files: "acme" ships from a Chinese trader; "globex" declares that the trader buys from
-Dandong Haiyang Seafood, whose plants held North Korean workers (shared evidence). Acme's shipment is
-flagged through globex's declaration, which acme must not be shown.
+Dandong Haiyang Seafood, whose plants held North Korean workers (shared evidence). Globex's declaration
+does not count in acme's traces (one importer must not flag another's goods), only in globex's and the
+enforcement side's. Acme's documents answer the flag on a second entry, from a supplier the shared records
+flag. tests/test_exposure_trust.py tests the trust model kind by kind.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ ACME_SHIPMENT = {
     "goods_description": "frozen cod fillets",
     "hs_code": "0304.71",
 }
+# Flagged for acme too: Qingdao buys from Dandong Haiyang in the shared records.
+ACME_FLAGGED = {**ACME_SHIPMENT, "id": "ACME-2018-003", "exporter": "Qingdao Ocean Harvest Foods Co. Ltd."}
 GLOBEX_RELATION = {
     "supplier": HAIYANG,
     "supplier_country": "cn",
@@ -93,7 +97,9 @@ def auth(org_store: Store) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def importers_data(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
-    stored = client.post("/api/shipments", json={"items": [ACME_SHIPMENT]}, headers=auth["acme"])
+    stored = client.post(
+        "/api/shipments", json={"items": [ACME_SHIPMENT, ACME_FLAGGED]}, headers=auth["acme"]
+    )
     assert stored.status_code == 201, stored.text
     declared = client.post("/api/relations", json={"items": [GLOBEX_RELATION]}, headers=auth["globex"])
     assert declared.status_code == 201, declared.text
@@ -125,22 +131,18 @@ def test_importer_sees_its_own_shipments_and_not_the_shared_or_other_orgs(
 
 
 @pytest.mark.usefixtures("importers_data")
-def test_path_through_another_orgs_declared_supplier_is_cut_for_the_importer_only(
+def test_another_orgs_declared_supplier_counts_for_the_enforcement_side_not_the_importer(
     client: TestClient, auth: dict[str, dict[str, str]]
 ) -> None:
     own = client.get(f"/api/shipments/{ACME_SHIPMENT['id']}/trace", headers=auth["acme"]).json()
-    assert own["flagged"] is True
-    assert own["reasons"] == ["labour_evidence"]
-    [path] = own["paths"]
-    assert path["withheld"] == exposure.WITHHELD_PATH
-    assert [h["kind"] for h in path["hops"]] == ["ships"]
-    assert "evidence" not in path
+    assert own["flagged"] is False
+    assert own["reasons"] == []
     assert "Haiyang" not in _text(own)
     assert "Globex" not in _text(own)
     page = client.get(f"/shipments/{ACME_SHIPMENT['id']}", headers=auth["acme"])
     assert page.status_code == 200
     assert "Haiyang" not in page.text
-    assert exposure.WITHHELD_PATH in page.text
+    assert exposure.WITHHELD_PATH not in page.text
     # The enforcement side sees the whole path, with the evidence and its source.
     full = client.get(f"/api/shipments/{ACME_SHIPMENT['id']}/trace", headers=auth["analyst"]).json()
     [full_path] = full["paths"]
@@ -225,10 +227,11 @@ def _upload(
     kind: str,
     content: bytes,
     name: str,
+    entry: str = ACME_SHIPMENT["id"],
     **form: str,
 ) -> Any:
     return client.post(
-        f"/api/shipments/{ACME_SHIPMENT['id']}/documents",
+        f"/api/shipments/{entry}/documents",
         headers=headers,
         data={"subject": subject, "kind": kind, **form},
         files={"file": (name, content, "application/octet-stream")},
@@ -236,7 +239,7 @@ def _upload(
 
 
 def _checklist(client: TestClient, headers: dict[str, str]) -> dict[tuple[str, str], bool]:
-    trace = client.get(f"/api/shipments/{ACME_SHIPMENT['id']}/trace", headers=headers).json()
+    trace = client.get(f"/api/shipments/{ACME_FLAGGED['id']}/trace", headers=headers).json()
     return {(i["party"], i["kind"]): i["held"] for i in trace["rebuttal"]}
 
 
@@ -245,9 +248,18 @@ def test_uploaded_document_ticks_the_checklist_and_stays_within_the_org(
     client: TestClient, auth: dict[str, dict[str, str]], org_store: Store
 ) -> None:
     before = _checklist(client, auth["acme"])
-    trader = next(p for (p, kind) in before if kind == "purchase_orders" and p != ACME_SHIPMENT["id"])
+    trader = next(p for (p, kind) in before if kind == "purchase_orders" and p != ACME_FLAGGED["id"])
     assert before[(trader, "purchase_orders")] is False
-    stored = _upload(client, auth["acme"], trader, "purchase_orders", PDF, "PO-7781.pdf", note="March order")
+    stored = _upload(
+        client,
+        auth["acme"],
+        trader,
+        "purchase_orders",
+        PDF,
+        "PO-7781.pdf",
+        entry=ACME_FLAGGED["id"],
+        note="March order",
+    )
     assert stored.status_code == 201, stored.text
     document = stored.json()
     assert document["media_type"] == "application/pdf"
@@ -264,7 +276,7 @@ def test_uploaded_document_ticks_the_checklist_and_stays_within_the_org(
     assert download.headers["x-content-type-options"] == "nosniff"
     assert client.get(document["download"], headers=auth["globex"]).status_code == 404
     assert client.get(document["download"], headers=auth["analyst"]).status_code == 200
-    listed = client.get(f"/api/shipments/{ACME_SHIPMENT['id']}/documents", headers=auth["acme"]).json()
+    listed = client.get(f"/api/shipments/{ACME_FLAGGED['id']}/documents", headers=auth["acme"]).json()
     assert [d["file_name"] for d in listed] == ["PO-7781.pdf"]
     entries = [e for e in AuditLog(org_store).entries() if e.action == "exposure.document.add"]
     assert entries
@@ -284,12 +296,13 @@ def test_party_wide_document_counts_for_every_shipment_of_the_org(
         "workforce_records",
         b"name,nationality\nLi Wei,CN\n",
         "payroll.csv",
+        entry=ACME_FLAGGED["id"],
         every_shipment="true",
     )
     assert stored.status_code == 201, stored.text
     assert stored.json()["shipment"] is None
     assert stored.json()["media_type"] == "text/csv"
-    second = {**ACME_SHIPMENT, "id": "ACME-2019-002", "date": "2019-02-02"}
+    second = {**ACME_FLAGGED, "id": "ACME-2019-002", "date": "2019-02-02"}
     assert client.post("/api/shipments", json={"items": [second]}, headers=auth["acme"]).status_code == 201
     trace = client.get("/api/shipments/ACME-2019-002/trace", headers=auth["acme"]).json()
     held = {(i["party"], i["kind"]): i["held"] for i in trace["rebuttal"]}

@@ -21,6 +21,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from accomplice.api.auth import require
+from accomplice.api.exposure_models import (
+    DocumentOut,
+    EvidenceOut,
+    PartyExposureOut,
+    PartyOut,
+    RelationRecordOut,
+    StoredOut,
+    TraceOut,
+)
 from accomplice.api.routes import StoreDep
 from accomplice.services import exposure as service
 from accomplice.services import exposure_documents as documents
@@ -74,53 +83,48 @@ exposure_write_router = APIRouter(prefix="/api", tags=["exposure"])
 exposure_decide_router = APIRouter(prefix="/api", tags=["exposure"])
 
 
-def _confidential(principal: Principal) -> bool:
-    return principal.can(Permission.CONFIDENTIAL)
+@exposure_router.post(
+    "/trace",
+    summary="Trace shipments given in the body (nothing is stored)",
+    response_model_exclude_unset=True,
+)
+def api_trace(body: ShipmentsIn, store: StoreDep, principal: Reader) -> list[TraceOut]:
+    traces = service.trace_rows(store, body.shipments, principal, max_paths=body.max_paths)
+    return [TraceOut.model_validate(t) for t in traces]
 
 
-@exposure_router.post("/trace", summary="Trace shipments given in the body (nothing is stored)")
-def api_trace(body: ShipmentsIn, store: StoreDep, principal: Reader) -> list[dict[str, object]]:
-    return service.trace_rows(
-        store,
-        body.shipments,
-        max_paths=body.max_paths,
-        may_see_confidential=_confidential(principal),
-        orgs=principal.org_scope,
-    )
-
-
-@exposure_router.get("/shipments/{shipment_id}/trace", summary="Trace one stored shipment")
+@exposure_router.get(
+    "/shipments/{shipment_id}/trace", summary="Trace one stored shipment", response_model_exclude_unset=True
+)
 def api_shipment_trace(
     shipment_id: Annotated[str, PathParam(max_length=255, description="Customs entry id.")],
     store: StoreDep,
     principal: Reader,
     max_paths: Annotated[int, Query(ge=1, le=20)] = 3,
-) -> dict[str, object]:
-    return service.trace_stored_one(
-        store,
-        shipment_id,
-        max_paths=max_paths,
-        may_see_confidential=_confidential(principal),
-        orgs=principal.org_scope,
-    )
-
-
-@exposure_router.get("/evidence", summary="Stored labour evidence with its sources")
-def api_evidence(store: StoreDep, principal: Reader) -> list[dict[str, object]]:
-    return service.list_evidence(
-        store, may_see_confidential=_confidential(principal), orgs=principal.org_scope
-    )
-
-
-@exposure_router.get("/relations", summary="Stored supply relations with their sources")
-def api_relations(store: StoreDep, principal: Reader) -> list[dict[str, object]]:
-    return service.list_relations(
-        store, may_see_confidential=_confidential(principal), orgs=principal.org_scope
+) -> TraceOut:
+    return TraceOut.model_validate(
+        service.trace_stored_one(store, shipment_id, principal, max_paths=max_paths)
     )
 
 
 @exposure_router.get(
-    "/parties/{party}/exposure", summary="Paths by which a party reaches labour evidence or DPRK listings"
+    "/evidence", summary="Stored labour evidence with its sources", response_model_exclude_unset=True
+)
+def api_evidence(store: StoreDep, principal: Reader) -> list[EvidenceOut]:
+    return [EvidenceOut.model_validate(e) for e in service.list_evidence(store, principal)]
+
+
+@exposure_router.get(
+    "/relations", summary="Stored supply relations with their sources", response_model_exclude_unset=True
+)
+def api_relations(store: StoreDep, principal: Reader) -> list[RelationRecordOut]:
+    return [RelationRecordOut.model_validate(r) for r in service.list_relations(store, principal)]
+
+
+@exposure_router.get(
+    "/parties/{party}/exposure",
+    summary="Paths by which a party reaches labour evidence or DPRK listings",
+    response_model_exclude_unset=True,
 )
 def api_party_exposure(
     party: Annotated[str, PathParam(max_length=255, description="`party:` id or listed key.")],
@@ -128,52 +132,48 @@ def api_party_exposure(
     principal: Reader,
     day: Annotated[date | None, Query(description="The day that matters (default: any time).")] = None,
     max_paths: Annotated[int, Query(ge=1, le=20)] = 3,
-) -> dict[str, object]:
-    return service.party_exposure(
-        store,
-        party,
-        day,
-        max_paths=max_paths,
-        may_see_confidential=_confidential(principal),
-        orgs=principal.org_scope,
+) -> PartyExposureOut:
+    return PartyExposureOut.model_validate(
+        service.party_exposure(store, party, day, principal, max_paths=max_paths)
     )
 
 
-def _stored(result: service.ImportResult) -> dict[str, object]:
-    return {
-        "batch": result.batch.id,
-        "unchanged": result.batch.unchanged,
-        "counts": result.batch.counts,
-        "ids": list(result.record_ids),
-        "parties": [
-            {"id": p.id, "name": p.name, "resolved": p.entity_key, "status": p.status} for p in result.parties
-        ],
-    }
-
-
-def _add(store: StoreDep, kind: str, body: RecordsIn, principal: Principal) -> dict[str, object]:
-    return _stored(
-        service.add_rows(store, kind, body.items, user=str(principal.user), org=principal.record_org)
+def _stored(result: service.ImportResult) -> StoredOut:
+    return StoredOut.model_validate(
+        {
+            "batch": result.batch.id,
+            "unchanged": result.batch.unchanged,
+            "counts": result.batch.counts,
+            "ids": list(result.record_ids),
+            "parties": [
+                {"id": p.id, "name": p.name, "resolved": p.entity_key, "status": p.status}
+                for p in result.parties
+            ],
+        }
     )
+
+
+def _add(store: StoreDep, kind: str, body: RecordsIn, principal: Principal) -> StoredOut:
+    return _stored(service.add_records(store, principal, kind, body.items))
 
 
 @exposure_write_router.post("/shipments", status_code=201, summary="Store shipments (customs entries)")
-def api_add_shipments(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+def api_add_shipments(body: RecordsIn, store: StoreDep, principal: Writer) -> StoredOut:
     return _add(store, "shipments", body, principal)
 
 
 @exposure_write_router.post("/relations", status_code=201, summary="Store supply relations")
-def api_add_relations(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+def api_add_relations(body: RecordsIn, store: StoreDep, principal: Writer) -> StoredOut:
     return _add(store, "relations", body, principal)
 
 
 @exposure_write_router.post("/ownership", status_code=201, summary="Store ownership and control records")
-def api_add_ownership(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+def api_add_ownership(body: RecordsIn, store: StoreDep, principal: Writer) -> StoredOut:
     return _add(store, "ownership", body, principal)
 
 
 @exposure_write_router.post("/facilities", status_code=201, summary="Store facilities and their operators")
-def api_add_facilities(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
+def api_add_facilities(body: RecordsIn, store: StoreDep, principal: Writer) -> StoredOut:
     return _add(store, "facilities", body, principal)
 
 
@@ -198,20 +198,19 @@ async def api_import_file(
             description="Text encoding of a CSV or JSONL file that is neither UTF-8 nor UTF-16 with a BOM.",
         ),
     ] = None,
-) -> dict[str, object]:
+) -> StoredOut:
     if kind == "evidence":
-        service.require_evidence_writer(principal)
+        service.require_evidence_writer(principal)  # before the body is read
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadTooLargeError(file.filename or kind, f"larger than {MAX_UPLOAD_BYTES:,} bytes")
     result = await run_in_threadpool(
-        service.import_upload,
+        service.upload_records,
         store,
+        principal,
         kind,
         file.filename or f"{kind}.csv",
         data,
-        user=str(principal.user),
-        org=principal.record_org,
         encoding=encoding or None,
     )
     return _stored(result)
@@ -222,8 +221,7 @@ async def api_import_file(
     status_code=201,
     summary="Store labour evidence records (not for importers: evidence taints every importer's shipments)",
 )
-def api_add_evidence(body: RecordsIn, store: StoreDep, principal: Writer) -> dict[str, object]:
-    service.require_evidence_writer(principal)
+def api_add_evidence(body: RecordsIn, store: StoreDep, principal: Writer) -> StoredOut:
     return _add(store, "evidence", body, principal)
 
 
@@ -235,9 +233,9 @@ def api_confirm_party(
     body: ConfirmIn,
     store: StoreDep,
     principal: Resolver,
-) -> dict[str, object]:
+) -> PartyOut:
     record = service.confirm_party(store, party, body.entity, user=str(principal.user), reason=body.reason)
-    return service.party_record_json(record)
+    return PartyOut.model_validate(service.party_record_json(record))
 
 
 @exposure_decide_router.post(
@@ -248,9 +246,9 @@ def api_split_party(
     body: DecisionIn,
     store: StoreDep,
     principal: Resolver,
-) -> dict[str, object]:
+) -> PartyOut:
     record = service.split_party(store, party, user=str(principal.user), reason=body.reason)
-    return service.party_record_json(record)
+    return PartyOut.model_validate(service.party_record_json(record))
 
 
 @exposure_write_router.post(
@@ -273,7 +271,7 @@ async def api_add_document(
         bool, Form(description="About the party for every shipment (e.g. a supplier's payroll).")
     ] = False,
     note: Annotated[str, Form(max_length=documents.MAX_NOTE_CHARS)] = "",
-) -> dict[str, object]:
+) -> DocumentOut:
     content = await file.read(documents.MAX_DOCUMENT_BYTES + 1)
     record = await run_in_threadpool(
         documents.add_document,
@@ -287,14 +285,15 @@ async def api_add_document(
         note=note,
         every_shipment=every_shipment,
     )
-    return documents.document_json(record)
+    return DocumentOut.model_validate(documents.document_json(record))
 
 
 @exposure_router.get("/shipments/{shipment_id}/documents", summary="Documents stored for a shipment")
 def api_documents(
     shipment_id: Annotated[str, PathParam(max_length=255)], store: StoreDep, principal: Reader
-) -> list[dict[str, object]]:
-    return [documents.document_json(d) for d in documents.shipment_documents(store, principal, shipment_id)]
+) -> list[DocumentOut]:
+    found = documents.shipment_documents(store, principal, shipment_id)
+    return [DocumentOut.model_validate(documents.document_json(d)) for d in found]
 
 
 @exposure_router.get(

@@ -52,7 +52,16 @@ from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
 from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.services.auth import ForbiddenError, Principal
-from accomplice.services.exposure_cache import cached_view
+from accomplice.services.exposure_cache import cached_view, per_generation
+from accomplice.services.exposure_visibility import (
+    OrgScope,
+    counts_in_trace,
+    may_add_evidence,
+    may_see_confidential,
+    own_orgs,
+    reader_scope,
+    sees_record,
+)
 from accomplice.services.jobs import clean_file_name
 from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
@@ -72,6 +81,7 @@ __all__ = [
     "ExposureView",
     "ImportResult",
     "OrgScope",
+    "add_records",
     "add_rows",
     "build_view",
     "confirm_party",
@@ -96,6 +106,7 @@ __all__ = [
     "trace_rows",
     "trace_shipments",
     "trace_stored",
+    "upload_records",
     "visible_nodes",
     "visible_party_node",
     "visible_shipment",
@@ -464,8 +475,28 @@ def require_evidence_writer(principal: Principal) -> None:
     """Labour evidence taints every organisation's shipments, so an org-bound importer may not add it: one
     importer must not be able to flag a competitor's suppliers. Importers send what they know to the
     enforcement side, whose analysts and researchers record it."""
-    if principal.org_scope is not None:
+    if not may_add_evidence(principal):
         raise ForbiddenError("importers cannot add labour evidence; send it to an analyst or researcher")
+
+
+def add_records(
+    store: Store, principal: Principal, kind: str, items: Sequence[Mapping[str, object]]
+) -> ImportResult:
+    """`add_rows` for a writer: its records are its organisation's (shared for the enforcement side)."""
+    if kind == "evidence":
+        require_evidence_writer(principal)
+    return add_rows(store, kind, items, user=str(principal.user), org=principal.record_org)
+
+
+def upload_records(
+    store: Store, principal: Principal, kind: str, file_name: str, data: bytes, *, encoding: str | None = None
+) -> ImportResult:
+    """`import_upload` for a writer: its records are its organisation's (shared for the enforcement side)."""
+    if kind == "evidence":
+        require_evidence_writer(principal)
+    return import_upload(
+        store, kind, file_name, data, user=str(principal.user), org=principal.record_org, encoding=encoding
+    )
 
 
 def party_record_json(record: PartyRecord) -> dict[str, object]:
@@ -528,11 +559,6 @@ def split_party(store: Store, pid: str, *, user: str, reason: str = "") -> Party
 # --- the engine over the store -------------------------------------------------------------------------
 
 
-# The organisations whose records a reader may see: None = every organisation's (enforcement roles);
-# a set = shared records plus those of these organisations (an importer: its own).
-OrgScope = frozenset[str] | None
-
-
 @dataclass(slots=True)
 class ExposureView:
     """The engine built from the store, with what is needed to explain its answers."""
@@ -552,7 +578,7 @@ class ExposureView:
         if orgs is None or record_id is None:
             return False
         owner = self.record_orgs.get(kind, {}).get(record_id)
-        return owner is not None and owner not in orgs
+        return owner is not None and not counts_in_trace(owner, orgs)
 
     def shipment(self, record: Shipment) -> Shipment:
         """The stored shipment as the engine traces it: each party by its graph node."""
@@ -590,8 +616,25 @@ def _listings(store: Store, keys: Sequence[str]) -> dict[str, list[Listing]]:
     return found
 
 
-def build_view(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> ExposureView:
-    """Read every exposure record and build the engine over it (parties by their effective node)."""
+@dataclass(frozen=True, slots=True)
+class ExposureRecords:
+    """Every exposure record of the store as the engine takes them (parties by their effective node),
+    read once per store generation; `view_of` builds the engine over the part a reader trusts."""
+
+    parties: dict[str, PartyRecord]  # by party id
+    nodes: dict[str, str]  # party id -> the engine's node
+    names: dict[str, str]  # node -> a name to show
+    listings: dict[str, list[Listing]]
+    engine_parties: tuple[Party, ...]
+    supply: tuple[SupplyRelation, ...]
+    ownership: tuple[Ownership, ...]
+    facilities: tuple[Facility, ...]
+    evidence: tuple[Evidence, ...]
+    record_orgs: dict[str, dict[str, str]]  # kind -> id -> org, for records that are not shared
+
+
+def read_records(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> ExposureRecords:
+    """Read every exposure record and the listings of the parties they name."""
     exposure = ExposureStore(store)
     records = {p.id: p for p in exposure.parties()}
     for p in extra_parties:
@@ -611,23 +654,59 @@ def build_view(store: Store, *, extra_parties: Iterable[PartyRecord] = ()) -> Ex
             Party(p.node, p.name, p.country, p.schema, p.score if p.entity_key else None, p.explanation),
         )
     sources = exposure.sources()
-    supply = [replace(r, supplier=node(r.supplier), buyer=node(r.buyer)) for r in exposure.supply(sources)]
-    ownership = [replace(o, owner=node(o.owner), owned=node(o.owned)) for o in exposure.ownership(sources)]
-    facilities = [replace(f, operator=node(f.operator)) for f in exposure.facilities()]
-    evidence = [replace(e, subject=node(e.subject)) for e in exposure.evidence(sources)]
+    facilities = tuple(replace(f, operator=node(f.operator)) for f in exposure.facilities())
     for f in facilities:
         names.setdefault(f.id, f.name or f.id)
+    return ExposureRecords(
+        records,
+        nodes,
+        names,
+        listings,
+        tuple(parties.values()),
+        tuple(replace(r, supplier=node(r.supplier), buyer=node(r.buyer)) for r in exposure.supply(sources)),
+        tuple(replace(o, owner=node(o.owner), owned=node(o.owned)) for o in exposure.ownership(sources)),
+        facilities,
+        tuple(replace(e, subject=node(e.subject)) for e in exposure.evidence(sources)),
+        exposure.record_orgs(),
+    )
+
+
+def view_of(records: ExposureRecords, orgs: OrgScope = None) -> ExposureView:
+    """The engine over the records that count in the traces of a reader limited to `orgs` (None: every
+    record, the enforcement side's view): shared records and the reader's own (see exposure_visibility).
+    Parties and their resolutions are shared: a party's listing is a fact about it, not a record."""
+
+    def trusted(kind: str, items: tuple[Any, ...]) -> tuple[Any, ...]:
+        if orgs is None:
+            return items
+        owners = records.record_orgs.get(kind, {})
+        return tuple(i for i in items if counts_in_trace(owners.get(i.id, SHARED), orgs))
+
+    facilities: tuple[Facility, ...] = trusted("facilities", records.facilities)
     engine = ExposureEngine.from_values(
-        parties=tuple(parties.values()),
-        listings=tuple(item for items in listings.values() for item in items),
-        supply=tuple(supply),
-        ownership=tuple(ownership),
-        facilities=tuple(facilities),
-        evidence=tuple(evidence),
+        parties=records.engine_parties,
+        listings=tuple(item for items in records.listings.values() for item in items),
+        supply=trusted("relations", records.supply),
+        ownership=trusted("ownership", records.ownership),
+        facilities=facilities,
+        evidence=trusted("evidence", records.evidence),
     )
     return ExposureView(
-        engine, records, nodes, names, listings, {f.id: f for f in facilities}, exposure.record_orgs()
+        engine,
+        records.parties,
+        records.nodes,
+        records.names,
+        records.listings,
+        {f.id: f for f in facilities},
+        records.record_orgs,
     )
+
+
+def build_view(
+    store: Store, *, extra_parties: Iterable[PartyRecord] = (), orgs: OrgScope = None
+) -> ExposureView:
+    """Read every exposure record and build the engine over those a reader limited to `orgs` trusts."""
+    return view_of(read_records(store, extra_parties=extra_parties), orgs)
 
 
 # --- JSON --------------------------------------------------------------------------------------------------
@@ -965,8 +1044,7 @@ def visible_shipment(store: Store, shipment_id: str, orgs: OrgScope = None) -> S
     Another organisation's shipment is "not found", not "forbidden": the answer must not tell an importer
     which entry ids its competitors hold.
     """
-    shipment_orgs = None if orgs is None else orgs - {SHARED}
-    records = ExposureStore(store).shipments([shipment_id], orgs=shipment_orgs)
+    records = ExposureStore(store).shipments([shipment_id], orgs=own_orgs(orgs))
     if not records:
         raise NotFoundError(f"no stored shipment with id {shipment_id!r}")
     return records[0]
@@ -1001,23 +1079,20 @@ def documents_about(
 
 
 def trace_stored_one(
-    store: Store,
-    shipment_id: str,
-    *,
-    max_paths: int = 3,
-    may_see_confidential: bool = False,
-    orgs: OrgScope = None,
+    store: Store, shipment_id: str, principal: Principal | None = None, *, max_paths: int = 3
 ) -> dict[str, object]:
-    """The trace of one stored shipment, with its rebuttal checklist ticked from stored documents."""
+    """The trace of one stored shipment as `principal` may see it (None: the local operator), with its
+    rebuttal checklist ticked from stored documents."""
+    orgs = reader_scope(principal)
     record = visible_shipment(store, shipment_id, orgs)
-    view = cached_view(store)
+    view = cached_view(store, orgs=orgs)
     held = {record.id: held_kinds(stored_documents(store, view, record, orgs))}
     return next(
         trace_shipments(
             view,
             [record],
             max_paths=max_paths,
-            may_see_confidential=may_see_confidential,
+            may_see_confidential=may_see_confidential(principal),
             orgs=orgs,
             held=held,
             store=store,
@@ -1028,11 +1103,10 @@ def trace_stored_one(
 def trace_rows(
     store: Store,
     items: Sequence[Mapping[str, object]],
+    principal: Principal | None = None,
     *,
     max_paths: int = 3,
-    may_see_confidential: bool = False,
     index: ScreeningIndex | None = None,
-    orgs: OrgScope = None,
 ) -> list[dict[str, object]]:
     """Trace shipments given as JSON objects without storing them (the API's POST /api/trace).
 
@@ -1051,13 +1125,14 @@ def trace_rows(
     )
     parties = _resolve(store, parsed, index=index, threshold=None, progress=None)
     batch = _batch(store, parsed, parties, "api", "request")
-    view = cached_view(store, extra_parties=parties.values())
+    orgs = reader_scope(principal)
+    view = cached_view(store, extra_parties=parties.values(), orgs=orgs)
     return list(
         trace_shipments(
             view,
             batch.shipments,
             max_paths=max_paths,
-            may_see_confidential=may_see_confidential,
+            may_see_confidential=may_see_confidential(principal),
             orgs=orgs,
             store=store,
         )
@@ -1068,16 +1143,17 @@ def party_exposure(
     store: Store,
     party: str,
     day: date | None = None,
+    principal: Principal | None = None,
     *,
     max_paths: int = 3,
-    may_see_confidential: bool = False,
-    orgs: OrgScope = None,
 ) -> dict[str, object]:
     """Every path by which a party (a `party:` id or a listed entity's key) is exposed on `day`.
 
-    A reader limited to `orgs` may ask only about parties its own or shared records name.
+    An importer may ask only about parties its own or shared records name.
     """
-    view = cached_view(store)
+    orgs = reader_scope(principal)
+    confidential = may_see_confidential(principal)
+    view = cached_view(store, orgs=orgs)
     node, seen_by_reader = visible_party_node(store, view, party, orgs)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
     return {
@@ -1086,7 +1162,7 @@ def party_exposure(
         "name": view.names.get(node, node),
         "day": _day(day),
         "exposed": bool(paths),
-        "paths": [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in paths],
+        "paths": [path_json(p, view, may_see_confidential=confidential, orgs=orgs) for p in paths],
         "downstream": sorted(
             n for n in view.engine.downstream(node) if seen_by_reader is None or n in seen_by_reader
         ),
@@ -1095,7 +1171,7 @@ def party_exposure(
 
 def visible_party_node(
     store: Store, view: ExposureView, party: str, orgs: OrgScope
-) -> tuple[str, set[str] | None]:
+) -> tuple[str, frozenset[str] | None]:
     """The engine node of a party (a `party:` id or a listed key) that the reader may look up, and every
     node it may see (None: all); a party it may not see is "not found", like one that does not exist."""
     if party in view.parties:
@@ -1110,18 +1186,25 @@ def visible_party_node(
     return node, seen_by_reader
 
 
-def visible_nodes(store: Store, view: ExposureView, orgs: frozenset[str]) -> set[str]:
-    """The engine nodes a reader limited to `orgs` may look up: those its visible records name."""
-    party_ids = ExposureStore(store).party_ids_of(orgs | {SHARED})
-    return {view.nodes.get(pid, pid) for pid in party_ids}
+def visible_nodes(store: Store, view: ExposureView, orgs: frozenset[str]) -> frozenset[str]:
+    """The engine nodes a reader limited to `orgs` may look up: those its visible records name.
+
+    Read once per store generation and scope, with the scope's cached engine: the query runs over every
+    record table, and an importer's every trace and page needs it."""
+
+    def compute(store: Store, cached: ExposureView) -> frozenset[str]:
+        party_ids = ExposureStore(store).party_ids_of(orgs | {SHARED})
+        return frozenset(cached.nodes.get(pid, pid) for pid in party_ids)
+
+    return per_generation(store, "visible_nodes", compute, orgs)
 
 
-def list_evidence(
-    store: Store, *, may_see_confidential: bool = False, orgs: OrgScope = None
-) -> list[dict[str, object]]:
+def list_evidence(store: Store, principal: Principal | None = None) -> list[dict[str, object]]:
     """Stored labour evidence, subjects by party id or facility id, sources as a path shows them.
 
-    A reader limited to `orgs` sees shared evidence and its own organisations'."""
+    An importer sees shared evidence and its own organisation's."""
+    orgs = reader_scope(principal)
+    confidential = may_see_confidential(principal)
     exposure = ExposureStore(store)
     hidden = _hidden_ids(exposure, "evidence", orgs)
     names = {p.id: p.name for p in exposure.parties()}
@@ -1133,10 +1216,10 @@ def list_evidence(
             "subject_name": names.get(e.subject, e.subject),
             "period": _period_json(e.period),
             "statement": e.statement
-            if not e.source.confidential or may_see_confidential
+            if not e.source.confidential or confidential
             else "(withheld: confidential source)",
             "workers": e.workers,
-            "source": source_json(e.source, may_see_confidential=may_see_confidential),
+            "source": source_json(e.source, may_see_confidential=confidential),
         }
         for e in exposure.evidence()
         if e.id not in hidden
@@ -1146,13 +1229,13 @@ def list_evidence(
 def _hidden_ids(exposure: ExposureStore, kind: str, orgs: OrgScope) -> set[str]:
     if orgs is None:
         return set()
-    return {rid for rid, org in exposure.record_orgs()[kind].items() if org not in orgs}
+    return {rid for rid, org in exposure.record_orgs()[kind].items() if not sees_record(org, orgs)}
 
 
-def list_relations(
-    store: Store, *, may_see_confidential: bool = False, orgs: OrgScope = None
-) -> list[dict[str, object]]:
-    """Stored supply relations with their parties' names and sources (shared and `orgs`' own)."""
+def list_relations(store: Store, principal: Principal | None = None) -> list[dict[str, object]]:
+    """Stored supply relations with their parties' names and sources (shared and the reader's own)."""
+    orgs = reader_scope(principal)
+    confidential = may_see_confidential(principal)
     exposure = ExposureStore(store)
     hidden = _hidden_ids(exposure, "relations", orgs)
     names = {p.id: p.name for p in exposure.parties()}
@@ -1168,7 +1251,7 @@ def list_relations(
             "goods": goods.get(r.id, ""),
             "hs_prefixes": list(r.hs_prefixes),
             "period": _period_json(r.period),
-            "source": source_json(r.source, may_see_confidential=may_see_confidential),
+            "source": source_json(r.source, may_see_confidential=confidential),
         }
         for r in exposure.supply()
         if r.id not in hidden

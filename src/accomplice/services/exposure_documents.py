@@ -121,7 +121,7 @@ def add_document(
         raise InputError(file_name, f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
     media_type = sniff_media_type(file_name, content)
     record = visible_shipment(store, shipment_id, principal.org_scope)
-    if subject not in _subjects(cached_view(store), record, principal.org_scope):
+    if subject not in _subjects(cached_view(store, orgs=principal.org_scope), record, principal.org_scope):
         raise InputError(
             file_name, f"{subject!r} is neither this shipment nor a party on it or on its checklist"
         )
@@ -150,7 +150,7 @@ def shipment_documents(store: Store, principal: Principal, shipment_id: str) -> 
     """The documents that count for a shipment (its own and its organisation's party-wide ones)."""
     scope = principal.org_scope
     record = visible_shipment(store, shipment_id, scope)
-    view = cached_view(store)
+    view = cached_view(store, orgs=scope)
     return documents_about(
         stored_documents(store, view, record, scope), record.id, _subjects(view, record, scope)
     )

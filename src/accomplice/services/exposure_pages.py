@@ -5,9 +5,10 @@ only the tainting paths), so that a flow chart can draw every party the engine l
 tainting paths picked out. These use-cases take the engine built once per store generation
 (services.exposure_cache) and return plain values; the web layer only lays them out.
 
-Confidential sources are shown as services.exposure shows them ("confidential source <id>", statement
-withheld) unless the caller passes `may_see_confidential`; a caller limited to organisations `orgs` (an
-importer) sees its own shipments only, and what services.exposure lets it see of paths and records.
+Each use-case takes the reader's `Principal` (services/exposure_visibility.py turns it into what it may
+see): confidential sources are shown as services.exposure shows them ("confidential source <id>",
+statement withheld) without the `confidential` permission; an importer sees its own shipments only, traced
+on the shared records and its own.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from datetime import date
 
 from accomplice.exposure.model import EdgeKind, Shipment, Trace
 from accomplice.exposure.rebuttal import rebuttal_checklist
+from accomplice.services.auth import Principal
 from accomplice.services.exposure import (
-    SHARED,
     ExposureView,
     OrgScope,
     documents_about,
@@ -34,6 +35,7 @@ from accomplice.services.exposure import (
     visible_shipment,
 )
 from accomplice.services.exposure_cache import cached_view, stored_flags
+from accomplice.services.exposure_visibility import may_see_confidential, own_orgs, reader_scope
 from accomplice.store import Store
 from accomplice.store.exposure import DocumentRecord, ExposureStore, PartyRecord
 
@@ -125,10 +127,11 @@ def _names(view: ExposureView, record: Shipment) -> dict[str, str]:
     return {role: view.names.get(view.nodes.get(pid, pid), pid) for role, pid in record.parties}
 
 
-def shipment_rows(store: Store, orgs: OrgScope = None) -> list[ShipmentRow]:
+def shipment_rows(store: Store, principal: Principal | None = None) -> list[ShipmentRow]:
     """Every stored shipment the reader may see (an importer: its own), by date, with the flags computed
-    once per store generation for them all."""
-    flags = stored_flags(store)
+    once per store generation and trust scope for them all."""
+    orgs = reader_scope(principal)
+    flags = stored_flags(store, orgs)
     view = flags.view
     owners = view.record_orgs.get("shipments", {})
     rows = []
@@ -311,20 +314,18 @@ def _chain(
 
 
 def shipment_page(
-    store: Store,
-    shipment_id: str,
-    *,
-    max_paths: int = 3,
-    may_see_confidential: bool = False,
-    orgs: OrgScope = None,
+    store: Store, shipment_id: str, principal: Principal | None = None, *, max_paths: int = 3
 ) -> ShipmentPage:
-    """A stored shipment, traced, with its chain for the flow chart and, if flagged, the checklist ticked
-    from the documents stored for it. A reader limited to `orgs` sees only its own shipments, and
-    paths cut where they run through another organisation's records."""
+    """A stored shipment, traced on the records the reader trusts, with its chain for the flow chart and,
+    if flagged, the checklist ticked from the documents stored for it. An importer sees only its own
+    shipments."""
+    orgs = reader_scope(principal)
     record = visible_shipment(store, shipment_id, orgs)
-    view = cached_view(store)
+    view = cached_view(store, orgs=orgs)
     full = view.engine.trace(view.shipment(record), max_paths=max_paths)
-    trace, paths = redacted_paths_json(full, view, may_see_confidential=may_see_confidential, orgs=orgs)
+    trace, paths = redacted_paths_json(
+        full, view, may_see_confidential=may_see_confidential(principal), orgs=orgs
+    )
     documents = stored_documents(store, view, record, orgs)
     seen_by_reader = None if orgs is None else visible_nodes(store, view, orgs)
     nodes, edges, hidden = _chain(store, view, record, trace, orgs, seen_by_reader)
@@ -384,16 +385,17 @@ def party_page(
     store: Store,
     party: str,
     day: date | None = None,
+    principal: Principal | None = None,
     *,
     max_paths: int = 3,
-    may_see_confidential: bool = False,
-    orgs: OrgScope = None,
 ) -> PartyPage:
     """A party (a `party:` id or a listed key): its resolution, upstream paths, buyers and shipments.
 
-    A reader limited to `orgs` may open only parties its own or shared records name, and sees only
-    those records and its own shipments."""
-    view = cached_view(store)
+    An importer may open only parties its own or shared records name, and sees only those records and
+    its own shipments."""
+    orgs = reader_scope(principal)
+    confidential = may_see_confidential(principal)
+    view = cached_view(store, orgs=orgs)
     node, seen_by_reader = visible_party_node(store, view, party, orgs)
     records = sorted((p for p in view.parties.values() if p.node == node), key=lambda p: p.id)
     paths = view.engine.exposure(node, day, max_paths=max_paths)
@@ -421,15 +423,16 @@ def party_page(
             s = view.nodes.get(o.owner, o.owner)
             share = f"owner, {o.share:g}%" if o.share is not None else "controls"
             upstream.append((s, view.names.get(s, s), share))
-    own = None if orgs is None else orgs - {SHARED}
-    shipments = [s for s in exposure.shipments(orgs=own) if any(pid in ids for _, pid in s.parties)]
+    shipments = [
+        s for s in exposure.shipments(orgs=own_orgs(orgs)) if any(pid in ids for _, pid in s.parties)
+    ]
     return PartyPage(
         party,
         node,
         view.names.get(node, node),
         records,
         bool(paths),
-        [path_json(p, view, may_see_confidential=may_see_confidential, orgs=orgs) for p in paths],
+        [path_json(p, view, may_see_confidential=confidential, orgs=orgs) for p in paths],
         downstream,
         sorted(set(upstream), key=lambda x: x[1].casefold()),
         shipments,
@@ -444,19 +447,14 @@ class EvidenceRegister:
 
 
 def evidence_register(
-    store: Store,
-    *,
-    subject: str = "",
-    grade: str = "",
-    may_see_confidential: bool = False,
-    orgs: OrgScope = None,
+    store: Store, principal: Principal | None = None, *, subject: str = "", grade: str = ""
 ) -> EvidenceRegister:
     """Labour evidence, filtered by subject (part of its name or id) and source reliability grade.
 
     Without the right to see confidential sources, the grade of a confidential one is not shown and a
     grade filter does not match it: filtering must not reveal what the listing withholds.
     """
-    rows = list_evidence(store, may_see_confidential=may_see_confidential, orgs=orgs)
+    rows = list_evidence(store, principal)
     grades = sorted(
         {str(s["reliability"]) for r in rows if isinstance(s := r["source"], dict) and "reliability" in s}
     )

@@ -24,6 +24,7 @@ from accomplice.services import exposure as exposure_service
 from accomplice.services import exposure_documents as documents
 from accomplice.services import exposure_pages as pages
 from accomplice.services.auth import ForbiddenError, Permission, Principal
+from accomplice.services.exposure_visibility import may_add_evidence, may_see_confidential
 from accomplice.services.jobs import ENCODING_EXAMPLES
 from accomplice.store import Store
 from accomplice.store.exposure import DocumentRecord
@@ -78,7 +79,7 @@ def _page(
         principal=principal,
         reason_labels=REASON_LABELS,
         hop_labels=HOP_LABELS,
-        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
+        may_see_confidential=may_see_confidential(principal),
         **context,
     )
 
@@ -161,16 +162,13 @@ async def import_upload(request: Request, principal: WritePrincipal) -> Any:
     try:
         if kind not in dict(IMPORT_KINDS):
             raise InputError(name, f"unknown kind {kind!r}")
-        if kind == "evidence":
-            exposure_service.require_evidence_writer(principal)
         result = await run_in_threadpool(
-            exposure_service.import_upload,
+            exposure_service.upload_records,
             _store(request),
+            principal,
             kind,
             name,
             data,
-            user=str(principal.user),
-            org=principal.record_org,
             encoding=fields.get("encoding") or None,
         )
     except (InputError, ForbiddenError) as exc:
@@ -193,13 +191,13 @@ def _shipments_page(
     error: str | None = None,
     imported: str | None = None,
 ) -> HTMLResponse:
-    rows = pages.shipment_rows(_store(request), principal.org_scope)
+    rows = pages.shipment_rows(_store(request), principal)
     bars, top = month_chart(rows)
     flagged = sum(r.flagged for r in rows)
     picked = [r for r in rows if (state != "flagged" or r.flagged) and (state != "clean" or not r.flagged)]
     picked.reverse()  # newest first
     shown = picked[start : start + SHIPMENTS_PAGE]
-    kinds = [(k, label) for k, label in IMPORT_KINDS if k != "evidence" or principal.org_scope is None]
+    kinds = [(k, label) for k, label in IMPORT_KINDS if k != "evidence" or may_add_evidence(principal)]
     return _page(
         request,
         principal,
@@ -230,12 +228,7 @@ def _shipment_page(
     request: Request, principal: Principal, shipment_id: str, status: int = 200, error: str | None = None
 ) -> HTMLResponse:
     store = _store(request)
-    page = pages.shipment_page(
-        store,
-        shipment_id,
-        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
-        orgs=principal.org_scope,
-    )
+    page = pages.shipment_page(store, shipment_id, principal)
     held = [documents.document_json(d) for d in page.documents]
     subject_names = {str(p["node"]): str(p["name"]) for p in page.parties}
     subject_names.update({str(i["party"]): str(i["name"]) for i in page.checklist})
@@ -333,12 +326,7 @@ def party_page(
 def _party_page(
     request: Request, principal: Principal, party: str, status: int = 200, error: str | None = None
 ) -> HTMLResponse:
-    page = pages.party_page(
-        _store(request),
-        party,
-        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
-        orgs=principal.org_scope,
-    )
+    page = pages.party_page(_store(request), party, principal=principal)
     return _page(
         request,
         principal,
@@ -384,11 +372,7 @@ def evidence_page(
     grade: Annotated[str, Query(max_length=2)] = "",
 ) -> HTMLResponse:
     register = pages.evidence_register(
-        _store(request),
-        subject=subject,
-        grade=grade.strip().upper(),
-        may_see_confidential=principal.can(Permission.CONFIDENTIAL),
-        orgs=principal.org_scope,
+        _store(request), principal, subject=subject, grade=grade.strip().upper()
     )
     return _page(
         request,
