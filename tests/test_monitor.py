@@ -438,3 +438,12 @@ def test_a_delivery_is_given_up_after_the_last_attempt(tmp_path: Path) -> None:
         None,
     )
     assert len(receiver.on("/down")) == monitor.MAX_ATTEMPTS
+
+
+def test_application_registers_watchlist_rescreening_once() -> None:
+    # Registered where the application is assembled (accomplice/__init__.py), not by importing monitor;
+    # registering again (another entry point) must not re-screen twice per import.
+    from accomplice.services import hooks, lists
+
+    hooks.register_post_import_hooks()
+    assert lists.POST_IMPORT_HOOKS.count(monitor.rescreen_after_import) == 1

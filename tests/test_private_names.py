@@ -20,8 +20,6 @@ KNOWN = frozenset(
         ("exposure/engine.py", "_listed_blocked"),
         ("names/kontsevich.py", "_name_parts"),
         ("names/kontsevich.py", "_phones"),
-        ("services/yente.py", "_countries"),
-        ("services/yente.py", "_dates"),
     }
 )
 
@@ -93,3 +91,46 @@ def test_store_and_services_keep_one_clock() -> None:
         copies = defined & {"_now", "_utc", "_aware", "utc_now", "aware"}
         if path != SRC / "store" / "clock.py":
             assert not copies, f"{path.relative_to(SRC)} defines {sorted(copies)}; use accomplice.store.clock"
+
+
+def _package_imports(tree: ast.Module, subs: set[str]) -> list[tuple[int, str]]:
+    """Where a module imports the `accomplice.services` package itself rather than one of its modules:
+    `from accomplice import services`, `import accomplice.services`, or a name the package re-exports."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "accomplice":
+            found += [(node.lineno, "accomplice.services") for a in node.names if a.name == "services"]
+        elif isinstance(node, ast.ImportFrom) and node.module == "accomplice.services":
+            names = [a.name for a in node.names if a.name not in subs]
+            found += [(node.lineno, f"accomplice.services.{name}") for name in names]
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name == "accomplice.services"]
+    return found
+
+
+def test_services_modules_import_each_other_never_the_package() -> None:
+    # The package's __init__ only re-exports its modules' names for the interfaces; a services module that
+    # imported from it would depend on every other one and bring back the import cycle it once had.
+    package = SRC / "services"
+    subs = {path.stem for path in package.glob("*.py")} - {"__init__"}
+    found = {
+        f"services/{path.name}:{line} imports {name}"
+        for path in sorted(package.glob("*.py"))
+        if path.name != "__init__.py"
+        for line, name in _package_imports(ast.parse(path.read_text("utf-8"), str(path)), subs)
+    }
+    assert not found, "import from the module that defines the name:\n" + "\n".join(sorted(found))
+
+
+def test_services_package_holds_no_logic() -> None:
+    # Only imports, `__all__` and its docstring: every use case lives in a module of its own.
+    path = SRC / "services" / "__init__.py"
+    tree = ast.parse(path.read_text("utf-8"), str(path))
+    logic = [
+        f"line {node.lineno}: {type(node).__name__}"
+        for node in tree.body
+        if not isinstance(node, ast.Import | ast.ImportFrom)
+        and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        and not (isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["__all__"])
+    ]
+    assert not logic, "services/__init__.py re-exports only; move this into a module:\n" + "\n".join(logic)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accomplice.lists.history import ListingEvent, entity_history
-from accomplice.services import EntityDetail, entity_detail
 from accomplice.services.list_twins import Twin, entity_twins
+from accomplice.services.lists import EntityDetail, entity_detail
 from accomplice.store import Store
 
 __all__ = ["EntityOverview", "entity_overview"]

@@ -50,7 +50,6 @@ from accomplice.exposure.model import (
 )
 from accomplice.exposure.rebuttal import rebuttal_checklist
 from accomplice.lists.model import ProgressFn
-from accomplice.services import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.services.auth import ForbiddenError, Principal
 from accomplice.services.exposure_cache import cached_view, per_generation
 from accomplice.services.exposure_visibility import (
@@ -64,6 +63,7 @@ from accomplice.services.exposure_visibility import (
 )
 from accomplice.services.jobs import clean_file_name
 from accomplice.services.list_twins import list_twins
+from accomplice.services.screening import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.store import Store
 from accomplice.store.exposure import (
     SHARED,

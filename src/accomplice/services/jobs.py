@@ -34,7 +34,9 @@ from accomplice.batch.encodings import ENCODING_EXAMPLES, check_encoding
 from accomplice.batch.inputs import input_format, read_bytes
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.matching.decisions import Decision, latest_decisions
-from accomplice.services import (
+from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal, owner_decision_org
+from accomplice.services.decisions import decide
+from accomplice.services.screening import (
     CSV_RESULT_COLUMNS,
     MAX_QUERY_CHARS,
     TARGET_SCHEMAS,
@@ -42,7 +44,6 @@ from accomplice.services import (
     ScreeningRecord,
     ScreeningResult,
     csv_row_of,
-    decide,
     hide_decided_json,
     record_from_row,
     result_csv_row,
@@ -51,7 +52,6 @@ from accomplice.services import (
     screening_index,
     with_decisions,
 )
-from accomplice.services.auth import AuthError, ForbiddenError, Permission, Principal, owner_decision_org
 from accomplice.store import Store
 from accomplice.store.audit import AuditLog
 from accomplice.store.clock import utc_now

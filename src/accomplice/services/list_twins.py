@@ -21,7 +21,8 @@ from accomplice.errors import NotFoundError
 from accomplice.matching import indexed_entity
 from accomplice.matching.model import IndexedEntity
 from accomplice.matching.resolve import ClusterLink, cluster_links
-from accomplice.services import EntityDetail, entity_detail, screening_index
+from accomplice.services.lists import EntityDetail, entity_detail
+from accomplice.services.screening import screening_index
 from accomplice.store import EntityRow, Store
 
 __all__ = ["Twin", "entity_twins", "list_twins"]

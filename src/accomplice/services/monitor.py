@@ -32,12 +32,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from accomplice import services
 from accomplice.batch.inputs import read_rows
 from accomplice.errors import InputError, NotFoundError
 from accomplice.lists.model import ImportReport, ProgressFn, VersionInfo
 from accomplice.matching import Match
-from accomplice.services import ScreeningIndex, ScreeningRecord, outbound, record_from_row, screen_record
+from accomplice.services import outbound
 from accomplice.services.auth import (
     AuthError,
     ForbiddenError,
@@ -45,6 +44,17 @@ from accomplice.services.auth import (
     Principal,
     is_enforcement_account,
     owner_decision_org,
+)
+from accomplice.services.lists import MAX_KEY_CHARS
+from accomplice.services.screening import (
+    ScreeningIndex,
+    ScreeningRecord,
+    as_record,
+    clean_query,
+    record_from_row,
+    screen_record,
+    screening_index,
+    with_decisions,
 )
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
@@ -160,7 +170,7 @@ def _monitor(store: Store) -> MonitorStore:
 
 
 def _clean_name(text: str, what: str) -> str:
-    cleaned = services.clean_query(text)
+    cleaned = clean_query(text)
     if not cleaned:
         raise InputError(what, "a name is required")
     if len(cleaned) > MAX_NAME_CHARS:
@@ -240,7 +250,7 @@ def get_watchlist(store: Store, principal: Principal, watchlist_id: int) -> Watc
 
 def watchlist_named(store: Store, principal: Principal, name: str, *, create: bool = False) -> Watchlist:
     """The watchlist the principal sees by this name (or id), created for its organisation if asked."""
-    wanted = services.clean_query(name)
+    wanted = clean_query(name)
     for found in watchlists(store, principal):
         if found.name == wanted or str(found.id) == wanted:
             return found
@@ -263,7 +273,7 @@ def _new_entry(record: ScreeningRecord, where: str) -> NewEntry:
     if record.imo:
         identifiers.append(("imo", record.imo))
     return NewEntry(
-        ref=record.id.strip()[: services.MAX_KEY_CHARS],
+        ref=record.id.strip()[:MAX_KEY_CHARS],
         name=_clean_name(record.name, where),
         schema=record.schema,
         birth_date=record.birth_date,
@@ -304,7 +314,7 @@ def add_entries(
     get_watchlist(store, principal, watchlist_id)
     entries = []
     for position, row in enumerate(rows, start=1):
-        record = services.as_record(row, position) if isinstance(row, dict) else row
+        record = as_record(row, position) if isinstance(row, dict) else row
         entries.append(_new_entry(record, f"{source}:{position}" if isinstance(row, dict) else source))
         if len(entries) > MAX_UPLOAD_ENTRIES:
             raise InputError(source, f"more than {MAX_UPLOAD_ENTRIES:,} entries; split the file")
@@ -472,7 +482,7 @@ class _WatchlistDecisions:
             self._org_of[entry.watchlist_id] = owner_decision_org(self.store, entry.owner, entry.org)
         org = self._org_of[entry.watchlist_id]
         if org not in self._indexes:
-            self._indexes[org] = services.with_decisions(self.store, self.shared, org)
+            self._indexes[org] = with_decisions(self.store, self.shared, org)
         return self._indexes[org]
 
 
@@ -545,7 +555,7 @@ def rescreen(
         entries = [e for e in entries if e.screened_generation is None]
     if not entries:
         return RescreenReport(0, 0, (), time.perf_counter() - started)
-    shared = index or services.screening_index(store, progress=progress)
+    shared = index or screening_index(store, progress=progress)
     previous = monitor.matches([e.id for e in entries])
     causes = _Causes(store, reports)
     decisions = _WatchlistDecisions(store, shared)
@@ -621,9 +631,6 @@ def rescreen_after_import(store: Store, reports: Sequence[ImportReport]) -> Resc
     if not any(not r.unchanged for r in reports) or _monitor(store).count_entries() == 0:
         return None
     return rescreen(store, reports=reports)
-
-
-services.POST_IMPORT_HOOKS.append(rescreen_after_import)
 
 
 # --- alerts ---------------------------------------------------------------------------------------

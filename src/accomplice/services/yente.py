@@ -45,25 +45,24 @@ from accomplice.matching.features import (
 )
 from accomplice.matching.resolve import link_reason
 from accomplice.matching.scorer import schema_mismatch
-from accomplice.services import (
-    EntityDetail,
+from accomplice.services.auth import ANONYMOUS, Principal
+from accomplice.services.list_twins import entity_twins, list_twins
+from accomplice.services.lists import EntityDetail, entity_detail
+from accomplice.services.screening import (
     ScreeningIndex,
     ScreeningRecord,
-    _countries,
-    _dates,
     birth_date_warning,
     check_query_length,
     clean_query,
     decided_json,
-    entity_detail,
     lookup,
     screen_entity,
     screening_index,
     search_key,
     with_decisions,
 )
-from accomplice.services.auth import ANONYMOUS, Principal
-from accomplice.services.list_twins import entity_twins, list_twins
+from accomplice.services.screening import clean_dates as _dates
+from accomplice.services.screening import country_codes as _countries
 from accomplice.store import Store
 from accomplice.store.clock import aware
 from accomplice.store.store import ENTITY_ID_PROP

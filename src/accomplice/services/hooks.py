@@ -1,0 +1,22 @@
+"""The use cases that react to another's events, wired together where the application is assembled.
+
+`lists.load_list` runs POST_IMPORT_HOOKS after a new list version lands, without knowing who listens;
+this module says who does (monitoring re-screens the watchlists). `accomplice/__init__.py` calls
+`register_post_import_hooks()` once, so every entry point (the library, the CLI, the API and the pages,
+the tests) loads lists with the same hooks, and no module registers itself as a side effect of its import.
+"""
+
+from __future__ import annotations
+
+from accomplice.services.lists import POST_IMPORT_HOOKS, PostImportHook
+from accomplice.services.monitor import rescreen_after_import
+
+# In the order they run after an import.
+APPLICATION_HOOKS: tuple[PostImportHook, ...] = (rescreen_after_import,)
+
+
+def register_post_import_hooks() -> None:
+    """Register the application's post-import hooks; calling it again registers none twice."""
+    for hook in APPLICATION_HOOKS:
+        if hook not in POST_IMPORT_HOOKS:
+            POST_IMPORT_HOOKS.append(hook)
