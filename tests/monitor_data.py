@@ -33,9 +33,12 @@ ADDED_IN_2024 = {
 }
 # Listed in both versions, unchanged: Korea Kwangson Banking Corp.
 UNCHANGED = ({"name": "Korea Kwangson Banking Corp", "schema": "Organization"}, "ofac:11581")
-# Listed in both versions with new aliases and notes in 2024-05-03 (DPRK IT-worker laundering network).
-CHANGED_DECIDED = ({"name": "Tian Yinyin", "birth_date": "1986-07-12"}, "ofac:28263")
-CHANGED_UNDECIDED = ({"name": "Wu Huihui", "birth_date": "1988-12-15"}, "ofac:42496")
+# Listed in both versions and really changed in 2024-05-03: WANG Guoying gained a gender, a nationality
+# and notes, NCUBE Owen a nationality, notes and a program. (TIAN Yinyin and WU Huihui, used before, only
+# seemed to change: the 2024-05-03 set lacks sdn_comments.csv, and their remarks, cut at 1,000
+# characters, are now carried from the earlier version, as OFAC never changed them.)
+CHANGED_DECIDED = ({"name": "Wang Guoying", "birth_date": "1950-03-19"}, "ofac:16819")
+CHANGED_UNDECIDED = ({"name": "Owen Ncube", "birth_date": "1968-04-17"}, "ofac:28564")
 # A vessel listed in 2023-12-28 and gone from 2024-05-03.
 DELISTED = ({"name": "JW Jewel", "schema": "Vessel"}, "ofac:25690")
 

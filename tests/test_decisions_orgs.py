@@ -365,7 +365,7 @@ def test_an_importer_cannot_overturn_the_enforcement_sides_decision(
 
 @pytest.fixture(scope="module")
 def watched(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Iterator[Store]:
-    """OFAC 2023-12-28; an analyst's and an importer's watchlists both hold Tian Yinyin, whom the analyst
+    """OFAC 2023-12-28; an analyst's and an importer's watchlists both hold Wang Guoying, whom the analyst
     decided is another person (with an internal note); then OFAC 2024-05-03 changes her entry."""
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('watched') / 'accomplice.db'}")
     for name, role, org in ACCOUNTS:
@@ -407,6 +407,6 @@ def test_watchlist_alerts_carry_only_their_owners_decisions(watched: Store) -> N
         for url in urls:
             shown = client.get(url, headers=headers)
             assert shown.status_code == 200, url
-            assert key in shown.text or "Tian" in shown.text, f"{url} shows the match"
+            assert key in shown.text or "Wang" in shown.text, f"{url} shows the match"
             assert ENFORCEMENT_NOTE not in shown.text, url
             assert "dec-ana" not in shown.text, url

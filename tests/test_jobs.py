@@ -351,9 +351,11 @@ def test_decision_on_another_row_or_unknown_entity_is_404(
 ) -> None:
     jobs = client.get("/api/jobs", headers=tokens["ana"]).json()
     job_id = jobs[-1]["id"]
-    missing_row = {"job": job_id, "row": 10_000, "entity_key": "ofac:20157", "judgement": "match"}
+    # Each with a reason, so that what is refused is the row, the entity or the job, not the form.
+    reason = {"reason": "same person: passport matches"}
+    missing_row = {"job": job_id, "row": 10_000, "entity_key": "ofac:20157", "judgement": "match", **reason}
     assert client.post("/api/decisions", json=missing_row, headers=tokens["ana"]).status_code == 404
-    unknown = {"job": job_id, "row": 1, "entity_key": "ofac:0", "judgement": "match"}
+    unknown = {"job": job_id, "row": 1, "entity_key": "ofac:0", "judgement": "match", **reason}
     assert client.post("/api/decisions", json=unknown, headers=tokens["ana"]).status_code == 404
-    no_job = {"job": 10_000, "row": 1, "entity_key": "ofac:20157", "judgement": "match"}
+    no_job = {"job": 10_000, "row": 1, "entity_key": "ofac:20157", "judgement": "match", **reason}
     assert client.post("/api/decisions", json=no_job, headers=tokens["ana"]).status_code == 404

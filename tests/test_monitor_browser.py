@@ -71,7 +71,7 @@ def test_analyst_reads_open_alerts_with_the_chart_per_list_version(page: Page, b
     _log_in(page, base_url, "ana", "/alerts?state=all")
     expect(page.locator("svg.chart")).to_be_visible()
     expect(page.locator("ol.alerts > li").filter(has_text="JONG, Song Ho")).to_contain_text("new")
-    # Tian Yinyin alerted twice: as new when added to the watchlist, then as changed since the decision.
-    tian = page.locator("ol.alerts > li").filter(has_text="TIAN, Yinyin")
-    expect(tian.filter(has_text="decide again")).to_have_count(1)
+    # Wang Guoying alerted twice: as new when added to the watchlist, then as changed since the decision.
+    wang = page.locator("ol.alerts > li").filter(has_text="WANG, Guoying")
+    expect(wang.filter(has_text="decide again")).to_have_count(1)
     screenshot(page, "alerts", full_page=True)
