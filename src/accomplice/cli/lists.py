@@ -73,8 +73,6 @@ def _list_json(info: ListInfo, versions: list[VersionInfo]) -> dict[str, object]
     }
 
 
-# Below this many columns the table drops the import time, so that the title keeps room for its first words.
-NARROW_COLUMNS = 100
 # The title is the one long column (up to 70 characters): it takes one line, cut with "…", in whatever room
 # the other columns leave, and never less than this; the list name beside it identifies the list, and
 # `--json` gives the whole title.
@@ -86,39 +84,63 @@ COLUMN_FRAME = 3
 
 
 def _lists_table(infos: list[ListInfo]) -> Table:
-    wide = out_console.width >= NARROW_COLUMNS
-    headers = ["list", "versions", "latest", "entities", "links"] + (["imported at"] if wide else [])
-    rows = []
-    for info in infos:
-        row = [
-            info.name,
-            str(info.versions),
-            f"{info.latest_seq} ({info.latest_label})" if info.latest_seq else "",
-            f"{info.current_entities:,}",
-            f"{info.current_links:,}",
-        ]
-        if wide:
-            row.append(info.latest_imported_at.strftime("%Y-%m-%d %H:%M") if info.latest_imported_at else "")
-        rows.append(row)
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    widths[headers.index("latest")] = min(widths[headers.index("latest")], LATEST_MAX_WIDTH)
-    others = sum(width + COLUMN_FRAME for width in widths)
+    # The import time, then the latest version's label, give way first, so that the title keeps at least
+    # TITLE_MIN_WIDTH and no number is cut (`lists --json` and `lists diff` have both).
+    for optional in (("latest", "imported at"), ("latest",), ()):
+        headers, rows, widths = _lists_cells(infos, optional)
+        if _title_room(widths) >= TITLE_MIN_WIDTH:
+            break
     longest = max((len(info.title) for info in infos), default=0)
-    room = out_console.width - others - COLUMN_FRAME - 1
     table = Table()
-    table.add_column("list", no_wrap=True)
+    table.add_column("list", no_wrap=True, min_width=widths[0])
     table.add_column(
-        "title", overflow="ellipsis", no_wrap=True, width=max(TITLE_MIN_WIDTH, min(longest, room))
+        "title",
+        overflow="ellipsis",
+        no_wrap=True,
+        width=max(TITLE_MIN_WIDTH, min(longest, _title_room(widths))),
     )
-    for header in headers[1:]:
+    for header, width in zip(headers[1:], widths[1:], strict=True):
         numeric = header in ("versions", "entities", "links")
-        cap = LATEST_MAX_WIDTH if header == "latest" else None
+        # Numbers and names are never cut: only the title gives way.
         table.add_column(
-            header, no_wrap=True, overflow="ellipsis", max_width=cap, justify="right" if numeric else "left"
+            header,
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=width,
+            max_width=LATEST_MAX_WIDTH if header == "latest" else None,
+            justify="right" if numeric else "left",
         )
     for info, row in zip(infos, rows, strict=True):
         table.add_row(row[0], info.title, *row[1:])
     return table
+
+
+def _lists_cells(
+    infos: list[ListInfo], optional: tuple[str, ...]
+) -> tuple[list[str], list[list[str]], list[int]]:
+    headers = ["list", "versions", *(("latest",) if "latest" in optional else ()), "entities", "links"]
+    headers += ["imported at"] if "imported at" in optional else []
+    rows = []
+    for info in infos:
+        cells = {
+            "list": info.name,
+            "versions": str(info.versions),
+            "latest": f"{info.latest_seq} ({info.latest_label})" if info.latest_seq else "",
+            "entities": f"{info.current_entities:,}",
+            "links": f"{info.current_links:,}",
+            "imported at": info.latest_imported_at.strftime("%Y-%m-%d %H:%M")
+            if info.latest_imported_at
+            else "",
+        }
+        rows.append([cells[header] for header in headers])
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    if "latest" in headers:
+        widths[headers.index("latest")] = min(widths[headers.index("latest")], LATEST_MAX_WIDTH)
+    return headers, rows, widths
+
+
+def _title_room(widths: list[int]) -> int:
+    return out_console.width - sum(width + COLUMN_FRAME for width in widths) - COLUMN_FRAME - 1
 
 
 def _tally(counts: DiffCounts) -> str:
