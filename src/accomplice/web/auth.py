@@ -150,6 +150,21 @@ async def _csrf_sent(request: Request) -> str | None:
     return None
 
 
+async def _token_principal(request: Request, token: str) -> Principal:
+    """The principal of an API token; AuthError for a bad, revoked or expired one."""
+    # A token this process checked seconds ago costs no store read and no hop to the thread pool.
+    trusted = trusted_token(_store(request), token)
+    if trusted is None:
+        trusted = await run_in_threadpool(authenticate_token, _store(request), token)
+    return trusted
+
+
+async def _session(request: Request) -> tuple[Principal, str] | None:
+    """The principal and CSRF token of the request's session cookie; None without a live session."""
+    cookie = session_cookie_of(request)
+    return await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
+
+
 async def current_principal(request: Request) -> Principal:
     """The principal of this request (a token, a session cookie, or ANONYMOUS); cached per request.
 
@@ -163,16 +178,11 @@ async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is not None:
         try:
-            # A token this process checked seconds ago costs no store read and no hop to the thread pool.
-            trusted = trusted_token(_store(request), token)
-            if trusted is None:
-                trusted = await run_in_threadpool(authenticate_token, _store(request), token)
-            principal = trusted
+            principal = await _token_principal(request, token)
         except AuthError as exc:
             raise HTTPException(401, str(exc), {"WWW-Authenticate": "Bearer"}) from exc
     else:
-        cookie = session_cookie_of(request)
-        found = await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
+        found = await _session(request)
         if found is not None:
             principal, csrf = found
             setattr(request.state, _CSRF_STATE, csrf)
@@ -203,15 +213,11 @@ async def credentials_refusal(request: Request, need: str) -> tuple[int, str] | 
     principal: Principal = ANONYMOUS
     if token is not None:
         try:
-            trusted = trusted_token(_store(request), token)
-            if trusted is None:
-                trusted = await run_in_threadpool(authenticate_token, _store(request), token)
-            principal = trusted
+            principal = await _token_principal(request, token)
         except AuthError as exc:
             return 401, str(exc)
     else:
-        cookie = session_cookie_of(request)
-        found = await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
+        found = await _session(request)
         principal = found[0] if found is not None else ANONYMOUS
     if not principal.is_authenticated:
         if token is None and need == Permission.SCREEN.value and get_settings().public_screening:
