@@ -62,13 +62,15 @@ def _store_url() -> str:
     return state.db_url or get_settings().db_url
 
 
-def get_store() -> Store:
+def get_store(*, creates: bool = False) -> Store:
+    """The store of this call. `creates`: the command makes a store where there is none (`load`), so a new
+    file is what the user asked for, not a mistyped path worth a notice."""
     if state.store is None:
         url = _store_url()
         path = sqlite_path(url)
         created = path is not None and not path.exists()
         state.store = open_store(url)
-        if created:
+        if created and not creates:
             # A mistyped path or folder would otherwise silently become a new, empty store.
             err_console.print(f"created new empty store at {path}", highlight=False, soft_wrap=True)
         if state.reads_lists:

@@ -101,7 +101,7 @@ def _load(
 ) -> None:
     if download and path is not None:
         raise AccompliceError(f"give either a file or folder ({path}) or --download, not both")
-    store = get_store()
+    store = get_store(creates=True)
     with progress_reporter(err_console) as progress:
         if download:
             from accomplice.sources.download import download_source
@@ -181,7 +181,7 @@ def load_all(
 
     Example: accomplice load all
     """
-    store = get_store()
+    store = get_store(creates=True)
     settings = get_settings()
     if download or not settings.raw_dir.is_dir():
         from accomplice.sources.download import download_all
