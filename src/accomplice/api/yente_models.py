@@ -8,8 +8,7 @@ entity adds `score`, `match`, `features` (yente 3/4), `explanations` (yente 5) a
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +43,18 @@ __all__ = [
 ]
 
 
+# A time as yente writes it: UTC, to the second, without a zone. Not `datetime`, whose schema (RFC 3339
+# date-time) requires the zone that yente's clients do not expect.
+YenteTime = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+        description="UTC, to the second, without a zone (as yente writes times).",
+        examples=["2024-05-03T00:00:00"],
+    ),
+]
+
+
 class _Model(BaseModel):
     # `schema` is the field name yente clients read; pydantic reserves the attribute, hence the alias.
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
@@ -59,9 +70,9 @@ class EntityResponse(_Model):
     datasets: list[str] = Field(description="The lists (datasets) that state the entity.")
     referents: list[str] = Field(description="Keys of the same real-world entity on other lists.")
     target: bool = Field(description="Listed in the latest version of a list.")
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
-    last_change: datetime | None = None
+    first_seen: YenteTime | None = None
+    last_seen: YenteTime | None = None
+    last_change: YenteTime | None = None
 
 
 class AlsoListedOut(_Model):
@@ -232,9 +243,9 @@ class DatasetOut(_Model):
     version: str
     index_version: str | None = None
     index_current: bool
-    updated_at: datetime | None = None
-    last_export: datetime | None = None
-    last_change: datetime | None = Field(None, description="accomplice: the list's latest data date.")
+    updated_at: YenteTime | None = None
+    last_export: YenteTime | None = None
+    last_change: YenteTime | None = Field(None, description="accomplice: the list's latest data date.")
     entity_count: int
     children: list[str]
 
