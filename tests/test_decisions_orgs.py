@@ -329,6 +329,8 @@ def test_enforcement_decision_and_its_note_never_reach_an_importers_job(
     )
     assert decided.status_code == 201, decided.text
     assert bank not in _job_keys(client, analyst, _run_job(client, analyst, [BANK]))[0], "enforcement's own"
+    # The importer's own false positive (as in the search test above; here too, so as not to depend on it).
+    _decide(orgs_store, people["dec-imp-a"], PAK, PAK_FALSE_HIT, "no-match", IMPORTER_NOTE)
     mine = _run_job(client, importer, [BANK, PAK])
     keys = _job_keys(client, importer, mine)
     assert bank in keys[0], "enforcement's not-a-match does not hide the hit from the importer"

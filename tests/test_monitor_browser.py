@@ -50,17 +50,17 @@ def test_analyst_sees_watchlist_entries_with_their_best_match(page: Page, base_u
 
 def test_importer_sees_the_alert_raised_by_the_import_and_acknowledges_it(page: Page, base_url: str) -> None:
     _log_in(page, base_url, "bo", "/alerts")
-    alerts = page.locator("ol.alerts > li")
+    # Other tests of this process may add entries to bo's watchlist, which alert when added: this one is
+    # the alert the 2024-05-03 import raised.
+    alerts = page.locator("ol.alerts > li").filter(has_text="Jon Yun Gun")
     expect(alerts).to_have_count(1)
     alert = alerts.first
-    expect(alert).to_contain_text("Jon Yun Gun")
     expect(alert.get_by_role("link", name="JON, Yun Gun")).to_be_visible()
     expect(alert.get_by_role("link", name="ofac 2024-05-03")).to_be_visible()
     expect(alert.locator(".why")).to_contain_text("dates of birth agree")
     alert.get_by_role("button", name="Acknowledge").click()
     expect(page).to_have_url(f"{base_url}/alerts")
-    expect(page.locator("ol.alerts > li")).to_have_count(0)
-    expect(page.get_by_text("No open alert")).to_be_visible()
+    expect(page.locator("ol.alerts > li").filter(has_text="Jon Yun Gun")).to_have_count(0)
     page.get_by_label("Show").select_option("acknowledged")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("ol.alerts > li").first).to_contain_text("acknowledged by bo")
