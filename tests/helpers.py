@@ -50,3 +50,44 @@ def names_in_script_of(raw_dir: Path, encoding: str, count: int) -> list[str]:
             names = [row["full_name"] for row in csv.DictReader(fh) if not row["full_name"].isascii()]
         return [n for n in names if n.encode("latin-1", errors="ignore").decode("latin-1") == n][:count]
     raise ValueError(f"no names kept for {encoding!r}")
+
+
+# The exposure examples and the accounts of the two-organisation scenario: the enforcement side (a
+# researcher and an analyst) and two importers, each of its own organisation.
+EXPOSURE_DATA = Path(__file__).parent / "exposure_data"
+SHARED_EXPOSURE_FILES = (
+    ("relations", "relations.csv"),
+    ("ownership", "ownership.csv"),
+    ("facilities", "facilities.csv"),
+    ("evidence", "evidence.jsonl"),
+    ("shipments", "shipments.csv"),
+)
+ORG_ACCOUNTS = (
+    ("researcher", ["researcher"], "ngo"),
+    ("analyst", ["analyst"], "cbp"),
+    ("acme", ["importer"], "acme"),
+    ("globex", ["importer"], "globex"),
+)
+
+
+def seed_two_importer_orgs(store: Store) -> None:
+    """The shared exposure examples, stored by the enforcement side, and the accounts of ORG_ACCOUNTS."""
+    from accomplice.services import auth as accounts
+    from accomplice.services import exposure
+
+    for kind, name in SHARED_EXPOSURE_FILES:
+        exposure.import_file(store, kind, EXPOSURE_DATA / name, user="researcher")
+    operator = accounts.operator_principal("tester")
+    for name, roles, org in ORG_ACCOUNTS:
+        accounts.add_user(store, operator, name=name, roles=roles, org=org)
+
+
+def bearer_tokens(store: Store) -> dict[str, dict[str, str]]:
+    """An Authorization header per account of ORG_ACCOUNTS."""
+    from accomplice.services import auth as accounts
+
+    operator = accounts.operator_principal("tester")
+    return {
+        name: {"Authorization": f"Bearer {accounts.issue_token(store, operator, user=name).secret}"}
+        for name, _roles, _org in ORG_ACCOUNTS
+    }

@@ -25,17 +25,10 @@ from accomplice.services import exposure
 from accomplice.store import Store, open_store
 from accomplice.store.audit import AuditLog
 from accomplice.store.exposure import ExposureStore
-from tests.helpers import BACKENDS
+from tests.helpers import BACKENDS, bearer_tokens, seed_two_importer_orgs
 
 DATA = Path(__file__).parent / "exposure_data"
 OPERATOR = accounts.operator_principal("tester")
-SHARED_FILES = (
-    ("relations", "relations.csv"),
-    ("ownership", "ownership.csv"),
-    ("facilities", "facilities.csv"),
-    ("evidence", "evidence.jsonl"),
-    ("shipments", "shipments.csv"),
-)
 TRADER = "Yantai Blue Sea Trading Co. Ltd."
 HAIYANG = "Dandong Haiyang Seafood Processing Co. Ltd."
 ACME_SHIPMENT = {
@@ -68,15 +61,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 @pytest.fixture(scope="module")
 def org_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     opened = open_store(f"sqlite:///{tmp_path_factory.mktemp('orgs') / 'accomplice.db'}")
-    for kind, name in SHARED_FILES:
-        exposure.import_file(opened, kind, DATA / name, user="researcher")
-    for name, roles, org in (
-        ("researcher", ["researcher"], "ngo"),
-        ("analyst", ["analyst"], "cbp"),
-        ("acme", ["importer"], "acme"),
-        ("globex", ["importer"], "globex"),
-    ):
-        accounts.add_user(opened, OPERATOR, name=name, roles=roles, org=org)
+    seed_two_importer_orgs(opened)
     yield opened
     opened.close()
 
@@ -89,10 +74,7 @@ def client(org_store: Store) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def auth(org_store: Store) -> dict[str, dict[str, str]]:
-    return {
-        name: {"Authorization": f"Bearer {accounts.issue_token(org_store, OPERATOR, user=name).secret}"}
-        for name in ("researcher", "analyst", "acme", "globex")
-    }
+    return bearer_tokens(org_store)
 
 
 @pytest.fixture(scope="module")

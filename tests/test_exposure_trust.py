@@ -21,17 +21,10 @@ from accomplice.services import auth as accounts
 from accomplice.services import exposure
 from accomplice.store import Store
 from accomplice.store.exposure import ExposureStore
-from tests.helpers import copy_of_store
+from tests.helpers import bearer_tokens, copy_of_store, seed_two_importer_orgs
 
 DATA = Path(__file__).parent / "exposure_data"
 OPERATOR = accounts.operator_principal("tester")
-SHARED_FILES = (
-    ("relations", "relations.csv"),
-    ("ownership", "ownership.csv"),
-    ("facilities", "facilities.csv"),
-    ("evidence", "evidence.jsonl"),
-    ("shipments", "shipments.csv"),
-)
 # One clean exporter per record kind, so that each test's facts taint only its own shipments.
 EXPORTERS = {
     "relations": "Rizhao Clearwater Seafood Co. Ltd.",
@@ -66,15 +59,7 @@ def _shipment(entry: str, importer: str, exporter: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def trust_store(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = copy_of_store(screening_store, tmp_path_factory.mktemp("trust") / "exposure.db")
-    for kind, name in SHARED_FILES:
-        exposure.import_file(store, kind, DATA / name, user="researcher")
-    for name, roles, org in (
-        ("researcher", ["researcher"], "ngo"),
-        ("analyst", ["analyst"], "cbp"),
-        ("acme", ["importer"], "acme"),
-        ("globex", ["importer"], "globex"),
-    ):
-        accounts.add_user(store, OPERATOR, name=name, roles=roles, org=org)
+    seed_two_importer_orgs(store)
     yield store
     store.close()
 
@@ -87,10 +72,7 @@ def client(trust_store: Store) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def auth(trust_store: Store) -> dict[str, dict[str, str]]:
-    return {
-        name: {"Authorization": f"Bearer {accounts.issue_token(trust_store, OPERATOR, user=name).secret}"}
-        for name in ("researcher", "analyst", "acme", "globex")
-    }
+    return bearer_tokens(trust_store)
 
 
 def _post(client: TestClient, who: dict[str, str], kind: str, *items: dict[str, Any]) -> Any:
