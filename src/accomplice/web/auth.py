@@ -111,6 +111,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
 
 _PRINCIPAL_STATE = "principal"
 _CSRF_STATE = "csrf_token"
+_SESSION_STATE = "session_lookup"
 
 
 def _store(request: Request) -> Store:
@@ -160,9 +161,17 @@ async def _token_principal(request: Request, token: str) -> Principal:
 
 
 async def _session(request: Request) -> tuple[Principal, str] | None:
-    """The principal and CSRF token of the request's session cookie; None without a live session."""
+    """The principal and CSRF token of the request's session cookie; None without a live session.
+
+    Read once per request: the body gate (before the body) and `current_principal` (after it) share the
+    answer through the request's state, which both see."""
+    if hasattr(request.state, _SESSION_STATE):
+        found: tuple[Principal, str] | None = getattr(request.state, _SESSION_STATE)
+        return found
     cookie = session_cookie_of(request)
-    return await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
+    found = await run_in_threadpool(principal_for_session, _store(request), cookie) if cookie else None
+    setattr(request.state, _SESSION_STATE, found)
+    return found
 
 
 async def current_principal(request: Request) -> Principal:
