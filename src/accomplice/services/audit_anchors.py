@@ -18,7 +18,6 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from accomplice.services import outbound
@@ -26,6 +25,7 @@ from accomplice.services.auth import Permission, Principal, operator_principal, 
 from accomplice.settings import get_settings
 from accomplice.store import Store
 from accomplice.store.audit import AuditLog, VerifyReport, canonical_json
+from accomplice.store.clock import utc_now
 
 __all__ = [
     "Anchor",
@@ -147,7 +147,7 @@ def anchor_audit(
     settings = get_settings()
     key = _key(key_file or settings.audit_anchor_key_file)
     seq, head_hash = AuditLog(store).head()
-    at = datetime.now(UTC).isoformat(timespec="seconds")
+    at = utc_now().isoformat(timespec="seconds")
     body: dict[str, object] = {"v": ANCHOR_VERSION, "seq": seq, "hash": head_hash, "at": at}
     anchor = Anchor(seq, head_hash, at, _mac(key, body))
     target = file or settings.audit_anchor_file

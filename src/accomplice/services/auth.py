@@ -225,9 +225,6 @@ def require(principal: Principal, permission: Permission) -> None:
         raise ForbiddenError(f"{principal.user} may not do this (needs the {permission.value!r} permission)")
 
 
-_require = require
-
-
 def _principal_of(user: UserRecord, scopes: Iterable[str] | None = None) -> Principal:
     return Principal(
         user=user.name,
@@ -389,7 +386,7 @@ def add_user(
     org: str | None = None,
 ) -> UserRecord:
     """Create an account. Needs MANAGE_USERS; the command line's operator has it (the first admin)."""
-    _require(actor, Permission.MANAGE_USERS)
+    require(actor, Permission.MANAGE_USERS)
     auth = AuthStore(store)
     name = _check_name(name)
     if auth.user(name) is not None:
@@ -412,7 +409,7 @@ def add_user(
 
 def list_users(store: Store, actor: Principal) -> list[UserRecord]:
     """Every account the actor may see: all for a manager of users (its own org only if org-bound)."""
-    _require(actor, Permission.MANAGE_USERS)
+    require(actor, Permission.MANAGE_USERS)
     return [u for u in AuthStore(store).users() if actor.sees_org(u.org)]
 
 
@@ -421,7 +418,7 @@ def get_user(store: Store, actor: Principal, name: str) -> UserRecord:
     user = AuthStore(store).user(name)
     if actor.user is not None and name == actor.user and user is not None:
         return user
-    _require(actor, Permission.MANAGE_USERS)
+    require(actor, Permission.MANAGE_USERS)
     if user is None or not actor.sees_org(user.org):
         raise NotFoundError(f"no user named {name[:64]!r}")
     return user
@@ -440,7 +437,7 @@ def update_user(
 ) -> UserRecord:
     """Change an account; each change is audited (never the password itself)."""
     user = get_user(store, actor, name)
-    _require(actor, Permission.MANAGE_USERS)
+    require(actor, Permission.MANAGE_USERS)
     changes: dict[str, object] = {}
     if display_name is not None:
         changes["display_name"] = display_name.strip()[:MAX_DISPLAY_CHARS] or user.name
@@ -822,12 +819,12 @@ def audit_entries(
     user: str | None = None,
     action: str | None = None,
 ) -> list[AuditRow]:
-    _require(actor, Permission.AUDIT_READ)
+    require(actor, Permission.AUDIT_READ)
     return AuditLog(store).entries(limit=min(limit, MAX_AUDIT_PAGE), before=before, actor=user, action=action)
 
 
 def verify_audit(store: Store, actor: Principal) -> VerifyReport:
-    _require(actor, Permission.AUDIT_READ)
+    require(actor, Permission.AUDIT_READ)
     return AuditLog(store).verify()
 
 
