@@ -1468,6 +1468,15 @@ def reconcile_v1(store: Store, dataset: str, body: Mapping[str, Any]) -> dict[st
     queries = body.get("queries")
     if not isinstance(queries, list):
         raise InputError("queries", "must be a JSON list of queries")
-    batch = {str(i): _v1_query(q) if isinstance(q, Mapping) else q for i, q in enumerate(queries)}
+    for i, query in enumerate(queries):
+        # The draft requires conditions; a 0.2-style `{"query": ...}` here would find nothing, silently.
+        conditions = query.get("conditions") if isinstance(query, Mapping) else None
+        if not isinstance(conditions, list) or not conditions:
+            raise InputError(
+                f"queries[{i}]",
+                "needs a non-empty `conditions` list ({matchType, propertyValue}); a 0.2 query with "
+                "`query` goes to POST /reconcile",
+            )
+    batch = {str(i): _v1_query(q) for i, q in enumerate(queries)}
     answered = reconcile_queries(store, dataset, batch)
     return {"results": [{"candidates": answered[str(i)]["result"]} for i in range(len(queries))]}
