@@ -45,7 +45,7 @@ from accomplice.services.incident_keys import (
     seal,
     write_keyring,
 )
-from accomplice.services.screening import ScreeningRecord, screen_record, screening_index
+from accomplice.services.screening import ScreeningIndex, ScreeningRecord, screen_record, screening_index
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
 from accomplice.store.incidents import (
@@ -244,13 +244,15 @@ def incident_view(store: Store, actor: Principal, ref: str) -> IncidentView:
 # -- import ---------------------------------------------------------------------------------------------
 
 
-def _resolver(store: Store) -> Any:
-    """A function name → (entity key, score) or None, through the screening index; None without lists."""
+def _resolver(store: Store, index: ScreeningIndex | None) -> Any:
+    """A function name → (entity key, score) or None, through the screening index (`index`, or the
+    store's); None for a store without lists."""
     from accomplice.services.lists import list_infos
 
-    if not list_infos(store):
-        return None
-    index = screening_index(store)
+    if index is None:
+        if not list_infos(store):
+            return None
+        index = screening_index(store)
 
     def resolve(name: str, kind: str, role: str) -> tuple[str, float] | None:
         for key in _KEY_IN_TEXT.findall(role):
@@ -360,14 +362,16 @@ def parse_lines(lines: Iterable[str], path: str) -> list[Incident]:
     return records
 
 
-def import_lines(store: Store, actor: Principal, lines: Iterable[str], path: str) -> ImportReport:
+def import_lines(
+    store: Store, actor: Principal, lines: Iterable[str], path: str, *, index: ScreeningIndex | None = None
+) -> ImportReport:
     """Import incidents (JSON lines) for `actor`'s team in one transaction; records already stored (by
     id) are left as they are. Victims need the key: without one nothing is written."""
     require(actor, Permission.INCIDENTS_WRITE)
     records = parse_lines(lines, path)
     victims = sum(len(r.victims) for r in records)
     keyring = read_keyring(key_file_path(store)) if victims else None
-    resolve = _resolver(store)
+    resolve = _resolver(store, index)
     org = actor.org or ""
     built = [_new_incident(r, org, actor.user, resolve, keyring) for r in records]
     audit = AuditEntry(
@@ -377,14 +381,16 @@ def import_lines(store: Store, actor: Principal, lines: Iterable[str], path: str
     return ImportReport(path, added, already, victims if added else 0)
 
 
-def import_file(store: Store, actor: Principal, path: Path) -> ImportReport:
+def import_file(
+    store: Store, actor: Principal, path: Path, *, index: ScreeningIndex | None = None
+) -> ImportReport:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InputError(str(path), "no such file") from exc
     except UnicodeDecodeError as exc:
         raise InputError(str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    return import_lines(store, actor, text.splitlines(), str(path))
+    return import_lines(store, actor, text.splitlines(), str(path), index=index)
 
 
 def load_seed(store: Store, actor: Principal, shared_data: Path) -> ImportReport | None:

@@ -349,7 +349,7 @@ class IncidentStore:
                         select(incident_victims.c.incident_id, func.count())
                         .where(incident_victims.c.incident_id.in_(ids))
                         .group_by(incident_victims.c.incident_id)
-                    ).tuples()
+                    )
                 }
         return total, [_row(r, tuple(perps[r.id]), counts.get(r.id, 0)) for r in rows]
 
@@ -368,7 +368,7 @@ class IncidentStore:
             .group_by(incident_perpetrators.c.entity_key)
         )
         with self.engine.connect() as conn:
-            return {key: count for key, count in conn.execute(query).tuples()}
+            return {key: count for key, count in conn.execute(query)}
 
 
 def _row(r: Any, perpetrators: tuple[PerpetratorRow, ...], victim_count: int) -> IncidentRow:
