@@ -60,6 +60,8 @@ from accomplice.store.incidents import (
 
 __all__ = [
     "MIN_REASON",
+    "EntityGraph",
+    "GraphShipment",
     "ImportReport",
     "IncidentPage",
     "IncidentView",
@@ -68,6 +70,7 @@ __all__ = [
     "Unmasked",
     "VictimView",
     "enrol_totp",
+    "entity_graph",
     "export_public",
     "export_records",
     "import_file",
@@ -634,3 +637,75 @@ def iter_refs(page: IncidentPage) -> Iterator[str]:
 
 class IncidentKeyError(AccompliceError):
     """Raised by interfaces that cannot go on without the key (an unmasking page)."""
+
+
+# -- the accountability graph ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GraphShipment:
+    id: str
+    date: str
+    goods: str
+    importer: str
+    exporter: str
+    flagged: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityGraph:
+    """One entity's four layers: abuses it took part in → its listings → its owners, suppliers and
+    buyers → the shipments that reach it and their flags."""
+
+    key: str
+    caption: str
+    schema: str
+    lists: tuple[str, ...]
+    abuses: list[IncidentView]
+    upstream: list[tuple[str, str, str]]  # (node, name, relation)
+    downstream: list[tuple[str, str]]  # (node, name)
+    shipments: list[GraphShipment]
+    exposure_shown: bool  # False: the reader may not read exposure data, so layers 3-4 are left out
+
+
+def entity_graph(store: Store, actor: Principal, key: str) -> EntityGraph:
+    """The four layers of a listed entity, as `actor` may see them (exposure layers need
+    `exposure:read`; an importer sees its own organisation's shipments only)."""
+    page = incident_page(store, actor, entity_key=key, limit=200)
+    entity = store.entity(key)
+    if entity is None:
+        raise NotFoundError(f"no listed entity {key!r}")
+    upstream: list[tuple[str, str, str]] = []
+    downstream: list[tuple[str, str]] = []
+    shipments: list[GraphShipment] = []
+    shown = actor.can(Permission.EXPOSURE_READ)
+    if shown:
+        from accomplice.services.exposure_pages import party_page, shipment_rows
+
+        try:
+            party = party_page(store, key, principal=actor, max_paths=1)
+        except NotFoundError:
+            party = None  # no trade party resolves to it: no exposure layers to show
+        if party is not None:
+            upstream, downstream = party.upstream, party.downstream
+            ids = {s.id for s in party.shipments}
+            for row in shipment_rows(store, actor):
+                if row.record.id in ids:
+                    shipments.append(
+                        GraphShipment(
+                            row.record.id,
+                            row.record.day.isoformat(),
+                            row.record.goods,
+                            row.importer,
+                            row.exporter,
+                            row.flagged,
+                            row.reasons,
+                        )
+                    )
+    from accomplice.services.auth import record_audit
+
+    record_audit(store, actor, "incidents.graph", key, {"abuses": page.total})
+    return EntityGraph(
+        key, entity.caption, entity.schema, entity.lists, page.items, upstream, downstream, shipments, shown
+    )
