@@ -323,3 +323,37 @@ def test_a_principal_without_incident_permissions_reads_nothing(store: Store) ->
     importer = Principal(user="imp", roles=frozenset({Role.IMPORTER}), org="acme")
     with pytest.raises(ForbiddenError):
         incidents.incident_page(store, importer)
+
+
+def test_the_readmes_incident_commands_run_as_written(tmp_path: Path, raw_dir: Path) -> None:
+    """Every command of the README's incidents block, in order, on a fresh store (the shared file is found
+    where the README says, relative to the project folder)."""
+    import os
+    import re
+    import shlex
+    import sys
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- incidents-example -->", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line.split("  #", 1)[0]) for line in block.splitlines() if line.strip()]
+    assert len(commands) == 7
+    env = {
+        **os.environ,
+        "ACCOMPLICE_DB_URL": f"sqlite:///{tmp_path / 'a.db'}",
+        "ACCOMPLICE_KEY_FILE": str(tmp_path / "accomplice.key"),
+    }
+    shared = str(raw_dir.parents[1])
+    for command in commands:
+        assert command[0] == "accomplice"
+        args = [re.sub(r"^\.\./shared", shared, a) for a in command[1:]]
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("accomplice")), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, f"{' '.join(command)}: {done.stderr}"
+    assert (tmp_path / "incidents-public.jsonl").read_text(encoding="utf-8").count("\n") == 1
