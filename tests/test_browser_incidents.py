@@ -1,7 +1,8 @@
 """In Chromium, at 1280 and 390 px: a documenter records an incident with two victims named in Hangul and
 a perpetrator company that screening resolves to a UN-listed entity; the record shows pseudonyms only; the
 entity's accountability graph shows the abuse beside a flagged shipment from that company; publishing
-makes the redacted public version (build/screenshots/incident-*.png)."""
+makes the redacted public version; the shipment's trace lists the abuse upstream
+(build/screenshots/incident-*.png)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ SHIPMENT = {
     "hs_code": "2608.00",
 }
 VICTIMS = ("김미래", "박솔화")
+TITLE = "Workers confined at a mine exporting through KOMID"
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +115,12 @@ def test_record_two_hangul_victims_see_the_listed_perpetrators_graph_and_publish
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the graph page scrolls sideways at 390 px ({width} px)"
     page.set_viewport_size({"width": 1280, "height": 1000})
+
+    # The shipment's trace shows the documented abuse at its upstream, listed exporter.
+    page.get_by_role("link", name="abuses upstream").click()
+    expect(page).to_have_url(base_url + "/incidents/shipments/ENT-2024-0917")
+    expect(page.get_by_role("link", name=TITLE)).to_be_visible()
+    screenshot(page, "incident-shipment")
 
     page.goto(base_url + "/incidents/TEST-2024-KOMID-MINE")
     page.get_by_role("button", name="Publish redacted version").click()

@@ -25,6 +25,7 @@ Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
 Publisher = Annotated[Principal, Depends(require(Permission.INCIDENTS_PUBLISH))]
 Unmasker = Annotated[Principal, Depends(require(Permission.VICTIMS))]
+ExposureReader = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))]
 Ref = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 # One import request holds at most this many records; a larger file goes through the CLI.
 MAX_RECORDS = 1_000
@@ -270,6 +271,28 @@ def api_entity_graph(
         ],
         exposure_shown=graph.exposure_shown,
     )
+
+
+class UpstreamAbusesOut(_Model):
+    node: str
+    name: str
+    key: str
+    tier: int
+    abuses: list[IncidentOut]
+
+
+@incidents_router.get("/shipments/{shipment_id}/abuses", response_model=list[UpstreamAbusesOut])
+def api_shipment_abuses(
+    store: StoreDep, principal: ExposureReader, shipment_id: Annotated[str, Path(max_length=255)]
+) -> list[UpstreamAbusesOut]:
+    """The documented abuses at the listed parties of a shipment's trace (published ones only for a
+    reader without `incidents:read`)."""
+    return [
+        UpstreamAbusesOut(
+            node=u.node, name=u.name, key=u.key, tier=u.tier, abuses=[IncidentOut.of(i) for i in u.abuses]
+        )
+        for u in incidents.shipment_abuses(store, principal, shipment_id)
+    ]
 
 
 @incidents_router.get("/public/incidents", response_model=PublicListOut)

@@ -68,6 +68,7 @@ __all__ = [
     "KeyProblem",
     "TimelineBucket",
     "Unmasked",
+    "UpstreamAbuses",
     "VictimView",
     "enrol_totp",
     "entity_graph",
@@ -83,6 +84,7 @@ __all__ = [
     "public_incidents",
     "publish",
     "rotate_key",
+    "shipment_abuses",
     "timeline",
     "unmask",
 ]
@@ -709,3 +711,38 @@ def entity_graph(store: Store, actor: Principal, key: str) -> EntityGraph:
     return EntityGraph(
         key, entity.caption, entity.schema, entity.lists, page.items, upstream, downstream, shipments, shown
     )
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamAbuses:
+    """The documented abuses at one upstream party of a shipment's trace."""
+
+    node: str
+    name: str
+    key: str  # the listed entity the party resolved to
+    tier: int
+    abuses: list[IncidentView]
+
+
+def shipment_abuses(store: Store, actor: Principal, shipment_id: str) -> list[UpstreamAbuses]:
+    """For a stored shipment the actor may see: every party of its trace that resolved to a listed entity
+    and the incidents naming that entity as perpetrator. A reader without `incidents:read` (an importer)
+    sees the published records only."""
+    require(actor, Permission.EXPOSURE_READ)
+    from accomplice.services.exposure_pages import shipment_page
+
+    page = shipment_page(store, shipment_id, actor)
+    orgs = _visible_orgs(actor) if actor.can(Permission.INCIDENTS_READ) else None
+    published_only = not actor.can(Permission.INCIDENTS_READ)
+    found = []
+    for node in sorted(page.nodes, key=lambda n: n.tier):
+        if node.listed is None:
+            continue
+        _, rows = IncidentStore(store).find(
+            IncidentFilter(orgs=orgs, published_only=published_only, entity_key=node.listed), limit=100
+        )
+        if rows:
+            found.append(
+                UpstreamAbuses(node.id, node.name, node.listed, node.tier, [IncidentView(r) for r in rows])
+            )
+    return found

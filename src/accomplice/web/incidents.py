@@ -30,6 +30,7 @@ Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.INCIDENTS_WRITE))]
 Publisher = Annotated[Principal, Depends(require(Permission.INCIDENTS_PUBLISH))]
 Unmasker = Annotated[Principal, Depends(require(Permission.VICTIMS))]
+ExposureReader = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))]
 Ref = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 # Victim rows on the form: enough for a family; more go through an import file.
 VICTIM_ROWS = 4
@@ -258,6 +259,22 @@ def entity_graph_page(
         nav="incidents",
         title=f"{graph.caption}: accountability",
         graph=graph,
+    )
+
+
+@router.get("/incidents/shipments/{shipment_id}", response_class=HTMLResponse)
+def shipment_abuses_page(
+    request: Request, principal: ExposureReader, shipment_id: Annotated[str, Path(max_length=255)]
+) -> HTMLResponse:
+    found = incidents.shipment_abuses(_store(request), principal, shipment_id)
+    return _page(
+        request,
+        principal,
+        "incident_shipment.html",
+        nav="incidents",
+        title=f"Abuses upstream of {shipment_id}",
+        shipment_id=shipment_id,
+        found=found,
     )
 
 
