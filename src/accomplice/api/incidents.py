@@ -29,6 +29,8 @@ ExposureReader = Annotated[Principal, Depends(require(Permission.EXPOSURE_READ))
 Ref = Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 # One import request holds at most this many records; a larger file goes through the CLI.
 MAX_RECORDS = 1_000
+# Far beyond any register (the bench's is 100,000) and within a 64-bit database integer.
+MAX_OFFSET = 100_000_000
 
 
 class _Model(BaseModel):
@@ -192,7 +194,7 @@ def api_incidents(
     act: Annotated[str | None, Query(max_length=64)] = None,
     entity: Annotated[str | None, Query(max_length=255, description="A listed entity's key.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> IncidentListOut:
     page = incidents.incident_page(
         store, principal, query=q, country=country, act=act, entity_key=entity, limit=limit, offset=offset
@@ -300,7 +302,7 @@ def api_public_incidents(
     store: StoreDep,
     q: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PublicListOut:
     total, items = incidents.public_incidents(store, query=q, limit=limit, offset=offset)
     return PublicListOut(total=total, items=[PublicIncidentOut.of(i) for i in items])
