@@ -160,6 +160,17 @@ def test_publishing_beyond_consent_is_refused_and_the_public_export_holds_no_ide
         assert set(json.loads(line)) <= PUBLIC_FIELDS
     for forbidden in [*IDENTIFYING, "Ri Su-jin", "V-", "pseudonym", "consent", "TEST-2024-HUNCHUN"]:
         assert forbidden not in exported
+    ftm = tmp_path / "public.ftm.json"
+    with ftm.open("w", encoding="utf-8") as handle:
+        assert incidents.export_public_ftm(recorded, handle) == 2
+    entities = [json.loads(line) for line in ftm.read_text(encoding="utf-8").splitlines()]
+    events = [e for e in entities if e["schema"] == "Event"]
+    assert {e["properties"]["recordId"][0] for e in events} == {
+        "TEST-CONSENTED",
+        "INC-2024-04-26-CN-REPATRIATION",
+    }
+    assert all(e["properties"]["involved"] for e in events)
+    assert not any(value in ftm.read_text(encoding="utf-8") for value in IDENTIFYING)
     # Restricted records stay off the public reads.
     total, _ = incidents.public_incidents(recorded)
     assert total == 2

@@ -64,20 +64,27 @@ def export(
     public: Annotated[
         bool, typer.Option("--public", help="Only published records, their redacted public version.")
     ] = False,
+    ftm: Annotated[
+        bool, typer.Option("--ftm", help="With --public: FollowTheMoney entities (Event + perpetrators).")
+    ] = False,
     share_un: Annotated[
         bool, typer.Option("--share-un", help="Only records whose victims consented to the UN repository.")
     ] = False,
     user: UserOption = None,
 ) -> None:
-    """Export incidents as JSON lines: the public versions (--public), or the records you may read with
-    victims by pseudonym.
+    """Export incidents as JSON lines: the public versions (--public; --ftm as FollowTheMoney), or the
+    records you may read with victims by pseudonym.
 
     Example: accomplice incidents export --public -o incidents-public.jsonl
     """
+    if ftm and not public:
+        raise typer.BadParameter("--ftm needs --public: only public fields go out as FollowTheMoney")
     store = get_store()
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
-        if public:
+        if public and ftm:
+            count = incidents.export_public_ftm(store, out)
+        elif public:
             count = incidents.export_public(store, out)
         else:
             actor = local_principal(store, user or getpass.getuser())

@@ -73,6 +73,7 @@ __all__ = [
     "enrol_totp",
     "entity_graph",
     "export_public",
+    "export_public_ftm",
     "export_records",
     "import_file",
     "import_lines",
@@ -746,3 +747,56 @@ def shipment_abuses(store: Store, actor: Principal, shipment_id: str) -> list[Up
                 UpstreamAbuses(node.id, node.name, node.listed, node.tier, [IncidentView(r) for r in rows])
             )
     return found
+
+
+# FtM schema of each perpetrator kind.
+_FTM_SCHEMAS = {
+    "state_agency": "PublicBody",
+    "company": "Company",
+    "person": "Person",
+    "facility": "Organization",
+}
+
+
+def public_ftm_entities(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A public record as FollowTheMoney entities: an Event involving its perpetrators. Built from the
+    public version only, so that nothing else can leave by this road."""
+    from followthemoney import model
+
+    ref = str(record["id"])
+    perpetrators = []
+    for i, p in enumerate(record.get("perpetrators") or []):
+        entity = model.make_entity(_FTM_SCHEMAS.get(str(p.get("kind")), "LegalEntity"))
+        entity.id = f"incident-{ref}-p{i}"
+        entity.add("name", p.get("name"))
+        if p.get("role"):
+            entity.add("notes", p.get("role"))
+        perpetrators.append(entity)
+    event = model.make_entity("Event")
+    event.id = f"incident-{ref}"
+    event.add("name", record.get("title"))
+    event.add("startDate", record.get("date_start"))
+    event.add("endDate", record.get("date_end"))
+    event.add("country", str(record.get("country") or "").lower() or None)
+    event.add("location", record.get("place"))
+    event.add("summary", record.get("narrative"))
+    event.add("keywords", [label(ACT_TYPES, a) for a in record.get("acts") or []])
+    event.add("sourceUrl", [s.get("url") for s in record.get("sources") or [] if s.get("url")])
+    event.add("recordId", ref)
+    event.add("involved", [p.id for p in perpetrators])
+    return [p.to_dict() for p in perpetrators] + [event.to_dict()]
+
+
+def export_public_ftm(store: Store, out: IO[str]) -> int:
+    """Every published record's public version as FtM entities (JSON lines); returns the records."""
+    count = 0
+    offset = 0
+    while True:
+        _, page = public_incidents(store, limit=500, offset=offset)
+        if not page:
+            return count
+        for record in page:
+            for entity in public_ftm_entities(record):
+                out.write(json.dumps(entity, ensure_ascii=False) + "\n")
+            count += 1
+        offset += len(page)
