@@ -368,3 +368,48 @@ def test_the_readmes_incident_commands_run_as_written(tmp_path: Path, raw_dir: P
         )
         assert done.returncode == 0, f"{' '.join(command)}: {done.stderr}"
     assert (tmp_path / "incidents-public.jsonl").read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_an_uwazi_csv_export_and_a_csv_with_its_own_mapping_import(store: Store, tmp_path: Path) -> None:
+    uwazi = tmp_path / "uwazi.csv"
+    uwazi.write_text(
+        "Title,Date added,Template,Date,Country,Perpetrators,Type of violation,Description__en,Sources\n"
+        '"China forcibly returns about 60 North Koreans",2024-05-01,Violation,2024-04-26,CN,'
+        '"PRC public security and border authorities|DPRK Ministry of State Security",Refoulement,'
+        '"Returned via Tumen, Hunchun and Dandong.","[Yonhap](https://en.yna.co.kr/)"\n'
+        '"Workers held at a Dandong plant",2024-05-01,Violation,2020-08 ~ 2020-11-20,CN,'
+        "Dandong garment factory,Forced labour,Night shifts without pay.,Interview notes\n",
+        encoding="utf-8",
+    )
+    report = incidents.import_csv(store, OPERATOR, uwazi)
+    assert report.added == 2
+    page = incidents.incident_page(store, OPERATOR, query="Tumen")
+    assert page.total == 1
+    first = incidents.incident_view(store, OPERATOR, page.items[0].ref)
+    assert first.row.acts == ("forced_repatriation",)
+    assert [p.name for p in first.row.perpetrators] == [
+        "PRC public security and border authorities",
+        "DPRK Ministry of State Security",
+    ]
+    assert first.as_json()["sources"][0]["url"] == "https://en.yna.co.kr/"  # type: ignore[index]
+    ranged = incidents.incident_page(store, OPERATOR, query="Night shifts").items[0]
+    assert ranged.row.date_edtf == "2020-08/2020-11-20"
+    assert incidents.import_csv(store, OPERATOR, uwazi).added == 0  # the same export again adds nothing
+
+    own = tmp_path / "own.csv"
+    own.write_text("case,what,when,where\nK-1,Seafood plant confinement,2023-02,CN\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yml"
+    mapping.write_text(
+        "columns: {case: id, what: title, when: date_start, where: country}\n"
+        "defaults: {type: forced_labour, date_precision: month}\n",
+        encoding="utf-8",
+    )
+    assert incidents.import_csv(store, OPERATOR, own, mapping).added == 1
+    assert incidents.incident_view(store, OPERATOR, "K-1").row.date_precision == "month"
+    mapping.write_text("columns: {case: victim_name}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown fields: victim_name"):
+        incidents.import_csv(store, OPERATOR, own, mapping)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Title,Date\nNo date here,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.csv:2: date"):
+        incidents.import_csv(store, OPERATOR, bad)

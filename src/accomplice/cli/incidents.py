@@ -38,7 +38,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (one object
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="JSON lines in the shape of the shared incidents.jsonl.")],
+    file: Annotated[
+        Path, typer.Argument(help="JSON lines in the shape of the shared incidents.jsonl, or a .csv file.")
+    ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help="For a CSV: YAML/JSON {columns: {header: field}}; default: Uwazi's export."
+        ),
+    ] = None,
     user: UserOption = None,
 ) -> None:
     """Import incidents (restricted to your team); each record may carry `victims` (name, name_original,
@@ -47,7 +55,11 @@ def import_(
     Example: accomplice incidents import ../shared/data/accountability/incidents.jsonl
     """
     store = get_store()
-    report = incidents.import_file(store, local_principal(store, user or getpass.getuser()), file)
+    actor = local_principal(store, user or getpass.getuser())
+    if file.suffix.lower() == ".csv":
+        report = incidents.import_csv(store, actor, file, mapping)
+    else:
+        report = incidents.import_file(store, actor, file)
     out_console.print(
         f"{report.path}: {report.added:,} incidents added ({report.victims:,} victims sealed), "
         f"{len(report.already):,} already stored",

@@ -75,6 +75,7 @@ __all__ = [
     "export_public",
     "export_public_ftm",
     "export_records",
+    "import_csv",
     "import_file",
     "import_lines",
     "incident_page",
@@ -397,6 +398,40 @@ def import_file(
     except UnicodeDecodeError as exc:
         raise InputError(str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     return import_lines(store, actor, text.splitlines(), str(path), index=index)
+
+
+def import_csv(
+    store: Store,
+    actor: Principal,
+    path: Path,
+    mapping_path: Path | None = None,
+    *,
+    index: ScreeningIndex | None = None,
+) -> ImportReport:
+    """Import a CSV through a column mapping (a YAML/JSON file), or Uwazi's export without one. Victims are
+    never read from CSV: identifying fields go through JSON lines, which say what each field is."""
+    import csv
+
+    import yaml
+
+    from accomplice.incidents.columns import UWAZI_MAPPING, ColumnMapping, record_from_row
+
+    mapping = UWAZI_MAPPING
+    if mapping_path is not None:
+        try:
+            mapping = ColumnMapping.from_json(yaml.safe_load(mapping_path.read_text(encoding="utf-8")) or {})
+        except (OSError, yaml.YAMLError, ValueError, AttributeError) as exc:
+            raise InputError(str(mapping_path), f"not a column mapping ({exc})") from exc
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError as exc:
+        raise InputError(str(path), "no such file") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(str(path), f"not a UTF-8 CSV file ({exc})") from exc
+    # Line numbers of the file: the header is line 1.
+    lines = [""] + [json.dumps(record_from_row(row, mapping), ensure_ascii=False) for row in rows]
+    return import_lines(store, actor, lines, str(path), index=index)
 
 
 def load_seed(store: Store, actor: Principal, shared_data: Path) -> ImportReport | None:
