@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,9 @@ RESOLVE_THRESHOLD = 0.85
 # A list key written in a perpetrator's role by the documenter ("... (ofac:22704)") names the entity.
 _KEY_IN_TEXT = re.compile(r"\b((?:ofac|un|eu|uk):[A-Za-z0-9.\-]+[A-Za-z0-9])")
 SEED_FILE = Path("accountability") / "incidents.jsonl"
+# Perpetrators repeat across an import (the same security bureau in hundreds of records): each distinct
+# (name, kind, role) is screened once per import.
+RESOLVE_CACHE = 65_536
 PAGE_SIZE = 50
 
 
@@ -261,6 +265,7 @@ def _resolver(store: Store, index: ScreeningIndex | None) -> Any:
             return None
         index = screening_index(store)
 
+    @lru_cache(maxsize=RESOLVE_CACHE)
     def resolve(name: str, kind: str, role: str) -> tuple[str, float] | None:
         for key in _KEY_IN_TEXT.findall(role):
             if store.entity(key) is not None:
