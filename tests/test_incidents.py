@@ -413,3 +413,17 @@ def test_an_uwazi_csv_export_and_a_csv_with_its_own_mapping_import(store: Store,
     bad.write_text("Title,Date\nNo date here,\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"bad.csv:2: date"):
         incidents.import_csv(store, OPERATOR, bad)
+
+
+def test_load_all_adds_the_26_shared_incidents_once_restricted(
+    store: Store, raw_dir: Path, tmp_path: Path
+) -> None:
+    loader = accounts.operator_principal("load")
+    report = incidents.load_seed(store, loader, raw_dir.parent)
+    assert report is not None
+    assert report.added == 26
+    again = incidents.load_seed(store, loader, raw_dir.parent)
+    assert again is not None
+    assert again.added == 0
+    assert incidents.public_incidents(store)[0] == 0  # nothing published until a reviewer re-checks it
+    assert incidents.load_seed(store, loader, tmp_path) is None  # no shared folder: nothing, no error

@@ -25,7 +25,7 @@ def init() -> None:
     """Write a new key to ACCOMPLICE_KEY_FILE (default: accomplice.key beside the store); refused where a
     key file exists, since replacing it would lock every sealed record away (rotate instead).
 
-    Example: ACCOMPLICE_KEY_FILE=/secure/accomplice.key accomplice keys init
+    Example: accomplice keys init   (with ACCOMPLICE_KEY_FILE=/secure/accomplice.key to choose the file)
     """
     store = get_store(creates=True)
     keyring = incident_keys.init_key_file(incident_keys.key_file_path(store))
