@@ -15,9 +15,9 @@ import json
 import re
 import secrets
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
