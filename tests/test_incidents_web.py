@@ -205,3 +205,26 @@ def test_a_missing_key_is_said_on_the_page_and_the_unmasking_is_a_clear_503(
         assert refused.status_code in (403, 503)  # admin has no TOTP enrolled (403) or the key is gone (503)
     finally:
         key_env.write_bytes(saved)
+
+
+def test_the_record_page_unmasks_with_a_reason_and_a_code_and_refuses_without_a_reason(
+    client: TestClient, tokens: dict[str, str], store: Store
+) -> None:
+    officer = accounts.local_principal(store, "protection")
+    totp = pyotp.parse_uri(incidents.enrol_totp(store, officer))
+    assert isinstance(totp, pyotp.TOTP)
+    headers = _bearer(tokens["protection"])
+    page = client.get(f"/incidents/{REF}", headers=headers)
+    assert "Show identities" in page.text
+    refused = client.post(f"/incidents/{REF}/unmask", headers=headers, data={"reason": "", "otp": totp.now()})
+    assert refused.status_code == 403
+    assert "state why" in refused.text
+    assert "김미래" not in refused.text
+    before = AuditLog(store).count()
+    shown = client.post(
+        f"/incidents/{REF}/unmask", headers=headers, data={"reason": REASON, "otp": totp.now()}
+    )
+    assert shown.status_code == 200
+    assert "김미래" in shown.text
+    assert "Ольга Ивановна Цой" in shown.text
+    assert AuditLog(store).count() == before + 1
