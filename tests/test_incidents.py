@@ -427,3 +427,36 @@ def test_load_all_adds_the_26_shared_incidents_once_restricted(
     assert again.added == 0
     assert incidents.public_incidents(store)[0] == 0  # nothing published until a reviewer re-checks it
     assert incidents.load_seed(store, loader, tmp_path) is None  # no shared folder: nothing, no error
+
+
+def test_labour_evidence_can_cite_an_incident_and_flags_shipments_through_its_perpetrator(
+    store: Store, raw_dir: Path
+) -> None:
+    from accomplice.services import exposure
+    from accomplice.services.exposure_pages import shipment_rows
+
+    incidents.load_seed(store, OPERATOR, raw_dir.parent)
+    name = incidents.cite_as_labour_evidence(store, OPERATOR, "INC-2024-01-DALIAN-HAIQING")
+    assert name.startswith("Dalian Haiqing Food")
+    exposure.add_rows(
+        store,
+        "shipments",
+        [
+            {
+                "id": "ENT-2024-0301",
+                "date": "2024-03-01",
+                "importer": "Pacific Coast Seafood Importers LLC",
+                "importer_country": "us",
+                "exporter": name,
+                "exporter_country": "cn",
+                "goods_description": "frozen squid",
+                "hs_code": "0307.43",
+            }
+        ],
+        user="tester",
+    )
+    (row,) = [r for r in shipment_rows(store) if r.record.id == "ENT-2024-0301"]
+    assert row.flagged
+    importer = accounts.Principal(user="imp", roles=frozenset({Role.IMPORTER}), org="acme")
+    with pytest.raises(ForbiddenError):
+        incidents.cite_as_labour_evidence(store, importer, "INC-2024-01-DALIAN-HAIQING")

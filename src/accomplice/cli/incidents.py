@@ -204,3 +204,20 @@ def unmask(
                 ensure_ascii=False,
             )
         )
+
+
+@app.command("cite")
+def cite(
+    ref: Annotated[str, typer.Argument(help="The incident's id.")],
+    perpetrator: Annotated[int, typer.Option("--perpetrator", help="Which perpetrator (0 = the first).")] = 0,
+    user: UserOption = None,
+) -> None:
+    """Record labour evidence against an incident's perpetrator, citing the incident as its source, so that
+    shipments through that party flag with the incident behind them.
+
+    Example: accomplice incidents cite INC-2024-01-DALIAN-HAIQING
+    """
+    store = get_store()
+    actor = local_principal(store, user or getpass.getuser())
+    name = incidents.cite_as_labour_evidence(store, actor, ref, perpetrator)
+    out_console.print(f"labour evidence against {name} now cites {ref}", highlight=False, soft_wrap=True)

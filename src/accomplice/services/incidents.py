@@ -71,6 +71,7 @@ __all__ = [
     "Unmasked",
     "UpstreamAbuses",
     "VictimView",
+    "cite_as_labour_evidence",
     "enrol_totp",
     "entity_graph",
     "export_public",
@@ -840,3 +841,32 @@ def export_public_ftm(store: Store, out: IO[str]) -> int:
                 out.write(json.dumps(entity, ensure_ascii=False) + "\n")
             count += 1
         offset += len(page)
+
+
+# An incident's Admiralty grade letter is kept for the evidence it backs; ungraded records count as "F".
+def cite_as_labour_evidence(store: Store, actor: Principal, ref: str, perpetrator: int = 0) -> str:
+    """Record labour evidence against one of an incident's perpetrators that cites the incident as its
+    source (`incident:<id>`), so that shipments through that perpetrator flag with the incident behind
+    them. Needs `exposure:write` and the enforcement side (as all labour evidence does); the statement is
+    the record's public fields only (title, victims in aggregate), never a victim's detail."""
+    require(actor, Permission.EXPOSURE_WRITE)
+    from accomplice.services.exposure import add_records
+
+    row = _visible_row(store, actor, ref)
+    if not 0 <= perpetrator < len(row.perpetrators):
+        raise NotFoundError(f"{ref} has no perpetrator {perpetrator} (it has {len(row.perpetrators)})")
+    named = row.perpetrators[perpetrator]
+    grades = [str(s.get("grade") or "F6") for s in row.body.get("sources", [])]
+    body = row.body
+    evidence = {
+        "subject": named.name,
+        "subject_country": row.country.lower() or None,
+        "start": str(body.get("date_start") or "")[:10] or None,
+        "end": str(body.get("date_end") or "")[:10] or None,
+        "statement": f"{row.title}. {body.get('victims_summary') or ''}".strip(),
+        "source_id": f"incident:{ref}",
+        "source_title": f"Incident {ref}: {row.title}",
+        "source_reliability": min(grades)[0] if grades else "F",
+    }
+    add_records(store, actor, "evidence", [{k: v for k, v in evidence.items() if v is not None}])
+    return named.name
