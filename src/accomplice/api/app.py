@@ -25,6 +25,7 @@ from accomplice.api.auth import require
 from accomplice.api.body_gate import BodyGate
 from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
+from accomplice.api.incidents import incidents_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
 from accomplice.api.routes import api_router, health_router
@@ -33,12 +34,14 @@ from accomplice.api.yente import router as yente_router
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.audit_anchors import start_anchor_worker
 from accomplice.services.auth import AuthError, ForbiddenError, LockedError, Permission
+from accomplice.services.incident_keys import KeyProblem
 from accomplice.services.jobs import ConflictError, JobWorker, UploadTooLargeError
 from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_worker
 from accomplice.settings import Settings, get_settings
 from accomplice.store import Store, StoreUnavailable
 from accomplice.web.account import router as account_pages
 from accomplice.web.exposure import exposure_web_router
+from accomplice.web.incidents import router as incident_pages
 from accomplice.web.jobs import jobs_web_router
 from accomplice.web.monitor import router as monitor_pages
 from accomplice.web.routes import render_error, static_files, web_error
@@ -129,6 +132,8 @@ def _status_of(exc: AccompliceError) -> int:
         return 429 if isinstance(exc, LockedError) else 401
     if isinstance(exc, ForbiddenError):
         return 403
+    if isinstance(exc, KeyProblem):
+        return 503  # the victims' key file is missing or wrong: the operator's to fix, not the client's
     return 400
 
 
@@ -269,6 +274,7 @@ def create_app(
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(monitor_router)
+    app.include_router(incidents_router)
     app.include_router(accounts_router)
     # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
     # their permission.
@@ -283,6 +289,7 @@ def create_app(
     app.include_router(account_pages)
     app.include_router(jobs_web_router)
     app.include_router(monitor_pages)
+    app.include_router(incident_pages)
     app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
     app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")

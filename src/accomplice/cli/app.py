@@ -114,7 +114,9 @@ def _register() -> None:
         entity,
         export,
         exposure,
+        incidents,
         index,
+        keys,
         lists,
         load,
         monitor,
@@ -138,6 +140,8 @@ def _register() -> None:
     app.command("backup")(backup.backup)
     app.command("restore")(backup.restore)
     app.add_typer(index.app, name="index")
+    app.add_typer(incidents.app, name="incidents")
+    app.add_typer(keys.app, name="keys")
 
 
 _register()

@@ -15,6 +15,8 @@ from accomplice.cli.app import err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
 from accomplice.errors import AccompliceError
 from accomplice.lists.model import ImportReport, ProgressFn
+from accomplice.services import incidents as incident_records
+from accomplice.services.auth import operator_principal
 from accomplice.settings import get_settings
 from accomplice.sources import FORMATS, FormatInfo
 from accomplice.store import Store
@@ -198,6 +200,12 @@ def load_all(
     with progress_reporter(err_console) as progress:
         reports = services.load_shared(store, settings.raw_dir, progress=progress)
         _refresh_index(store, progress)
+    # The shared incidents (after the lists, so that their perpetrators resolve to listed entities).
+    seeded = incident_records.load_seed(store, operator_principal("load"), settings.raw_dir.parent)
+    if seeded is not None and seeded.added:
+        out_console.print(
+            f"incidents: {seeded.added} added from {seeded.path}", highlight=False, soft_wrap=True
+        )
     table = Table(
         "list", "version", "entities", "added", "removed", "seconds", title=f"Loaded into {store.url}"
     )

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from accomplice.cli.app import get_store, out_console
-from accomplice.store import open_store
+from accomplice.cli.app import err_console, get_store, out_console
+from accomplice.store import Store, open_store
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -93,6 +93,7 @@ def serve(
     from accomplice.api.app import background_work, proxy_options
 
     store = get_store()
+    _check_victims_key(store)
     _announce_when_listening(
         host, port, f"accomplice serving {store.url} on http://{host}:{port}/ with {workers} process(es)"
     )
@@ -117,3 +118,13 @@ def serve(
             log_level="warning",
             **proxy_options(),
         )
+
+
+def _check_victims_key(store: Store) -> None:
+    """Say at start, in one line, when the victims' key file is missing or wrong: the server still serves
+    everything else (lists, screening, pseudonymous incident pages), and the affected pages say it too."""
+    from accomplice.services.incidents import key_problem
+
+    problem = key_problem(store)
+    if problem:
+        err_console.print(f"[red]error:[/red] victims' records cannot be opened: {problem}", soft_wrap=True)

@@ -89,6 +89,7 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     IMPORTER = "importer"
     RESEARCHER = "researcher"
+    PROTECTION = "protection"  # victims' protection officer (documented abuses)
 
 
 class Permission(StrEnum):
@@ -105,6 +106,13 @@ class Permission(StrEnum):
     CONFIDENTIAL = "confidential"  # see confidential evidence sources
     MANAGE_USERS = "manage-users"  # users, roles, tokens of others
     AUDIT_READ = "audit:read"  # read and verify the audit log
+    # -- documented abuses (services.incidents) --
+    INCIDENTS_READ = "incidents:read"  # restricted incident records of one's own team, by pseudonym
+    INCIDENTS_WRITE = "incidents:write"  # record and import incidents
+    INCIDENTS_PUBLISH = "incidents:publish"  # review and publish a record's redacted public version
+    # See a victim's or witness's real identity: with a stated reason and a TOTP code, audited each time.
+    # Narrow on purpose: researchers keep `confidential` for evidence sources, not this.
+    VICTIMS = "victims"
 
 
 P = Permission
@@ -112,10 +120,23 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # Runs the installation: everything.
     Role.ADMIN: frozenset(Permission),
     # Screens names and takes the match decisions; keeps watchlists; reads exposure data to judge a hit.
-    Role.ANALYST: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES}),
+    Role.ANALYST: frozenset(
+        {P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES, P.INCIDENTS_READ}
+    ),
     # The second pair of eyes: checks decisions (and may overturn them) and reads the audit log, but does
     # not run jobs or change data.
-    Role.REVIEWER: frozenset({P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ, P.RESOLVE_PARTIES}),
+    # It also reviews and publishes the redacted public version of an incident record.
+    Role.REVIEWER: frozenset(
+        {
+            P.SCREEN,
+            P.DECIDE,
+            P.EXPOSURE_READ,
+            P.AUDIT_READ,
+            P.RESOLVE_PARTIES,
+            P.INCIDENTS_READ,
+            P.INCIDENTS_PUBLISH,
+        }
+    ),
     # A member organisation that brings its own data (batch files, shipments, suppliers) and screens it;
     # it sees only its own organisation's objects (see Principal.sees_org). Its compliance team marks its
     # own false positives: those decisions are its organisation's and apply to its screening only
@@ -123,9 +144,22 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.IMPORTER: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE}),
     # Investigates supply chains and forced labour: builds the exposure data and sees confidential
     # sources (witnesses, workers), which nobody else but an admin sees.
+    # Documents abuses (records and imports incidents) by pseudonym.
     Role.RESEARCHER: frozenset(
-        {P.SCREEN, P.EXPOSURE_READ, P.EXPOSURE_WRITE, P.CONFIDENTIAL, P.RESOLVE_PARTIES}
+        {
+            P.SCREEN,
+            P.EXPOSURE_READ,
+            P.EXPOSURE_WRITE,
+            P.CONFIDENTIAL,
+            P.RESOLVE_PARTIES,
+            P.INCIDENTS_READ,
+            P.INCIDENTS_WRITE,
+        }
     ),
+    # -- documented abuses --
+    # The victims' protection officer: records testimony and alone (with admins) may see who a victim is,
+    # each time with a stated reason and a second factor.
+    Role.PROTECTION: frozenset({P.INCIDENTS_READ, P.INCIDENTS_WRITE, P.VICTIMS}),
 }
 # Roles whose holders see only objects of their own organisation.
 ORG_BOUND_ROLES = frozenset({Role.IMPORTER})

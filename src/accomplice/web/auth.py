@@ -106,6 +106,11 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/reconcile/{dataset}/suggest/type"),
         ("GET", "/reconcile/{dataset}/suggest/property"),
         ("GET", "/reconcile/{dataset}/extend/property"),
+        # Published incidents' redacted versions (api.incidents, web.incidents): public on purpose.
+        ("GET", "/api/public/incidents"),
+        ("GET", "/api/public/incidents/{ref}"),
+        ("GET", "/public/incidents"),
+        ("GET", "/public/incidents/{ref}"),
     }
 )
 

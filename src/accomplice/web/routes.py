@@ -82,6 +82,7 @@ MENU = (
     MenuItem("watchlists", "/watchlists", "Watchlists", Permission.WATCHLISTS),
     MenuItem("alerts", "/alerts", "Alerts", Permission.WATCHLISTS),
     MenuItem("exposure", "/shipments", "Exposure", Permission.EXPOSURE_READ),
+    MenuItem("incidents", "/incidents", "Incidents", Permission.INCIDENTS_READ),
     MenuItem("api", "/about/api", "API", None),
 )
 
