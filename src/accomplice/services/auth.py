@@ -89,6 +89,8 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     IMPORTER = "importer"
     RESEARCHER = "researcher"
+    # Oversight (the COI tracker): congressional, UN and NGO staff who record follow-up events.
+    OVERSIGHT = "oversight"
 
 
 class Permission(StrEnum):
@@ -105,6 +107,9 @@ class Permission(StrEnum):
     CONFIDENTIAL = "confidential"  # see confidential evidence sources
     MANAGE_USERS = "manage-users"  # users, roles, tokens of others
     AUDIT_READ = "audit:read"  # read and verify the audit log
+    # Oversight (the COI tracker): record sourced follow-up events and load the tracker's file. Reading
+    # the tracker, the public statistics and briefs needs no permission (they show public facts only).
+    OVERSIGHT_WRITE = "oversight:write"
 
 
 P = Permission
@@ -126,6 +131,10 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.RESEARCHER: frozenset(
         {P.SCREEN, P.EXPOSURE_READ, P.EXPOSURE_WRITE, P.CONFIDENTIAL, P.RESOLVE_PARTIES}
     ),
+    # Oversight: staff of a congressional committee, a UN office or an NGO who follow the COI's
+    # recommendations. They add sourced events (each changes a status only through its source) and nothing
+    # else: no screening, no exposure data, no organisation's objects.
+    Role.OVERSIGHT: frozenset({P.OVERSIGHT_WRITE}),
 }
 # Roles whose holders see only objects of their own organisation.
 ORG_BOUND_ROLES = frozenset({Role.IMPORTER})
