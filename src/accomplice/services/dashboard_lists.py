@@ -23,7 +23,15 @@ from accomplice.services.list_twins import list_twins
 from accomplice.store import Store
 from accomplice.store.oversight_stats import Listing, listings, org_activity
 
-__all__ = ["LIST_CHART_PROVIDERS", "AUTHORITIES", "designation_listings"]
+__all__ = [
+    "AUTHORITIES",
+    "DATES_NOTE",
+    "LIST_CHART_PROVIDERS",
+    "country_is",
+    "designation_listings",
+    "is_dprk",
+    "year_chart",
+]
 
 # The four authorities whose lists the dashboards compare, and the store's lists of each.
 AUTHORITIES: dict[str, tuple[str, ...]] = {
@@ -84,7 +92,7 @@ def _by_year(chosen: Iterable[Listing], *, cumulative: bool = False) -> tuple[li
     return years, series
 
 
-def _is_dprk(listing: Listing) -> bool:
+def is_dprk(listing: Listing) -> bool:
     return listing.list_name == "eu_prk" or any(
         mark.lower() in p.lower() for p in listing.programs for mark in DPRK_PROGRAM_MARKS
     )
@@ -96,12 +104,30 @@ DATES_NOTE = (
 )
 
 
+def year_chart(
+    store: Store,
+    chart_id: str,
+    title: str,
+    keep: Callable[[Listing], bool],
+    note: str,
+    as_of: str | None = None,
+) -> Chart:
+    """Entries kept by `keep` per listing year and authority; with `as_of`, only those listed by then
+    (undated entries stay under "no date")."""
+    chosen = (
+        x
+        for x in designation_listings(store)
+        if keep(x) and (as_of is None or not x.listed_on or x.listed_on <= as_of)
+    )
+    years, series = _by_year(chosen)
+    return Chart(chart_id, title, "grouped", "year", tuple(years), tuple(series), note)
+
+
 def _year_chart(
     chart_id: str, title: str, keep: Callable[[Listing], bool], note: str
 ) -> Callable[..., Chart]:
     def build(store: Store, principal: Principal) -> Chart:
-        years, series = _by_year(x for x in designation_listings(store) if keep(x))
-        return Chart(chart_id, title, "grouped", "year", tuple(years), tuple(series), note)
+        return year_chart(store, chart_id, title, keep, note)
 
     return build
 
@@ -141,7 +167,7 @@ def _programs(store: Store, principal: Principal) -> Chart:
 
 
 def _gap(store: Store, principal: Principal) -> Chart:
-    dprk = [x for x in designation_listings(store) if _is_dprk(x)]
+    dprk = [x for x in designation_listings(store) if is_dprk(x)]
     twins = list_twins(store, [x.key for x in dprk])
     un_keys = {x.key for x in dprk if x.list_name == "un"}
 
@@ -220,7 +246,7 @@ def _activity(store: Store, principal: Principal) -> Chart:
     )
 
 
-def _country(code: str) -> Callable[[Listing], bool]:
+def country_is(code: str) -> Callable[[Listing], bool]:
     return lambda x: code in x.countries
 
 
@@ -237,7 +263,7 @@ LIST_CHART_PROVIDERS: Sequence[ChartProvider] = (
         "North Korea programme designations per year",
         "designations",
         None,
-        _year_chart("designations-dprk", "North Korea programme designations per year", _is_dprk, DATES_NOTE),
+        _year_chart("designations-dprk", "North Korea programme designations per year", is_dprk, DATES_NOTE),
     ),
     ChartProvider(
         "designations-china",
@@ -247,7 +273,7 @@ LIST_CHART_PROVIDERS: Sequence[ChartProvider] = (
         _year_chart(
             "designations-china",
             "Chinese targets designated per year",
-            _country("cn"),
+            country_is("cn"),
             DATES_NOTE + " Chinese: a country, nationality or citizenship of China (cn).",
         ),
     ),
@@ -259,7 +285,7 @@ LIST_CHART_PROVIDERS: Sequence[ChartProvider] = (
         _year_chart(
             "designations-russia",
             "Russian targets designated per year",
-            _country("ru"),
+            country_is("ru"),
             DATES_NOTE + " Russian: a country, nationality or citizenship of Russia (ru).",
         ),
     ),

@@ -67,7 +67,8 @@ coi_events = Table(
     Column("created_by", String(128), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     CheckConstraint(
-        "relation IN ('advances', 'partially_advances', 'contravenes', 'context')", name="ck_coi_events_relation"
+        "relation IN ('advances', 'partially_advances', 'contravenes', 'context')",
+        name="ck_coi_events_relation",
     ),
     CheckConstraint("length(source_title) > 0 AND length(source_url) > 0", name="ck_coi_events_source"),
     Index("ix_coi_events_at", "at"),

@@ -61,7 +61,9 @@ def upgrade() -> None:
             "relation IN ('advances', 'partially_advances', 'contravenes', 'context')",
             name="ck_coi_events_relation",
         ),
-        sa.CheckConstraint("length(source_title) > 0 AND length(source_url) > 0", name="ck_coi_events_source"),
+        sa.CheckConstraint(
+            "length(source_title) > 0 AND length(source_url) > 0", name="ck_coi_events_source"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_coi_events"),
     )
     op.create_index("ix_coi_events_at", "coi_events", ["at"])
