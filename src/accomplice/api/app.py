@@ -27,6 +27,7 @@ from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
+from accomplice.api.oversight import oversight_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.api.yente import ReconcileCors, prefers_html
 from accomplice.api.yente import router as yente_router
@@ -41,6 +42,7 @@ from accomplice.web.account import router as account_pages
 from accomplice.web.exposure import exposure_web_router
 from accomplice.web.jobs import jobs_web_router
 from accomplice.web.monitor import router as monitor_pages
+from accomplice.web.oversight import router as oversight_pages
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
@@ -269,6 +271,7 @@ def create_app(
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(monitor_router)
+    app.include_router(oversight_router)
     app.include_router(accounts_router)
     # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
     # their permission.
@@ -283,6 +286,7 @@ def create_app(
     app.include_router(account_pages)
     app.include_router(jobs_web_router)
     app.include_router(monitor_pages)
+    app.include_router(oversight_pages)
     app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
     app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")

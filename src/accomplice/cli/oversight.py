@@ -20,7 +20,8 @@ from accomplice.services.oversight import ItemView
 app = typer.Typer(
     help=(
         "The 2014 UN Commission of Inquiry's 38 recommendations (A/HRC/25/63 ¶¶89–94), their 129 "
-        "asks and the dated, sourced events that say how far each was acted on.\n\nExample: accomplice coi show 90a --json"
+        "asks and the dated, sourced events that say how far each was acted on.\n\n"
+        "Example: accomplice coi show 90a --json"
     ),
     no_args_is_help=True,
 )

@@ -28,7 +28,7 @@ from accomplice.services.oversight import STATUS_LABELS, ItemView, coi_item, coi
 from accomplice.store import Store
 from accomplice.store.oversight_stats import Listing
 
-__all__ = ["COUNTRIES", "SECTORS", "Brief", "brief_docx", "brief_html", "brief_pdf", "make_brief"]
+__all__ = ["COUNTRIES", "SECTORS", "Brief", "brief_docx", "brief_html", "brief_pdf", "html_pdf", "make_brief"]
 
 COUNTRIES = {"china": ("cn", "China"), "russia": ("ru", "Russia")}
 # Words in a listed entity's names that place it in a sector (English, and the Chinese and Russian
@@ -113,9 +113,10 @@ def _country_brief(store: Store, topic: str, as_of: str) -> Brief:
         for v in coi_items(store, as_of)
         if name in v.item.addressee or any(name in e.summary for e in v.events)
     ]
+    by_list = ", ".join(f"{n}: {c:,}" for n, c in sorted(per_list.items()))
     facts = (
         f"{len(listed):,} entries with a {name} country, nationality or citizenship on the UN, OFAC, "
-        f"EU and UK lists loaded ({', '.join(f'{n}: {c:,}' for n, c in sorted(per_list.items()))} listed now).",
+        f"EU and UK lists loaded ({by_list} listed now).",
         f"{len(dprk):,} of them under North Korea programmes.",
         f"{len(views)} COI recommendations bear on {name} or name it in a follow-up; "
         + ", ".join(f"{v.item.label} {STATUS_LABELS[v.status]}" for v in views[:8])
@@ -207,7 +208,8 @@ def _item_brief(store: Store, topic: str, as_of: str) -> Brief:
         ),
     )
     facts = (
-        f"{item.label}, addressed to {item.addressee} ({item.actor}): {STATUS_LABELS[view.status]} as of {as_of}.",
+        f"{item.label}, addressed to {item.addressee} ({item.actor}): "
+        f"{STATUS_LABELS[view.status]} as of {as_of}.",
         (
             "Text: our English summary (" + item.text_basis + ")."
             if item.text_is_summary
@@ -243,16 +245,19 @@ def _entity_brief(store: Store, topic: str, as_of: str) -> Brief:
     )
     mine = [x for x in designation_listings(store) if x.key == topic]
     facts = (
-        f"{detail.entity.caption} ({detail.entity.schema}), {'listed' if detail.entity.is_current else 'no longer listed'} "
+        f"{detail.entity.caption} ({detail.entity.schema}), "
+        f"{'listed' if detail.entity.is_current else 'no longer listed'} "
         f"on {', '.join(detail.entity.lists) or 'no list'}.",
         "Names: " + "; ".join(names[:8]),
     )
     rows = tuple(
         (s.prop, s.value, s.list_name, s.first_seen) for s in detail.statements if s.prop not in {"name"}
     )[:40]
-    tables = (("Listed facts", ("property", "value", "list", "first seen"), rows),)
     listed = tuple((x.list_name, x.listed_on or "no date") for x in mine)
-    tables += (("Listing dates", ("list", "listed on"), listed),)
+    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = (
+        ("Listed facts", ("property", "value", "list", "first seen"), rows),
+        ("Listing dates", ("list", "listed on"), listed),
+    )
     return Brief(topic, detail.entity.caption, as_of, facts, (), tables, ())
 
 
@@ -308,8 +313,9 @@ def _table_html(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def brief_html(brief: Brief) -> str:
     """The brief as one HTML document (for the PDF and the page)."""
     parts = [
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(brief.title)}</title></head><body>",
-        f"<h1>{escape(brief.title)}</h1><p class='muted'>Brief as of {escape(brief.as_of)} · accomplice · public data only</p>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(brief.title)}</title></head><body><h1>{escape(brief.title)}</h1>",
+        f"<p class='muted'>Brief as of {escape(brief.as_of)} · accomplice · public data only</p>",
         "<h2>Key facts</h2><ul>" + "".join(f"<li>{escape(f)}</li>" for f in brief.facts) + "</ul>",
     ]
     for c in brief.charts:
@@ -359,3 +365,8 @@ def brief_docx(brief: Brief) -> bytes:
     doc.heading("Sources", 1)
     doc.bullets([f"{t} — {u}" for t, u in brief.sources])
     return doc.to_bytes()
+
+
+def html_pdf(html: str) -> bytes:
+    """A page of the tracker (the progress report) as PDF, in the briefs' style."""
+    return pdf_from_html(html, extra_css="table { font-size: 8pt; } nav, form, .no-print { display: none; }")

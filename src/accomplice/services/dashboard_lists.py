@@ -74,7 +74,7 @@ def _year(listing: Listing) -> str:
     return listing.listed_on[:4] if listing.listed_on else NO_DATE
 
 
-def _by_year(chosen: Iterable[Listing], *, cumulative: bool = False) -> tuple[list[str], list[ChartSeries]]:
+def _by_year(chosen: Iterable[Listing]) -> tuple[list[str], list[ChartSeries]]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for listing in chosen:
         authority = _authority(listing.list_name)
@@ -85,10 +85,7 @@ def _by_year(chosen: Iterable[Listing], *, cumulative: bool = False) -> tuple[li
         years.append(NO_DATE)
     series = []
     for authority in AUTHORITIES:
-        values = [float(counts[authority][y]) for y in years]
-        if cumulative:
-            running, values = 0.0, [running := running + v for v in values]
-        series.append(ChartSeries(authority, tuple(values)))
+        series.append(ChartSeries(authority, tuple(float(counts[authority][y]) for y in years)))
     return years, series
 
 

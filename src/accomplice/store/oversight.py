@@ -108,7 +108,7 @@ class OversightStore:
         )
         rows: list[dict[str, object]] = []
         for item_id in event.bears_on:
-            own = [n for i, n in event.asks if i == item_id]
+            own: list[int | None] = [n for i, n in event.asks if i == item_id]
             rows += [{"event_id": event.id, "item_id": item_id, "ask": n} for n in own or [None]]
         conn.execute(insert(coi_event_items), rows)
         if event.links:
