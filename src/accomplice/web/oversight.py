@@ -67,7 +67,7 @@ def coi_page(request: Request, principal: Viewer, as_of: AsOf = None) -> HTMLRes
         request,
         principal,
         "coi.html",
-        nav="coi",
+        nav="oversight",
         title="COI tracker",
         addressees=addressees,
         as_of=as_of or "",
@@ -83,7 +83,7 @@ def _item_page(
         principal,
         "coi_item.html",
         status,
-        nav="coi",
+        nav="oversight",
         title=f"COI {view.item.label}",
         view=view,
         relations=RELATIONS,
@@ -132,7 +132,7 @@ def coi_addressee_page(request: Request, principal: Viewer, slug: str) -> HTMLRe
     found = next((a for a in oversight.coi_addressees(_store(request)) if a.slug == slug[:100]), None)
     if found is None:
         raise NotFoundError(f"no addressee {slug[:100]!r}")
-    return _page(request, principal, "coi_addressee.html", nav="coi", title=found.name, addressee=found)
+    return _page(request, principal, "coi_addressee.html", nav="oversight", title=found.name, addressee=found)
 
 
 @router.get("/coi/report", response_class=HTMLResponse)
@@ -142,7 +142,7 @@ def coi_report_page(request: Request, principal: Viewer, as_of: AsOf = None) -> 
         request,
         principal,
         "coi_report.html",
-        nav="coi",
+        nav="oversight",
         title=f"COI progress as of {report.as_of}",
         report=report,
     )
@@ -176,7 +176,7 @@ def stats_page(request: Request, principal: Viewer) -> HTMLResponse:
             continue  # e.g. an account of no organisation has no activity of its own
         # accomplice.render escapes every label and title it draws: the SVG is safe to insert as is.
         charts.append((c, Markup(dashboards.chart_svg(c))))  # noqa: S704
-    return _page(request, principal, "stats.html", nav="stats", title="Statistics", charts=charts)
+    return _page(request, principal, "stats.html", nav="oversight", title="Statistics", charts=charts)
 
 
 @router.get("/briefs", response_class=HTMLResponse)
@@ -185,7 +185,7 @@ def briefs_page(request: Request, principal: Annotated[Principal, Depends(authen
         request,
         principal,
         "briefs.html",
-        nav="stats",
+        nav="oversight",
         title="Briefs",
         countries=briefs.COUNTRIES,
         sectors=briefs.SECTORS,

@@ -82,8 +82,8 @@ MENU = (
     MenuItem("watchlists", "/watchlists", "Watchlists", Permission.WATCHLISTS),
     MenuItem("alerts", "/alerts", "Alerts", Permission.WATCHLISTS),
     MenuItem("exposure", "/shipments", "Exposure", Permission.EXPOSURE_READ),
-    MenuItem("coi", "/coi", "COI tracker", None),
-    MenuItem("stats", "/stats", "Statistics", None),
+    # The COI tracker, the public statistics and briefs (web.oversight): one item, the pages link each other.
+    MenuItem("oversight", "/coi", "Oversight", None),
     MenuItem("api", "/about/api", "API", None),
 )
 
