@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -153,11 +153,11 @@ def api_coi_items(store: StoreDep, as_of: AsOf = None) -> list[ItemOut]:
 
 @oversight_router.get("/coi/items/{item_id}", response_model=ItemOut)
 def api_coi_item(
-    store: StoreDep, item_id: Annotated[str, Field(max_length=16)], as_of: AsOf = None
+    store: StoreDep, item_id: Annotated[str, Path(max_length=16)], as_of: AsOf = None
 ) -> ItemOut:
     """One COI item: its asks, status and events."""
     try:
-        return ItemOut.of(oversight.coi_item(store, item_id[:16], as_of))
+        return ItemOut.of(oversight.coi_item(store, item_id, as_of))
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
 

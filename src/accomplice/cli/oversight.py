@@ -158,14 +158,18 @@ def _pairs(values: list[str], what: str) -> tuple[tuple[str, str], ...]:
 
 @event_app.command("add")
 def add_event(
-    item: Annotated[
-        list[str], typer.Option("--item", help="An item the event bears on (repeat for several).")
-    ],
-    at: Annotated[str, typer.Option("--at", help="The event's date: YYYY-MM-DD, YYYY-MM or YYYY.")],
+    at: Annotated[str, typer.Option("--at", "--date", help="The event's date: YYYY-MM-DD, YYYY-MM or YYYY.")],
     relation: Annotated[
         str, typer.Option("--relation", help="advances, partially_advances, contravenes or context.")
     ],
-    event: Annotated[str, typer.Option("--event", help="What happened.")],
+    event: Annotated[str, typer.Option("--event", "--summary", help="What happened.")],
+    items: Annotated[
+        list[str] | None, typer.Argument(help="The items it bears on (90a 94a), or --item.")
+    ] = None,
+    item: Annotated[
+        list[str] | None,
+        typer.Option("--item", "--bears-on", help="An item the event bears on (repeat for several)."),
+    ] = None,
     source_title: Annotated[str, typer.Option("--source-title", help="The source's title (required).")] = "",
     source_url: Annotated[str, typer.Option("--source-url", help="The source's address (required).")] = "",
     precision: Annotated[str, typer.Option("--precision", help="day, month, year or approximate.")] = "day",
@@ -199,7 +203,7 @@ def add_event(
         at=at,
         relation=relation,
         summary=event,
-        bears_on=tuple(item),
+        bears_on=(*(items or ()), *(item or ())),
         source_title=source_title,
         source_url=source_url,
         precision=precision,
