@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from accomplice.api import create_app
 from accomplice.services import oversight
-from accomplice.services.auth import operator_principal
+from accomplice.services.auth import add_user, operator_principal
 from accomplice.services.list_twins import list_twins
 from accomplice.settings import get_settings
 from accomplice.store import Store
@@ -23,6 +23,8 @@ from tests.browser_support import PHONE, desktop_page, screenshot, serve
 from tests.helpers import copy_of_store
 
 SIZES = {"desktop": None, "phone": PHONE}
+STAFFER = "staffer"
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,7 @@ def base_url(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -
     store = copy_of_store(screening_store, tmp_path_factory.mktemp("coi-browser") / "s.db")
     coi = get_settings().shared_dir / "data" / "accountability" / "coi_recommendations.json"
     oversight.load_coi(store, operator_principal("test"), coi)
+    add_user(store, operator_principal("test"), name=STAFFER, roles=["oversight"], password=PASSWORD)
     with serve(create_app(store, warm_index=False), "coi-test") as url:
         yield url
     store.close()
@@ -89,3 +92,23 @@ def test_the_designations_chart_matches_the_table_beside_it(base_url: str, page:
     assert sum(v for (name, _), v in table.items() if name == "UN") > 0
     _fits(tab)
     screenshot(tab, f"stats-{size}")
+
+
+def test_oversight_staff_record_a_sourced_event_on_the_item_page(base_url: str, browser: Browser) -> None:
+    with desktop_page(browser) as tab:
+        tab.goto(base_url + "/login")
+        tab.get_by_label("User name").fill(STAFFER)
+        tab.get_by_label("Password").fill(PASSWORD)
+        tab.get_by_role("button", name="Log in").click()
+        tab.goto(f"{base_url}/coi/items/89d")
+        assert tab.locator("li.coi-event").count() == 0
+        tab.get_by_label("Date").fill("2026-11-20")
+        tab.get_by_label("Relation").select_option("partially_advances")
+        tab.get_by_label("What happened").fill("A court acquits a defendant for the first time on record")
+        tab.get_by_label("Source title").fill("Daily NK report")
+        tab.get_by_label("Source address").fill("https://www.dailynk.com/english/")
+        tab.get_by_role("button", name="Record").click()
+        expect(tab).to_have_url(f"{base_url}/coi/items/89d")
+        assert tab.locator("li.coi-event").count() == 1
+        assert "partially advanced" in tab.locator("h1 .status").inner_text()
+        assert "added by staffer, not verified" in tab.locator("li.coi-event").inner_text()
