@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -35,7 +37,7 @@ from accomplice.services.auth import (
 from accomplice.services.list_twins import list_twins
 from accomplice.settings import get_settings
 from accomplice.store import Store, open_store
-from accomplice.store.schema import entity_lists
+from accomplice.store.schema import entity_lists, metadata
 from accomplice.store.schema_oversight import coi_events
 from tests.helpers import BACKENDS, copy_of_store
 
@@ -87,6 +89,13 @@ def test_an_event_without_a_source_is_refused() -> None:
 
 
 # -- store and use cases, both backends -----------------------------------------------------------------
+
+
+@BACKENDS
+def test_migration_0013_builds_the_tracker_tables_exactly_as_the_schema_defines_them(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert [d for d in diffs if "coi_" in repr(d)] == []
 
 
 @BACKENDS

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from accomplice.errors import InputError
 from accomplice.render import ChartSeries
@@ -247,7 +248,7 @@ def country_is(code: str) -> Callable[[Listing], bool]:
     return lambda x: code in x.countries
 
 
-LIST_CHART_PROVIDERS: Sequence[ChartProvider] = (
+_PROVIDERS: Sequence[ChartProvider] = (
     ChartProvider(
         "designations-by-year",
         "Designations per year, by list",
@@ -298,4 +299,8 @@ LIST_CHART_PROVIDERS: Sequence[ChartProvider] = (
         _activity,
         login=True,
     ),
+)
+# The designation charts depend on the lists only: kept per store content (see ChartProvider.per_lists).
+LIST_CHART_PROVIDERS: Sequence[ChartProvider] = tuple(
+    replace(p, per_lists=p.group == "designations") for p in _PROVIDERS
 )

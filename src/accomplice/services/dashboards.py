@@ -12,6 +12,7 @@ called from `services.hooks.register_chart_providers` where the application is a
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -57,10 +58,16 @@ class ChartProvider:
     build: Callable[[Store, Principal], Chart]
     # Needs a logged-in principal but no one permission (an organisation's own activity): checked by build.
     login: bool = False
+    # The chart depends on the loaded lists only (and is the same for everyone): kept per store content
+    # (`Store.generation()`), so a page asks the statements once per list import, not once per visit.
+    per_lists: bool = False
 
 
 CHART_PROVIDERS: dict[str, ChartProvider] = {}
 _LOCK = threading.Lock()
+# Charts kept (per_lists providers): every chart of a store or two.
+MAX_KEPT_CHARTS = 64
+_KEPT: OrderedDict[tuple[str, str, str], Chart] = OrderedDict()
 
 
 def register_chart_provider(provider: ChartProvider) -> None:
@@ -88,7 +95,18 @@ def chart(store: Store, principal: Principal, chart_id: str) -> Chart:
         raise NotFoundError(f"no chart {chart_id!r}")
     if provider.needs is not None:
         require(principal, provider.needs)
-    return provider.build(store, principal)
+    if not provider.per_lists:
+        return provider.build(store, principal)
+    mark = (store.url, store.generation(), chart_id)
+    with _LOCK:
+        kept = _KEPT.get(mark)
+    if kept is None:
+        kept = provider.build(store, principal)
+        with _LOCK:
+            _KEPT[mark] = kept
+            while len(_KEPT) > MAX_KEPT_CHARTS:
+                _KEPT.popitem(last=False)
+    return kept
 
 
 def chart_svg(c: Chart, *, width: int = 640, height: int = 260) -> str:
