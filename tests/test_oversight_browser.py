@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -41,11 +40,15 @@ def base_url(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(params=list(SIZES))
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[tuple[Page, str]]:
-    options: dict[str, Any] = {}
-    if SIZES[request.param] is not None:
-        options = {"viewport": SIZES[request.param], "is_mobile": True, "has_touch": True}
-    with desktop_page(browser, **options) as opened:
-        yield opened, request.param
+    if SIZES[request.param] is None:
+        with desktop_page(browser) as opened:
+            yield opened, request.param
+        return
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
+    try:
+        yield context.new_page(), request.param
+    finally:
+        context.close()
 
 
 def _fits(page: Page) -> None:

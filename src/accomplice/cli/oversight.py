@@ -25,7 +25,14 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-event_app = typer.Typer(help="Record follow-up events (each needs a source).", no_args_is_help=True)
+event_app = typer.Typer(
+    help=(
+        "Record follow-up events (each needs a source).\n\n"
+        "Example: accomplice coi event add 90a --at 2024-04-26 --relation contravenes --event ... "
+        "--source-title ... --source-url https://..."
+    ),
+    no_args_is_help=True,
+)
 app.add_typer(event_app, name="event")
 
 UserOption = Annotated[

@@ -83,7 +83,7 @@ MENU = (
     MenuItem("alerts", "/alerts", "Alerts", Permission.WATCHLISTS),
     MenuItem("exposure", "/shipments", "Exposure", Permission.EXPOSURE_READ),
     # The COI tracker, the public statistics and briefs (web.oversight): one item, the pages link each other.
-    MenuItem("oversight", "/coi", "Oversight", None),
+    MenuItem("oversight", "/coi", "COI", None),
     MenuItem("api", "/about/api", "API", None),
 )
 
