@@ -397,6 +397,13 @@ def test_the_cli_loads_shows_adds_and_makes_a_brief(
     assert next(i for i in review if i["id"] == "89a")["status"] == "no_recorded_action"
     china = run("brief", "--topic", "china", "--as-of", "2026-12-01", "--out", str(tmp_path / "china"))
     assert "brief-china-2026-12-01.docx" in china.replace("\n", "")
+    # A Russian brief names its targets in Cyrillic too (the EU writes Oleg Kozhemyako's name in it).
+    run("brief", "--topic", "russia", "--as-of", "2026-12-01", "--out", str(tmp_path / "russia"))
+    russia = tmp_path / "russia" / "brief-russia-2026-12-01.pdf"
+    russian = subprocess.run(
+        ["pdftotext", str(russia), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "КОЖЕМЯКО" in russian
     out = tmp_path / "briefs"
     printed = run("brief", "--topic", "90a", "--as-of", "2026-12-01", "--out", str(out))
     pdf = out / "brief-90a-2026-12-01.pdf"

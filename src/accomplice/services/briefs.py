@@ -58,9 +58,17 @@ class Brief:
 
 
 def _names(store: Store, keys: Sequence[str]) -> dict[str, str]:
-    """Each entity's names in every script it is listed under (Latin first), for the tables."""
-    values = store.values_of(keys, "name")
-    return {k: " / ".join(sorted(values.get(k, set()), key=lambda n: (not n.isascii(), n))[:4]) for k in keys}
+    """Each entity's names and aliases, a few in Latin script and those in its own (Korean, Chinese,
+    Cyrillic): a staffer reads the name as the target writes it."""
+    names = store.values_of(keys, "name")
+    aliases = store.values_of(keys, "alias")
+    shown = {}
+    for key in keys:
+        every = sorted(names.get(key, set()) | aliases.get(key, set()))
+        latin = [n for n in every if n.isascii()][:2]
+        native = [n for n in every if not n.isascii()][:2]
+        shown[key] = " / ".join([*latin, *native])
+    return shown
 
 
 def _entities_table(store: Store, chosen: Sequence[Listing]) -> tuple[tuple[str, ...], ...]:
