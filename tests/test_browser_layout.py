@@ -28,7 +28,7 @@ SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots" / "layout"
 FLAGGED_SHIPMENT = "ENT-2018-0412"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 # What an anonymous visitor may use: the public lists and the API documentation.
-PUBLIC_MENU = ["Search", "Lists", "API"]
+PUBLIC_MENU = ["Search", "Lists", "COI", "API"]
 LOOPBACK = {"127.0.0.1", "localhost"}
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from accomplice.errors import AccompliceError, InputError, NotFoundError, OfflineError
 from accomplice.matching import Match
 from accomplice.services import ScreeningRecord, ScreeningResult, load_list, load_shared
-from accomplice.services.hooks import register_post_import_hooks
+from accomplice.services.hooks import register_chart_providers, register_post_import_hooks
 from accomplice.store import Store, open_store
 
 __version__ = "0.1.0"
@@ -22,6 +22,8 @@ __version__ = "0.1.0"
 # The application is assembled here, before any entry point (library, CLI, API, pages) can load a list:
 # a new list version re-screens the watchlists whichever of them loaded it.
 register_post_import_hooks()
+# The dashboards' charts, of every area, registered once for every entry point.
+register_chart_providers()
 
 __all__ = [
     "AccompliceError",

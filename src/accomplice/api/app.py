@@ -28,6 +28,7 @@ from accomplice.api.exposure import exposure_decide_router, exposure_router, exp
 from accomplice.api.incidents import incidents_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
+from accomplice.api.oversight import oversight_router
 from accomplice.api.routes import api_router, health_router
 from accomplice.api.yente import ReconcileCors, prefers_html
 from accomplice.api.yente import router as yente_router
@@ -44,6 +45,7 @@ from accomplice.web.exposure import exposure_web_router
 from accomplice.web.incidents import router as incident_pages
 from accomplice.web.jobs import jobs_web_router
 from accomplice.web.monitor import router as monitor_pages
+from accomplice.web.oversight import router as oversight_pages
 from accomplice.web.routes import render_error, static_files, web_error
 from accomplice.web.routes import router as web_router
 
@@ -275,6 +277,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(monitor_router)
     app.include_router(incidents_router)
+    app.include_router(oversight_router)
     app.include_router(accounts_router)
     # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
     # their permission.
@@ -290,6 +293,7 @@ def create_app(
     app.include_router(jobs_web_router)
     app.include_router(monitor_pages)
     app.include_router(incident_pages)
+    app.include_router(oversight_pages)
     app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
     app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")

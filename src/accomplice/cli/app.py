@@ -120,6 +120,7 @@ def _register() -> None:
         lists,
         load,
         monitor,
+        oversight,
         screen,
         serve,
         users,
@@ -137,6 +138,8 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(audit.app, name="audit")
     app.add_typer(monitor.app, name="monitor")
+    app.add_typer(oversight.app, name="coi")
+    app.command("brief")(oversight.brief)
     app.command("backup")(backup.backup)
     app.command("restore")(backup.restore)
     app.add_typer(index.app, name="index")

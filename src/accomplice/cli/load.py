@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,8 @@ from accomplice.cli.progress import progress_reporter
 from accomplice.errors import AccompliceError
 from accomplice.lists.model import ImportReport, ProgressFn
 from accomplice.services import incidents as incident_records
-from accomplice.services.auth import operator_principal
+from accomplice.services import oversight
+from accomplice.services.auth import local_principal, operator_principal
 from accomplice.settings import get_settings
 from accomplice.sources import FORMATS, FormatInfo
 from accomplice.store import Store
@@ -206,6 +208,10 @@ def load_all(
         out_console.print(
             f"incidents: {seeded.added} added from {seeded.path}", highlight=False, soft_wrap=True
         )
+    coi = settings.shared_dir / "data" / "accountability" / "coi_recommendations.json"
+    if coi.is_file():  # the COI tracker's recommendations and follow-ups (accomplice coi)
+        loaded = oversight.load_coi(store, local_principal(store, getpass.getuser()), coi)
+        err_console.print(f"COI tracker: {loaded.items} items, {loaded.asks} asks, {loaded.events} events")
     table = Table(
         "list", "version", "entities", "added", "removed", "seconds", title=f"Loaded into {store.url}"
     )

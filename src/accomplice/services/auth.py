@@ -90,6 +90,8 @@ class Role(StrEnum):
     IMPORTER = "importer"
     RESEARCHER = "researcher"
     PROTECTION = "protection"  # victims' protection officer (documented abuses)
+    # Oversight (the COI tracker): congressional, UN and NGO staff who record follow-up events.
+    OVERSIGHT = "oversight"
 
 
 class Permission(StrEnum):
@@ -113,6 +115,9 @@ class Permission(StrEnum):
     # See a victim's or witness's real identity: with a stated reason and a TOTP code, audited each time.
     # Narrow on purpose: researchers keep `confidential` for evidence sources, not this.
     VICTIMS = "victims"
+    # Oversight (the COI tracker): record sourced follow-up events and load the tracker's file. Reading
+    # the tracker, the public statistics and briefs needs no permission (they show public facts only).
+    OVERSIGHT_WRITE = "oversight:write"
 
 
 P = Permission
@@ -160,6 +165,10 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # The victims' protection officer: records testimony and alone (with admins) may see who a victim is,
     # each time with a stated reason and a second factor.
     Role.PROTECTION: frozenset({P.INCIDENTS_READ, P.INCIDENTS_WRITE, P.VICTIMS}),
+    # Oversight: staff of a congressional committee, a UN office or an NGO who follow the COI's
+    # recommendations. They add sourced events (each changes a status only through its source) and nothing
+    # else: no screening, no exposure data, no organisation's objects.
+    Role.OVERSIGHT: frozenset({P.OVERSIGHT_WRITE}),
 }
 # Roles whose holders see only objects of their own organisation.
 ORG_BOUND_ROLES = frozenset({Role.IMPORTER})

@@ -8,6 +8,9 @@ the tests) loads lists with the same hooks, and no module registers itself as a 
 
 from __future__ import annotations
 
+from accomplice.services.dashboard_incidents import INCIDENT_CHART_PROVIDERS
+from accomplice.services.dashboard_lists import LIST_CHART_PROVIDERS
+from accomplice.services.dashboards import CHART_PROVIDERS, ChartProvider, register_chart_provider
 from accomplice.services.lists import POST_IMPORT_HOOKS, PostImportHook
 from accomplice.services.monitor import rescreen_after_import
 
@@ -20,3 +23,17 @@ def register_post_import_hooks() -> None:
     for hook in APPLICATION_HOOKS:
         if hook not in POST_IMPORT_HOOKS:
             POST_IMPORT_HOOKS.append(hook)
+
+
+# -- dashboards -------------------------------------------------------------------------------------------
+# Chart providers of every area, in the order the dashboards show them. Cases and incidents add theirs here
+# (e.g. `*CASE_CHART_PROVIDERS` from services.cases), so that services.dashboards imports no area.
+
+APPLICATION_CHARTS: tuple[ChartProvider, ...] = (*LIST_CHART_PROVIDERS, *INCIDENT_CHART_PROVIDERS)
+
+
+def register_chart_providers() -> None:
+    """Register the application's chart providers; calling it again registers none twice."""
+    for provider in APPLICATION_CHARTS:
+        if provider.id not in CHART_PROVIDERS:
+            register_chart_provider(provider)

@@ -85,6 +85,18 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/docs"),
         ("GET", "/login"),
         ("POST", "/login"),
+        # Oversight (web.oversight, api.oversight): the COI tracker and the public statistics show public
+        # facts and aggregates only; a chart that is not public checks the principal itself.
+        ("GET", "/coi"),
+        ("GET", "/coi/items/{item_id}"),
+        ("GET", "/coi/addressees/{slug}"),
+        ("GET", "/coi/report"),
+        ("GET", "/coi/report.pdf"),
+        ("GET", "/stats"),
+        ("GET", "/api/coi/items"),
+        ("GET", "/api/coi/items/{item_id}"),
+        ("GET", "/api/stats/{chart_id}"),
+        ("GET", "/api/stats/{chart_id}.csv"),
         # yente's reads and OpenRefine reconciliation over list data (api.yente); /match needs SCREEN.
         ("GET", "/search/{dataset}"),
         ("GET", "/entities/{entity_id}"),
