@@ -105,17 +105,31 @@ class Permission(StrEnum):
     CONFIDENTIAL = "confidential"  # see confidential evidence sources
     MANAGE_USERS = "manage-users"  # users, roles, tokens of others
     AUDIT_READ = "audit:read"  # read and verify the audit log
+    # -- dossiers (designation dossiers and the candidate finder) --
+    DOSSIERS_READ = "dossiers:read"  # build and read dossiers, run the candidate finder
+    DOSSIERS_WRITE = "dossiers:write"  # save dossier versions, review them, comment on claims
+    DOSSIERS_APPROVE = "dossiers:approve"  # approve a reviewed dossier version (not its author or reviewer)
 
 
 P = Permission
+# -- dossiers: the enforcement side writes and reviews dossiers; a reviewer (or an admin) approves them.
+# Never an importer's: a dossier and the candidate list name parties that are not yet designated.
+DOSSIER_AUTHOR_PERMISSIONS = frozenset({P.DOSSIERS_READ, P.DOSSIERS_WRITE})
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # Runs the installation: everything.
     Role.ADMIN: frozenset(Permission),
     # Screens names and takes the match decisions; keeps watchlists; reads exposure data to judge a hit.
-    Role.ANALYST: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES}),
+    Role.ANALYST: frozenset(
+        {P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES}
+        | DOSSIER_AUTHOR_PERMISSIONS
+    ),
     # The second pair of eyes: checks decisions (and may overturn them) and reads the audit log, but does
     # not run jobs or change data.
-    Role.REVIEWER: frozenset({P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ, P.RESOLVE_PARTIES}),
+    Role.REVIEWER: frozenset(
+        {P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ, P.RESOLVE_PARTIES}
+        | DOSSIER_AUTHOR_PERMISSIONS
+        | {P.DOSSIERS_APPROVE}
+    ),
     # A member organisation that brings its own data (batch files, shipments, suppliers) and screens it;
     # it sees only its own organisation's objects (see Principal.sees_org). Its compliance team marks its
     # own false positives: those decisions are its organisation's and apply to its screening only
@@ -125,6 +139,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # sources (witnesses, workers), which nobody else but an admin sees.
     Role.RESEARCHER: frozenset(
         {P.SCREEN, P.EXPOSURE_READ, P.EXPOSURE_WRITE, P.CONFIDENTIAL, P.RESOLVE_PARTIES}
+        | DOSSIER_AUTHOR_PERMISSIONS
     ),
 }
 # Roles whose holders see only objects of their own organisation.
