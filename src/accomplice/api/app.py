@@ -24,6 +24,7 @@ from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.body_gate import BodyGate
 from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
+from accomplice.api.dossiers import dossiers_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
@@ -38,6 +39,7 @@ from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_
 from accomplice.settings import Settings, get_settings
 from accomplice.store import Store, StoreUnavailable
 from accomplice.web.account import router as account_pages
+from accomplice.web.dossiers import dossiers_web_router
 from accomplice.web.exposure import exposure_web_router
 from accomplice.web.jobs import jobs_web_router
 from accomplice.web.monitor import router as monitor_pages
@@ -275,6 +277,8 @@ def create_app(
     app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
     app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
     app.include_router(exposure_decide_router, dependencies=[Depends(require(Permission.RESOLVE_PARTIES))])
+    # Dossiers and candidates name parties not yet designated: every route needs dossiers:read at least.
+    app.include_router(dossiers_router, dependencies=[Depends(require(Permission.DOSSIERS_READ))])
     # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
     app.include_router(yente_router)
     app.include_router(jobs_router)
@@ -284,6 +288,7 @@ def create_app(
     app.include_router(jobs_web_router)
     app.include_router(monitor_pages)
     app.include_router(exposure_web_router)
+    app.include_router(dossiers_web_router)
     app.mount("/static", static_files(), name="static")
     app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")
     # Innermost of the three: its refusals get the security headers too.

@@ -45,7 +45,9 @@ from accomplice.store.dossiers import DossierStore, StatementRow
 
 __all__ = [
     "CANDIDATE_SCHEMAS",
+    "DEFAULT_TOP",
     "LIST_WEIGHTS",
+    "MAX_TOP",
     "Backtest",
     "CandidateRun",
     "backtest",

@@ -51,6 +51,7 @@ from accomplice.store.dossiers import CommentRecord, DossierStore, DossierVersio
 from accomplice.store.exposure import ExposureStore
 
 __all__ = [
+    "MAX_TEXT",
     "NAME_PROPS",
     "BuiltDossier",
     "approve_dossier_version",

@@ -1,0 +1,285 @@
+"""JSON endpoints of designation dossiers and the candidate finder under /api.
+
+Reads need `dossiers:read`, saving, reviewing and commenting `dossiers:write`, approving
+`dossiers:approve` (api/app.py also puts the read permission on the whole router). The services check the
+review rules (three different people) and audit every write.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from accomplice.api.auth import require
+from accomplice.api.routes import StoreDep
+from accomplice.services import candidates as finder
+from accomplice.services import dossier_documents as documents
+from accomplice.services import dossiers as service
+from accomplice.services.auth import Permission, Principal
+from accomplice.store.dossiers import DossierVersionRecord
+
+__all__ = ["dossiers_router"]
+
+dossiers_router = APIRouter(prefix="/api", tags=["dossiers"])
+
+Reader = Annotated[Principal, Depends(require(Permission.DOSSIERS_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.DOSSIERS_WRITE))]
+Approver = Annotated[Principal, Depends(require(Permission.DOSSIERS_APPROVE))]
+Key = Annotated[str, PathParam(max_length=255, description="List key (ofac:24977) or trade party id.")]
+AsOf = Annotated[date | None, Query(description="The day the dossier is as of (default: today).")]
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "json": "application/json",
+}
+
+
+class SourceOut(BaseModel):
+    id: str
+    title: str
+    grade: str = Field(description="Admiralty grade: reliability A-F, credibility 1-6")
+    url: str | None
+    date: str | None
+    official: bool
+
+
+class ClaimOut(BaseModel):
+    id: str
+    kind: str
+    text: str
+    provider: str
+    related_key: str | None
+    date: str | None
+    unsourced: bool
+    source: SourceOut | None
+    criteria: list[str]
+    detail: dict[str, str]
+
+
+class CriterionOut(BaseModel):
+    id: str
+    label: str
+    jurisdiction: str
+    standard: str
+    standard_stated: bool
+    met: list[str]
+    meets_own_standard: bool
+    claims: list[str]
+    relevance: str
+
+
+class TargetOut(BaseModel):
+    key: str
+    caption: str
+    schema_: str = Field(alias="schema")
+    keys: list[str]
+    country: str | None
+
+
+class IdentityOut(BaseModel):
+    field: str
+    value: str
+    script: str
+    source: str
+
+
+class ListingOut(BaseModel):
+    list_name: str = Field(alias="list")
+    key: str
+    since: str | None
+    programs: list[str]
+    version: str
+
+
+class GapOut(BaseModel):
+    listed_by: list[str]
+    not_listed_by: list[str]
+    summary: str
+
+
+class PathOut(BaseModel):
+    nodes: list[str]
+    keys: list[str]
+    hops: list[str]
+    reason: str
+
+
+class DossierOut(BaseModel):
+    target: TargetOut
+    as_of: str
+    lists_used: list[str]
+    identity: list[IdentityOut]
+    listings: list[ListingOut]
+    designation_gap: GapOut
+    claims: list[ClaimOut]
+    unsourced_claims: int
+    criteria: list[CriterionOut]
+    not_searched: list[str]
+    names: dict[str, str]
+    supply_paths: list[PathOut]
+
+
+class VersionOut(BaseModel):
+    id: int
+    target_key: str
+    version: int
+    as_of: str
+    caption: str
+    state: Literal["draft", "reviewed", "approved"]
+    content_sha256: str
+    created_by: str
+    reviewed_by: str | None
+    approved_by: str | None
+
+
+class VersionWithContentOut(VersionOut):
+    content: DossierOut
+
+
+class CommentIn(BaseModel):
+    claim_id: str = Field(min_length=1, max_length=32)
+    text: str = Field(min_length=1, max_length=service.MAX_TEXT)
+
+
+class CommentOut(BaseModel):
+    id: int
+    claim_id: str
+    author: str
+    text: str
+
+
+class ReasonOut(BaseModel):
+    kind: str
+    text: str
+    weight: float
+    source: str
+    related_key: str | None
+
+
+class CandidateOut(BaseModel):
+    name: str
+    key: str | None
+    score: float
+    country: str | None
+    lists: list[str]
+    reasons: list[ReasonOut]
+
+
+def _version(record: DossierVersionRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "target_key": record.target_key,
+        "version": record.version,
+        "as_of": record.as_of,
+        "caption": record.caption,
+        "state": record.state,
+        "content_sha256": record.content_sha256,
+        "created_by": record.created_by,
+        "reviewed_by": record.reviewed_by,
+        "approved_by": record.approved_by,
+    }
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dossiers_router.get("/dossiers/{key}", summary="Build a target's dossier as of a day")
+def api_dossier(key: Key, store: StoreDep, principal: Reader, as_of: AsOf = None) -> DossierOut:
+    built = service.build_dossier(store, principal, key, _day(as_of))
+    return DossierOut.model_validate(service.dossier_json(built))
+
+
+@dossiers_router.get(
+    "/dossiers/{key}/document", summary="The dossier as PDF, DOCX or JSON with its FtM annex"
+)
+def api_dossier_document(
+    key: Key,
+    store: StoreDep,
+    principal: Reader,
+    as_of: AsOf = None,
+    fmt: Annotated[Literal["pdf", "docx", "json"], Query(alias="format")] = "pdf",
+) -> Response:
+    content = service.dossier_json(service.build_dossier(store, principal, key, _day(as_of)))
+    extra = {"basis_texts": service.basis_texts(content)} if fmt == "pdf" else {}
+    name = f"dossier-{key}-{content['as_of']}.{fmt}"
+    return Response(
+        documents.dossier_document(content, fmt, **extra),
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@dossiers_router.post("/dossiers/{key}/versions", summary="Store the dossier as a new draft version")
+def api_save_version(key: Key, store: StoreDep, principal: Writer, as_of: AsOf = None) -> VersionOut:
+    built = service.build_dossier(store, principal, key, _day(as_of))
+    return VersionOut.model_validate(_version(service.save_dossier_version(store, principal, built)))
+
+
+@dossiers_router.get("/dossier-versions", summary="Stored dossier versions (of one target)")
+def api_versions(
+    store: StoreDep, principal: Reader, target: Annotated[str | None, Query(max_length=255)] = None
+) -> list[VersionOut]:
+    return [
+        VersionOut.model_validate(_version(r)) for r in service.dossier_versions(store, principal, target)
+    ]
+
+
+@dossiers_router.get("/dossier-versions/{version_id}", summary="One stored version with its content")
+def api_version(
+    version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Reader
+) -> VersionWithContentOut:
+    record = service.dossier_version(store, principal, version_id)
+    return VersionWithContentOut.model_validate({**_version(record), "content": record.content})
+
+
+@dossiers_router.post("/dossier-versions/{version_id}/review", summary="Mark a draft reviewed")
+def api_review(version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Writer) -> VersionOut:
+    return VersionOut.model_validate(_version(service.review_dossier_version(store, principal, version_id)))
+
+
+@dossiers_router.post("/dossier-versions/{version_id}/approve", summary="Approve a reviewed version")
+def api_approve(
+    version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Approver
+) -> VersionOut:
+    return VersionOut.model_validate(_version(service.approve_dossier_version(store, principal, version_id)))
+
+
+@dossiers_router.post("/dossier-versions/{version_id}/comments", summary="Comment on one claim")
+def api_comment(
+    version_id: Annotated[int, PathParam(ge=1)], body: CommentIn, store: StoreDep, principal: Writer
+) -> list[CommentOut]:
+    service.comment_dossier_claim(store, principal, version_id, body.claim_id, body.text)
+    return [
+        CommentOut(id=c.id, claim_id=c.claim_id, author=c.author, text=c.text)
+        for c in service.dossier_comments(store, principal, version_id)
+    ]
+
+
+CandidateQuery = Annotated[int, Query(ge=1, le=finder.MAX_TOP)]
+
+
+@dossiers_router.get(
+    "/candidates", summary="Entities a list does not name, ranked by their ties to ones it does"
+)
+def api_candidates(
+    store: StoreDep,
+    principal: Reader,
+    country: Annotated[str | None, Query(max_length=8, description="ISO country code, e.g. cn")] = None,
+    top: CandidateQuery = finder.DEFAULT_TOP,
+    target_list: Annotated[str, Query(alias="list", max_length=64)] = "ofac",
+    as_of: AsOf = None,
+) -> list[CandidateOut]:
+    run = finder.find_candidates(
+        store, principal, target_list=target_list, as_of=_day(as_of), country=country, top=top
+    )
+    return [CandidateOut.model_validate(c) for c in finder.candidates_json(run)]
