@@ -24,7 +24,7 @@ from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.body_gate import BodyGate
 from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
-from accomplice.api.dossiers import dossiers_router
+from accomplice.api.dossiers import dossiers_approve_router, dossiers_router, dossiers_write_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
 from accomplice.api.monitor import monitor_router
@@ -279,6 +279,8 @@ def create_app(
     app.include_router(exposure_decide_router, dependencies=[Depends(require(Permission.RESOLVE_PARTIES))])
     # Dossiers and candidates name parties not yet designated: every route needs dossiers:read at least.
     app.include_router(dossiers_router, dependencies=[Depends(require(Permission.DOSSIERS_READ))])
+    app.include_router(dossiers_write_router, dependencies=[Depends(require(Permission.DOSSIERS_WRITE))])
+    app.include_router(dossiers_approve_router, dependencies=[Depends(require(Permission.DOSSIERS_APPROVE))])
     # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
     app.include_router(yente_router)
     app.include_router(jobs_router)

@@ -1,8 +1,8 @@
 """JSON endpoints of designation dossiers and the candidate finder under /api.
 
 Reads need `dossiers:read`, saving, reviewing and commenting `dossiers:write`, approving
-`dossiers:approve` (api/app.py also puts the read permission on the whole router). The services check the
-review rules (three different people) and audit every write.
+`dossiers:approve`: one router per permission, which api/app.py includes with that permission. The
+services check the review rules (three different people) and audit every write.
 """
 
 from __future__ import annotations
@@ -24,9 +24,14 @@ from accomplice.services import dossiers as service
 from accomplice.services.auth import Permission, Principal
 from accomplice.store.dossiers import DossierVersionRecord
 
-__all__ = ["dossiers_router"]
+__all__ = ["dossiers_approve_router", "dossiers_router", "dossiers_write_router"]
 
+# One router per permission, each included with that permission (api/app.py): reads...
 dossiers_router = APIRouter(prefix="/api", tags=["dossiers"])
+# ...saving, reviewing and commenting...
+dossiers_write_router = APIRouter(prefix="/api", tags=["dossiers"])
+# ...and approving.
+dossiers_approve_router = APIRouter(prefix="/api", tags=["dossiers"])
 
 Reader = Annotated[Principal, Depends(require(Permission.DOSSIERS_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.DOSSIERS_WRITE))]
@@ -219,7 +224,7 @@ def api_dossier_document(
     )
 
 
-@dossiers_router.post("/dossiers/{key}/versions", summary="Store the dossier as a new draft version")
+@dossiers_write_router.post("/dossiers/{key}/versions", summary="Store the dossier as a new draft version")
 def api_save_version(key: Key, store: StoreDep, principal: Writer, as_of: AsOf = None) -> VersionOut:
     built = service.build_dossier(store, principal, key, _day(as_of))
     return VersionOut.model_validate(_version(service.save_dossier_version(store, principal, built)))
@@ -242,19 +247,19 @@ def api_version(
     return VersionWithContentOut.model_validate({**_version(record), "content": record.content})
 
 
-@dossiers_router.post("/dossier-versions/{version_id}/review", summary="Mark a draft reviewed")
+@dossiers_write_router.post("/dossier-versions/{version_id}/review", summary="Mark a draft reviewed")
 def api_review(version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Writer) -> VersionOut:
     return VersionOut.model_validate(_version(service.review_dossier_version(store, principal, version_id)))
 
 
-@dossiers_router.post("/dossier-versions/{version_id}/approve", summary="Approve a reviewed version")
+@dossiers_approve_router.post("/dossier-versions/{version_id}/approve", summary="Approve a reviewed version")
 def api_approve(
     version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Approver
 ) -> VersionOut:
     return VersionOut.model_validate(_version(service.approve_dossier_version(store, principal, version_id)))
 
 
-@dossiers_router.post("/dossier-versions/{version_id}/comments", summary="Comment on one claim")
+@dossiers_write_router.post("/dossier-versions/{version_id}/comments", summary="Comment on one claim")
 def api_comment(
     version_id: Annotated[int, PathParam(ge=1)], body: CommentIn, store: StoreDep, principal: Writer
 ) -> list[CommentOut]:

@@ -20,7 +20,7 @@ from accomplice.services import dossiers as service
 from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
 from accomplice.web.auth import require
-from accomplice.web.routes import render
+from accomplice.web.routes import render, render_error
 
 __all__ = ["dossiers_web_router"]
 
@@ -124,7 +124,7 @@ def dossier_page(request: Request, key: Key, principal: Reader, as_of: Day = Non
     try:
         built = service.build_dossier(_store(request), principal, key, as_of or None)
     except InputError as exc:
-        return render("error.html", 400, request=request, title="Bad request", message=str(exc), status=400)
+        return render_error(400, "Bad request", str(exc), request)
     content = service.dossier_json(built)
     return render(
         "dossier.html",
