@@ -45,7 +45,7 @@ MEDIA_TYPES = {
 }
 
 
-class SourceOut(BaseModel):
+class DossierSourceOut(BaseModel):
     id: str
     title: str
     grade: str = Field(description="Admiralty grade: reliability A-F, credibility 1-6")
@@ -54,7 +54,7 @@ class SourceOut(BaseModel):
     official: bool
 
 
-class ClaimOut(BaseModel):
+class DossierClaimOut(BaseModel):
     id: str
     kind: str
     text: str
@@ -62,12 +62,12 @@ class ClaimOut(BaseModel):
     related_key: str | None
     date: str | None
     unsourced: bool
-    source: SourceOut | None
+    source: DossierSourceOut | None
     criteria: list[str]
     detail: dict[str, str]
 
 
-class CriterionOut(BaseModel):
+class DossierCriterionOut(BaseModel):
     id: str
     label: str
     jurisdiction: str
@@ -79,7 +79,7 @@ class CriterionOut(BaseModel):
     relevance: str
 
 
-class TargetOut(BaseModel):
+class DossierTargetOut(BaseModel):
     key: str
     caption: str
     schema_: str = Field(alias="schema")
@@ -87,14 +87,14 @@ class TargetOut(BaseModel):
     country: str | None
 
 
-class IdentityOut(BaseModel):
+class DossierIdentityOut(BaseModel):
     field: str
     value: str
     script: str
     source: str
 
 
-class ListingOut(BaseModel):
+class DossierListingOut(BaseModel):
     list_name: str = Field(alias="list")
     key: str
     since: str | None
@@ -102,13 +102,13 @@ class ListingOut(BaseModel):
     version: str
 
 
-class GapOut(BaseModel):
+class DossierGapOut(BaseModel):
     listed_by: list[str]
     not_listed_by: list[str]
     summary: str
 
 
-class PathOut(BaseModel):
+class DossierSupplyPathOut(BaseModel):
     nodes: list[str]
     keys: list[str]
     hops: list[str]
@@ -116,21 +116,21 @@ class PathOut(BaseModel):
 
 
 class DossierOut(BaseModel):
-    target: TargetOut
+    target: DossierTargetOut
     as_of: str
     lists_used: list[str]
-    identity: list[IdentityOut]
-    listings: list[ListingOut]
-    designation_gap: GapOut
-    claims: list[ClaimOut]
+    identity: list[DossierIdentityOut]
+    listings: list[DossierListingOut]
+    designation_gap: DossierGapOut
+    claims: list[DossierClaimOut]
     unsourced_claims: int
-    criteria: list[CriterionOut]
+    criteria: list[DossierCriterionOut]
     not_searched: list[str]
     names: dict[str, str]
-    supply_paths: list[PathOut]
+    supply_paths: list[DossierSupplyPathOut]
 
 
-class VersionOut(BaseModel):
+class DossierVersionOut(BaseModel):
     id: int
     target_key: str
     version: int
@@ -143,23 +143,23 @@ class VersionOut(BaseModel):
     approved_by: str | None
 
 
-class VersionWithContentOut(VersionOut):
+class DossierVersionWithContentOut(DossierVersionOut):
     content: DossierOut
 
 
-class CommentIn(BaseModel):
+class DossierCommentIn(BaseModel):
     claim_id: str = Field(min_length=1, max_length=32)
     text: str = Field(min_length=1, max_length=service.MAX_TEXT)
 
 
-class CommentOut(BaseModel):
+class DossierCommentOut(BaseModel):
     id: int
     claim_id: str
     author: str
     text: str
 
 
-class ReasonOut(BaseModel):
+class DossierReasonOut(BaseModel):
     kind: str
     text: str
     weight: float
@@ -173,7 +173,7 @@ class CandidateOut(BaseModel):
     score: float
     country: str | None
     lists: list[str]
-    reasons: list[ReasonOut]
+    reasons: list[DossierReasonOut]
 
 
 def _version(record: DossierVersionRecord) -> dict[str, Any]:
@@ -225,47 +225,54 @@ def api_dossier_document(
 
 
 @dossiers_write_router.post("/dossiers/{key}/versions", summary="Store the dossier as a new draft version")
-def api_save_version(key: Key, store: StoreDep, principal: Writer, as_of: AsOf = None) -> VersionOut:
+def api_save_version(key: Key, store: StoreDep, principal: Writer, as_of: AsOf = None) -> DossierVersionOut:
     built = service.build_dossier(store, principal, key, _day(as_of))
-    return VersionOut.model_validate(_version(service.save_dossier_version(store, principal, built)))
+    return DossierVersionOut.model_validate(_version(service.save_dossier_version(store, principal, built)))
 
 
 @dossiers_router.get("/dossier-versions", summary="Stored dossier versions (of one target)")
 def api_versions(
     store: StoreDep, principal: Reader, target: Annotated[str | None, Query(max_length=255)] = None
-) -> list[VersionOut]:
+) -> list[DossierVersionOut]:
     return [
-        VersionOut.model_validate(_version(r)) for r in service.dossier_versions(store, principal, target)
+        DossierVersionOut.model_validate(_version(r))
+        for r in service.dossier_versions(store, principal, target)
     ]
 
 
 @dossiers_router.get("/dossier-versions/{version_id}", summary="One stored version with its content")
 def api_version(
     version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Reader
-) -> VersionWithContentOut:
+) -> DossierVersionWithContentOut:
     record = service.dossier_version(store, principal, version_id)
-    return VersionWithContentOut.model_validate({**_version(record), "content": record.content})
+    return DossierVersionWithContentOut.model_validate({**_version(record), "content": record.content})
 
 
 @dossiers_write_router.post("/dossier-versions/{version_id}/review", summary="Mark a draft reviewed")
-def api_review(version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Writer) -> VersionOut:
-    return VersionOut.model_validate(_version(service.review_dossier_version(store, principal, version_id)))
+def api_review(
+    version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Writer
+) -> DossierVersionOut:
+    return DossierVersionOut.model_validate(
+        _version(service.review_dossier_version(store, principal, version_id))
+    )
 
 
 @dossiers_approve_router.post("/dossier-versions/{version_id}/approve", summary="Approve a reviewed version")
 def api_approve(
     version_id: Annotated[int, PathParam(ge=1)], store: StoreDep, principal: Approver
-) -> VersionOut:
-    return VersionOut.model_validate(_version(service.approve_dossier_version(store, principal, version_id)))
+) -> DossierVersionOut:
+    return DossierVersionOut.model_validate(
+        _version(service.approve_dossier_version(store, principal, version_id))
+    )
 
 
 @dossiers_write_router.post("/dossier-versions/{version_id}/comments", summary="Comment on one claim")
 def api_comment(
-    version_id: Annotated[int, PathParam(ge=1)], body: CommentIn, store: StoreDep, principal: Writer
-) -> list[CommentOut]:
+    version_id: Annotated[int, PathParam(ge=1)], body: DossierCommentIn, store: StoreDep, principal: Writer
+) -> list[DossierCommentOut]:
     service.comment_dossier_claim(store, principal, version_id, body.claim_id, body.text)
     return [
-        CommentOut(id=c.id, claim_id=c.claim_id, author=c.author, text=c.text)
+        DossierCommentOut(id=c.id, claim_id=c.claim_id, author=c.author, text=c.text)
         for c in service.dossier_comments(store, principal, version_id)
     ]
 

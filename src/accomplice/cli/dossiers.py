@@ -20,7 +20,11 @@ from accomplice.services.auth import Principal, local_principal
 
 __all__ = ["app", "candidates"]
 
-app = typer.Typer(help="Designation dossiers: build, save, review, approve, comment.", no_args_is_help=True)
+app = typer.Typer(
+    help="Designation dossiers: build, save, review, approve, comment.\n\n"
+    "Example: accomplice dossier build ofac:24977 --as-of 2024-05-03 -o silver-star.pdf",
+    no_args_is_help=True,
+)
 
 UserOption = Annotated[
     str | None,
@@ -110,7 +114,10 @@ def versions(
 
 @app.command("review")
 def review(version_id: Annotated[int, typer.Argument(help="Version id.")], user: UserOption = None) -> None:
-    """Mark a draft version reviewed (not by its author). Example: accomplice dossier review 3 --user bob"""
+    """Mark a draft version reviewed (not by its author).
+
+    Example: accomplice dossier review 3 --user bob
+    """
     record = services.review_dossier_version(get_store(), _principal(user), version_id)
     err_console.print(f"dossier version {record.id} of {record.target_key}: {record.state}")
 

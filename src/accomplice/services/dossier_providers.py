@@ -36,6 +36,7 @@ __all__ = [
     "CONTACT_PROPS",
     "IDENTIFIER_PROPS",
     "MAX_SHARING_ENTRIES",
+    "MIN_ADDRESS_WORDS",
     "UNWIRED_AREAS",
     "EnforcementAction",
     "EnforcementClaims",
@@ -46,6 +47,7 @@ __all__ = [
     "enforcement_actions",
     "list_source",
     "register_provider",
+    "specific_address",
     "unwired_areas",
 ]
 
@@ -68,6 +70,14 @@ CONTACT_PROPS = ("phone", "email", "website")
 # A value shared by more entries than this ("Pyongyang, Korea, North", a Moscow business centre that hosts
 # hundreds of firms) ties nobody to anybody in particular; it is left out rather than made a claim.
 MAX_SHARING_ENTRIES = 25
+# An address of fewer words ("Pyongyang, DPRK", "Moscow, Russia") names a city, not a building: no tie.
+MIN_ADDRESS_WORDS = 3
+
+
+def specific_address(value: str) -> bool:
+    return len("".join(c if c.isalnum() else " " for c in value).split()) >= MIN_ADDRESS_WORDS
+
+
 # Properties whose value names another entity (ref_key) and what the link means for the named one.
 OWNER_PROPS = ("owner",)
 OWNED_PROPS = ("asset", "owned")
@@ -227,7 +237,14 @@ class ListClaims:
         keys = set(target.keys)
         entities = list(own)
         for props, kind in groups:
-            values = sorted({v for e in entities for v in e.values(*props)})
+            values = sorted(
+                {
+                    v
+                    for e in entities
+                    for v in e.values(*props)
+                    if kind is not ClaimKind.SHARED_ADDRESS or specific_address(v)
+                }
+            )
             if not values:
                 continue
             rows = holding(DossierStore(self.store).statements_with_values(props, values), self.asof)

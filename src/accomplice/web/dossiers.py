@@ -140,9 +140,7 @@ def dossier_page(request: Request, key: Key, principal: Reader, as_of: Day = Non
 @dossiers_web_router.get("/dossiers/{key}/dossier.{fmt}")
 def dossier_download(request: Request, key: Key, fmt: str, principal: Reader, as_of: Day = None) -> Response:
     if fmt not in DOCUMENT_TYPES:
-        return render(
-            "error.html", 404, request=request, title="Not found", message="no such format", status=404
-        )
+        return render_error(404, "Not found", f"no dossier format {fmt[:10]!r} (pdf, docx, json)", request)
     content = service.dossier_json(service.build_dossier(_store(request), principal, key, as_of or None))
     extra = {"basis_texts": service.basis_texts(content)} if fmt == "pdf" else {}
     name = f"dossier-{key}-{content['as_of']}.{fmt}"
