@@ -39,7 +39,21 @@ def _padded(content: dict[str, Any], claims: int) -> dict[str, Any]:
         item["id"] = f"{item['id']}-{len(found)}"
         item["text"] = f"{item['text']} (copy {len(found)})"
         found.append(item)
-    return {**content, "claims": found[:claims]}
+    # The second figure needs supply-chain paths: the exposure examples' chain (tests/exposure_data), in case
+    # the store holds no exposure data; drawing it is what is timed.
+    paths = content["supply_paths"] or [
+        {
+            "nodes": [
+                "Pacific Coast Seafood Importers LLC",
+                "Qingdao Ocean Harvest Foods Co. Ltd.",
+                "Dandong Haiyang Seafood Processing Co. Ltd.",
+            ],
+            "keys": ["party:a", "party:b", "party:c"],
+            "hops": ["supplies", "supplies"],
+            "reason": "labour evidence",
+        }
+    ]
+    return {**content, "claims": found[:claims], "supply_paths": paths}
 
 
 def main() -> None:
