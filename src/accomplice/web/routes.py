@@ -82,7 +82,6 @@ MENU = (
     MenuItem("watchlists", "/watchlists", "Watchlists", Permission.WATCHLISTS),
     MenuItem("alerts", "/alerts", "Alerts", Permission.WATCHLISTS),
     MenuItem("exposure", "/shipments", "Exposure", Permission.EXPOSURE_READ),
-    MenuItem("candidates", "/candidates", "Dossiers", Permission.DOSSIERS_READ),
     MenuItem("api", "/about/api", "API", None),
 )
 
