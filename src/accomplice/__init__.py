@@ -14,7 +14,11 @@ from pathlib import Path
 from accomplice.errors import AccompliceError, InputError, NotFoundError, OfflineError
 from accomplice.matching import Match
 from accomplice.services import ScreeningRecord, ScreeningResult, load_list, load_shared
-from accomplice.services.hooks import register_chart_providers, register_post_import_hooks
+from accomplice.services.hooks import (
+    register_chart_providers,
+    register_dossier_providers,
+    register_post_import_hooks,
+)
 from accomplice.store import Store, open_store
 
 __version__ = "0.1.0"
@@ -24,6 +28,7 @@ __version__ = "0.1.0"
 register_post_import_hooks()
 # The dashboards' charts, of every area, registered once for every entry point.
 register_chart_providers()
+register_dossier_providers()
 
 __all__ = [
     "AccompliceError",

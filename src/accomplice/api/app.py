@@ -24,6 +24,7 @@ from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.body_gate import BodyGate
 from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
+from accomplice.api.dossiers import dossiers_approve_router, dossiers_router, dossiers_write_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.incidents import incidents_router
 from accomplice.api.jobs import jobs_router
@@ -41,6 +42,7 @@ from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_
 from accomplice.settings import Settings, get_settings
 from accomplice.store import Store, StoreUnavailable
 from accomplice.web.account import router as account_pages
+from accomplice.web.dossiers import dossiers_web_router
 from accomplice.web.exposure import exposure_web_router
 from accomplice.web.incidents import router as incident_pages
 from accomplice.web.jobs import jobs_web_router
@@ -284,6 +286,10 @@ def create_app(
     app.include_router(exposure_router, dependencies=[Depends(require(Permission.EXPOSURE_READ))])
     app.include_router(exposure_write_router, dependencies=[Depends(require(Permission.EXPOSURE_WRITE))])
     app.include_router(exposure_decide_router, dependencies=[Depends(require(Permission.RESOLVE_PARTIES))])
+    # Dossiers and candidates name parties not yet designated: every route needs dossiers:read at least.
+    app.include_router(dossiers_router, dependencies=[Depends(require(Permission.DOSSIERS_READ))])
+    app.include_router(dossiers_write_router, dependencies=[Depends(require(Permission.DOSSIERS_WRITE))])
+    app.include_router(dossiers_approve_router, dependencies=[Depends(require(Permission.DOSSIERS_APPROVE))])
     # Before the web router: /entities/{id} is negotiated there (JSON for API clients, HTML for browsers).
     app.include_router(yente_router)
     app.include_router(jobs_router)
@@ -295,6 +301,7 @@ def create_app(
     app.include_router(incident_pages)
     app.include_router(oversight_pages)
     app.include_router(exposure_web_router)
+    app.include_router(dossiers_web_router)
     app.mount("/static", static_files(), name="static")
     app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")
     # Innermost of the three: its refusals get the security headers too.

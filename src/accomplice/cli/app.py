@@ -43,7 +43,7 @@ EXIT_INTERRUPTED = 130
 
 # Commands that read the lists (and have nothing to show without them): on a store with no lists they say so
 # and how to load them, instead of answering "no match" or an empty table as if the lists were clean.
-LIST_READERS = frozenset({"entity", "export", "lists", "screen", "trace"})
+LIST_READERS = frozenset({"candidates", "dossier", "entity", "export", "lists", "screen", "trace"})
 LOAD_HINT = "load them with `accomplice load all` (or `accomplice load <source> <file>`)"
 
 
@@ -111,6 +111,7 @@ def _register() -> None:
         audit,
         backup,
         decide,
+        dossiers,
         entity,
         export,
         exposure,
@@ -145,6 +146,8 @@ def _register() -> None:
     app.add_typer(index.app, name="index")
     app.add_typer(incidents.app, name="incidents")
     app.add_typer(keys.app, name="keys")
+    app.add_typer(dossiers.app, name="dossier")
+    app.command("candidates")(dossiers.candidates)
 
 
 _register()

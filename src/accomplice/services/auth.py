@@ -118,15 +118,23 @@ class Permission(StrEnum):
     # Oversight (the COI tracker): record sourced follow-up events and load the tracker's file. Reading
     # the tracker, the public statistics and briefs needs no permission (they show public facts only).
     OVERSIGHT_WRITE = "oversight:write"
+    # -- dossiers (designation dossiers and the candidate finder) --
+    DOSSIERS_READ = "dossiers:read"  # build and read dossiers, run the candidate finder
+    DOSSIERS_WRITE = "dossiers:write"  # save dossier versions, review them, comment on claims
+    DOSSIERS_APPROVE = "dossiers:approve"  # approve a reviewed dossier version (not its author or reviewer)
 
 
 P = Permission
+# -- dossiers: the enforcement side writes and reviews dossiers; a reviewer (or an admin) approves them.
+# Never an importer's: a dossier and the candidate list name parties that are not yet designated.
+DOSSIER_AUTHOR_PERMISSIONS = frozenset({P.DOSSIERS_READ, P.DOSSIERS_WRITE})
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # Runs the installation: everything.
     Role.ADMIN: frozenset(Permission),
     # Screens names and takes the match decisions; keeps watchlists; reads exposure data to judge a hit.
     Role.ANALYST: frozenset(
         {P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES, P.INCIDENTS_READ}
+        | DOSSIER_AUTHOR_PERMISSIONS
     ),
     # The second pair of eyes: checks decisions (and may overturn them) and reads the audit log, but does
     # not run jobs or change data.
@@ -141,6 +149,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             P.INCIDENTS_READ,
             P.INCIDENTS_PUBLISH,
         }
+        | DOSSIER_AUTHOR_PERMISSIONS
+        | {P.DOSSIERS_APPROVE}
     ),
     # A member organisation that brings its own data (batch files, shipments, suppliers) and screens it;
     # it sees only its own organisation's objects (see Principal.sees_org). Its compliance team marks its
@@ -160,6 +170,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             P.INCIDENTS_READ,
             P.INCIDENTS_WRITE,
         }
+        | DOSSIER_AUTHOR_PERMISSIONS
     ),
     # -- documented abuses --
     # The victims' protection officer: records testimony and alone (with admins) may see who a victim is,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from accomplice.services.dashboard_incidents import INCIDENT_CHART_PROVIDERS
 from accomplice.services.dashboard_lists import LIST_CHART_PROVIDERS
 from accomplice.services.dashboards import CHART_PROVIDERS, ChartProvider, register_chart_provider
+from accomplice.services.dossier_incidents import INCIDENTS_AREA, incident_claims
+from accomplice.services.dossier_providers import ProviderFactory, register_provider
 from accomplice.services.lists import POST_IMPORT_HOOKS, PostImportHook
 from accomplice.services.monitor import rescreen_after_import
 
@@ -37,3 +39,13 @@ def register_chart_providers() -> None:
     for provider in APPLICATION_CHARTS:
         if provider.id not in CHART_PROVIDERS:
             register_chart_provider(provider)
+
+
+# Evidence providers of the areas built on dossiers' own (lists, exposure, enforcement actions), by area.
+APPLICATION_DOSSIER_PROVIDERS: tuple[tuple[str, ProviderFactory], ...] = ((INCIDENTS_AREA, incident_claims),)
+
+
+def register_dossier_providers() -> None:
+    """Register every area's dossier evidence provider (again: replaces, never doubles)."""
+    for area, factory in APPLICATION_DOSSIER_PROVIDERS:
+        register_provider(area, factory)
