@@ -110,6 +110,7 @@ def _register() -> None:
     from accomplice.cli import (
         audit,
         backup,
+        cases,
         decide,
         entity,
         export,
@@ -138,6 +139,8 @@ def _register() -> None:
     app.command("backup")(backup.backup)
     app.command("restore")(backup.restore)
     app.add_typer(index.app, name="index")
+    app.add_typer(cases.app, name="cases")
+    app.add_typer(cases.register_app, name="register")
 
 
 _register()

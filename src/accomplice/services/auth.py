@@ -105,22 +105,38 @@ class Permission(StrEnum):
     CONFIDENTIAL = "confidential"  # see confidential evidence sources
     MANAGE_USERS = "manage-users"  # users, roles, tokens of others
     AUDIT_READ = "audit:read"  # read and verify the audit log
+    # -- §321(b) cases and the CAATSA register (services/cases.py, services/register.py) --
+    CASES_READ = "cases:read"  # read cases (an importer: its own organisation's only)
+    CASES_ACT = "cases:act"  # open, detain, request information, decide; import case histories
+    CASES_APPROVE = "cases:approve"  # the second pair of eyes on an accepted rebuttal
+    CASES_RESPOND = "cases:respond"  # answer, upload documents and protest for one's own organisation
+    REGISTER_WRITE = "register:write"  # add to the CAATSA register, decide removal requests
 
 
 P = Permission
+# §321(b) cases: the analyst is the enforcement side (opens, detains, requests, decides), the reviewer the
+# second pair of eyes (approves an accepted rebuttal, marks documents), the importer answers its own cases.
+_CASE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
+    "analyst": frozenset({P.CASES_READ, P.CASES_ACT, P.REGISTER_WRITE}),
+    "reviewer": frozenset({P.CASES_READ, P.CASES_APPROVE}),
+    "importer": frozenset({P.CASES_READ, P.CASES_RESPOND}),
+}
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # Runs the installation: everything.
     Role.ADMIN: frozenset(Permission),
     # Screens names and takes the match decisions; keeps watchlists; reads exposure data to judge a hit.
-    Role.ANALYST: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES}),
+    Role.ANALYST: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES})
+    | _CASE_PERMISSIONS["analyst"],
     # The second pair of eyes: checks decisions (and may overturn them) and reads the audit log, but does
     # not run jobs or change data.
-    Role.REVIEWER: frozenset({P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ, P.RESOLVE_PARTIES}),
+    Role.REVIEWER: frozenset({P.SCREEN, P.DECIDE, P.EXPOSURE_READ, P.AUDIT_READ, P.RESOLVE_PARTIES})
+    | _CASE_PERMISSIONS["reviewer"],
     # A member organisation that brings its own data (batch files, shipments, suppliers) and screens it;
     # it sees only its own organisation's objects (see Principal.sees_org). Its compliance team marks its
     # own false positives: those decisions are its organisation's and apply to its screening only
     # (Principal.decision_org), never to the enforcement side's, whose decisions it never sees.
-    Role.IMPORTER: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE}),
+    Role.IMPORTER: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE})
+    | _CASE_PERMISSIONS["importer"],
     # Investigates supply chains and forced labour: builds the exposure data and sees confidential
     # sources (witnesses, workers), which nobody else but an admin sees.
     Role.RESEARCHER: frozenset(

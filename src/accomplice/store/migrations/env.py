@@ -5,7 +5,13 @@ from __future__ import annotations
 from alembic import context
 
 # Imported for their side effect: each registers its area's tables on `metadata`.
-from accomplice.store import schema_auth, schema_exposure, schema_jobs, schema_monitor  # noqa: F401
+from accomplice.store import (  # noqa: F401
+    schema_auth,
+    schema_cases,
+    schema_exposure,
+    schema_jobs,
+    schema_monitor,
+)
 from accomplice.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
