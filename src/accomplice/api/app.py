@@ -23,6 +23,7 @@ from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.body_gate import BodyGate
+from accomplice.api.cases import cases_router, public_cases_router
 from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
 from accomplice.api.jobs import jobs_router
@@ -269,6 +270,8 @@ def create_app(
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(monitor_router)
+    app.include_router(cases_router)
+    app.include_router(public_cases_router)
     app.include_router(accounts_router)
     # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
     # their permission.

@@ -84,10 +84,14 @@ class CaseView:
 
 
 def event_at(value: datetime | date) -> tuple[datetime, bool]:
-    """An event's time in UTC, and whether it was dated to the day only."""
+    """An event's time in UTC, and whether it was dated to the day only; never in the future."""
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC), False
-    return datetime.combine(value, time(0), tzinfo=UTC), True
+        when, date_only = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC), False
+    else:
+        when, date_only = datetime.combine(value, time(0), tzinfo=UTC), True
+    if when > utc_now():
+        raise InputError("at", f"{value.isoformat()} is in the future: a step is recorded when it happened")
+    return when, date_only
 
 
 def _core(event: EventRow | NewEvent) -> CaseEvent:

@@ -106,6 +106,10 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/reconcile/{dataset}/suggest/type"),
         ("GET", "/reconcile/{dataset}/suggest/property"),
         ("GET", "/reconcile/{dataset}/extend/property"),
+        # The CAATSA register and the case statistics (aggregates only) are public, as CBP publishes them.
+        ("GET", "/api/register"),
+        ("GET", "/api/statistics/cases"),
+        ("GET", "/api/statistics/cases.csv"),
     }
 )
 
