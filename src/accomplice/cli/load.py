@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +16,14 @@ from accomplice.cli.app import err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
 from accomplice.errors import AccompliceError
 from accomplice.lists.model import ImportReport, ProgressFn
+from accomplice.services import register
+from accomplice.services.auth import operator_principal
 from accomplice.settings import get_settings
 from accomplice.sources import FORMATS, FormatInfo
 from accomplice.store import Store
+
+# The shared enforcement actions: the CAATSA register's seed and the historical §321(b) cases.
+ENFORCEMENT_ACTIONS = Path("data") / "accountability" / "enforcement_actions.csv"
 
 app = typer.Typer(
     help=(
@@ -212,3 +218,11 @@ def load_all(
             f"{r.seconds:.1f}",
         )
     out_console.print(table)
+    # The CAATSA register and the historical §321(b) cases come with the shared data too.
+    seed = settings.shared_dir / ENFORCEMENT_ACTIONS
+    loaded = register.load_seed(store, operator_principal(getpass.getuser()), seed)
+    if loaded is not None:
+        out_console.print(
+            f"CAATSA register: {loaded.added} added, {loaded.updated} updated; "
+            f"{loaded.cases_created} historical cases"
+        )
