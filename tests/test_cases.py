@@ -306,3 +306,29 @@ def test_the_cli_refuses_a_bad_history_in_one_line(tmp_path: Path) -> None:
         "information-requested, response, decided; nothing was imported"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_an_overdue_case_fires_one_signed_webhook_alert(sqlite_store: Store, tmp_path: Path) -> None:
+    from accomplice.services import monitor
+    from tests.monitor_data import webhook_receiver
+
+    history = tmp_path / "late.csv"
+    history.write_text(
+        "case,at,kind,note,party,outcome\nLATE-1,2022-12-05,detained,All goods,Rixin Foods Ltd.,\n"
+    )
+    case_import.import_events(sqlite_store, OPERATOR, history)
+    assert cases.get_case(sqlite_store, OPERATOR, "LATE-1").overdue
+    with webhook_receiver() as receiver:
+        hook = monitor.create_webhook(sqlite_store, OPERATOR, receiver.url + "/cases", allow_private=True)
+        report = cases.alert_overdue(sqlite_store)
+        assert (report.cases, report.deliveries) == (("LATE-1",), 1)
+        assert cases.alert_overdue(sqlite_store).cases == ()  # once per case
+        sent = monitor.deliver_due(sqlite_store, now=datetime.now(UTC), allow_private=True)
+        assert sent.delivered == 1
+        (request,) = receiver.on("/cases")
+    body = json.loads(request.body)
+    assert body["event"] == "cases-overdue"
+    assert body["cases"] == [
+        {"id": "LATE-1", "title": "Rixin Foods Ltd.", "state": "detained", "deadline": "2023-01-04"}
+    ]
+    assert request.headers["X-Accomplice-Signature"] == monitor.sign(hook.secret, request.body)

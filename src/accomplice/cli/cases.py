@@ -152,6 +152,20 @@ def import_(
     )
 
 
+@app.command("overdue")
+def overdue() -> None:
+    """Alert (through the webhooks) on every case whose importer's answer is past its 30 days, once each.
+
+    Example: accomplice cases overdue
+    """
+    report = cases.alert_overdue(get_store())
+    out_console.print(
+        f"{len(report.cases)} overdue cases alerted; {report.deliveries} webhook deliveries queued"
+    )
+    for case_id in report.cases:
+        out_console.print(f"  {case_id}")
+
+
 @app.command("export")
 def export(
     what: Annotated[str, typer.Argument(help="`cases` (JSON lines, one case a line) or `statistics` (CSV).")],

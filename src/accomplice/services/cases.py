@@ -9,6 +9,7 @@ own organisation's cases; another organisation's case is "not found".
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ __all__ = [
     "CaseConflictError",
     "CaseView",
     "FlowRefusedError",
+    "OverdueReport",
     "act",
+    "alert_overdue",
     "case_json",
     "derived_fields",
     "event_at",
@@ -306,6 +309,40 @@ def act(
             f"case {case_id} changed while you were deciding (another step was recorded first); read it again"
         ) from None
     return _view(_visible(store, principal, case_id))
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueReport:
+    cases: tuple[str, ...]
+    deliveries: int
+
+
+def _overdue_payload(webhook_id: int, overdue: Sequence[CaseRow]) -> str:
+    return json.dumps(
+        {
+            "event": "cases-overdue",
+            "webhook": webhook_id,
+            "cases": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "state": c.state,
+                    "deadline": c.deadline.isoformat() if c.deadline else None,
+                }
+                for c in overdue
+            ],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def alert_overdue(store: Store, today: date | None = None) -> OverdueReport:
+    """Send one alert for each case whose answer is past its 30 days, once per case, through the webhooks
+    (monitoring's signed, retried deliveries). Run by `accomplice cases overdue` (cron) or the server."""
+    rows = CaseStore(store).overdue(today or utc_now().date())
+    queued = CaseStore(store).queue_overdue_alerts(rows, _overdue_payload)
+    return OverdueReport(tuple(r.id for r in rows), queued)
 
 
 def overdue_cases(store: Store, principal: Principal, today: date | None = None) -> list[CaseRow]:

@@ -7,7 +7,7 @@ raises `StaleCase`, so that of two reviewers deciding at once one wins and the o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from accomplice.store.audit import AuditEntry, AuditLog
 from accomplice.store.clock import aware, utc_now
 from accomplice.store.schema_cases import case_events, cases, register_entries, register_removals
+from accomplice.store.schema_monitor import webhook_deliveries, webhooks
 from accomplice.store.store import Store
 
 __all__ = [
@@ -445,10 +446,42 @@ class CaseStore:
             ).all()
         return [_case(r) for r in rows]
 
-    def mark_overdue_alerted(self, conn: Connection, case_ids: Iterable[str]) -> None:
-        ids = list(case_ids)
-        if ids:
-            conn.execute(update(cases).where(cases.c.id.in_(ids)).values(overdue_alerted_at=utc_now()))
+    def queue_overdue_alerts(self, overdue: Sequence[CaseRow], payload_of: Any) -> int:
+        """Mark the cases alerted and queue one webhook delivery per active webhook that may hear of them
+        (an organisation's webhook: its own cases; one without an organisation: all), in one transaction,
+        through monitoring's outbox, whose worker signs, sends and retries them. The number queued."""
+        if not overdue:
+            return 0
+        now = utc_now()
+        queued = 0
+        with self.store.writer() as conn:
+            ids = [c.id for c in overdue]
+            marked = conn.execute(
+                update(cases)
+                .where(cases.c.id.in_(ids), cases.c.overdue_alerted_at.is_(None))
+                .values(overdue_alerted_at=now)
+            )
+            if marked.rowcount != len(ids):
+                return 0  # another process alerted them first
+            hooks = conn.execute(
+                select(webhooks.c.id, webhooks.c.org).where(webhooks.c.active.is_(True))
+            ).all()
+            for hook in hooks:
+                chosen = [c for c in overdue if hook.org is None or hook.org == c.org]
+                if not chosen:
+                    continue
+                conn.execute(
+                    insert(webhook_deliveries).values(
+                        webhook_id=hook.id,
+                        alert_ids=[],
+                        payload=payload_of(hook.id, chosen),
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+                queued += 1
+        return queued
 
     def stat_rows(self) -> list[StatRow]:
         query = select(
