@@ -332,3 +332,31 @@ def test_an_overdue_case_fires_one_signed_webhook_alert(sqlite_store: Store, tmp
         {"id": "LATE-1", "title": "Rixin Foods Ltd.", "state": "detained", "deadline": "2023-01-04"}
     ]
     assert request.headers["X-Accomplice-Signature"] == monitor.sign(hook.secret, request.body)
+
+
+def test_a_case_opened_on_a_flagged_shipment_keeps_its_trace_as_it_was(sqlite_store: Store) -> None:
+    from accomplice.services import exposure
+
+    data = Path(__file__).parent / "exposure_data"
+    for kind, name in (
+        ("relations", "relations.csv"),
+        ("facilities", "facilities.csv"),
+        ("evidence", "evidence.jsonl"),
+        ("shipments", "shipments.csv"),
+    ):
+        exposure.import_file(sqlite_store, kind, data / name, user="analyst1")
+    view = cases.open_from_shipment(sqlite_store, OPERATOR, "ENT-2018-0412")
+    frozen = cases.case_json(view)
+    assert frozen["source"] == "shipment"
+    assert frozen["shipments"] == ["ENT-2018-0412"]
+    trace = frozen["trace"]
+    assert isinstance(trace, dict)
+    assert trace["shipment"] == "ENT-2018-0412"
+    assert trace["flagged"] is True
+    assert trace["paths"]
+    assert frozen["evidence_summary"] == "; ".join(trace["reasons"])
+    assert frozen["parties"]
+    # The stored trace is what the case was opened on, not a live view: a later read returns it unchanged.
+    assert cases.case_json(cases.get_case(sqlite_store, OPERATOR, view.case.id))["trace"] == trace
+    with pytest.raises(cases.FlowRefusedError, match="not flagged"):
+        cases.open_from_shipment(sqlite_store, OPERATOR, "ENT-2019-0588")
