@@ -240,3 +240,89 @@ def test_the_register_and_statistics_are_public_and_hold_no_case_ids(
     assert years["FY2021"]["cases"]["excluded"] >= 1
     csv_text = client.get("/api/statistics/cases.csv").text
     assert csv_text.startswith("dimension,group,detained_cases")
+
+
+def _xlsx_bytes() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["stage", "input kg", "output kg"])
+    sheet.append(["sewing", 950, 930])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/sharedStrings.xml", b"0" * (40 * 1024 * 1024))
+    return out.getvalue()
+
+
+def test_documents_are_typed_by_content_kept_by_hash_and_served_as_attachments(
+    client: TestClient, tokens: dict[str, dict[str, str]], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    case_id = _open_detained(client, tokens, "Documents")
+    url = f"/api/cases/{case_id}/documents"
+    workbook = _xlsx_bytes()
+    sent = client.post(
+        url,
+        files={"file": ("mass-balance.xlsx", workbook)},
+        data={"item": "production", "stage": "sewing"},
+        headers=tokens["poof"],
+    )
+    assert sent.status_code == 201, sent.text
+    document = sent.json()
+    assert document["sha256"] == hashlib.sha256(workbook).hexdigest()
+    assert document["media_type"].endswith("spreadsheetml.sheet")
+    audit = [r for r in AuditLog(store).entries(limit=50) if r.action == "case.document"]
+    assert audit[0].detail["sha256"] == document["sha256"]
+    served = client.get(f"{url}/{document['id']}", headers=tokens["officer"])
+    assert served.content == workbook
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["content-disposition"].startswith("attachment")
+    # The other importer can neither read nor add.
+    assert client.get(f"{url}/{document['id']}", headers=tokens["acme"]).status_code == 404
+    # Bytes unlike their name, a zip bomb in an XLSX, an oversized file: refused, the case unchanged.
+    html = client.post(
+        url,
+        files={"file": ("invoice.pdf", b"<html><script>alert(1)</script>")},
+        data={"item": "invoice"},
+        headers=tokens["poof"],
+    )
+    assert html.status_code == 422
+    assert "not a document type accepted here" in html.text
+    bomb = client.post(
+        url, files={"file": ("ledger.xlsx", _zip_bomb())}, data={"item": "workforce"}, headers=tokens["poof"]
+    )
+    assert bomb.status_code == 422
+    assert "zip bomb" in bomb.text
+    monkeypatch.setenv("ACCOMPLICE_CASE_DOCUMENT_MAX_BYTES", str(len(workbook) - 1))
+    large = client.post(
+        url, files={"file": ("big.xlsx", workbook)}, data={"item": "production"}, headers=tokens["poof"]
+    )
+    assert large.status_code == 413
+    assert len(client.get(url, headers=tokens["poof"]).json()) == 1
+    assert store.file_path is not None
+    assert list((store.file_path.with_name(f"{store.file_path.name}.documents") / "tmp").iterdir()) == []
+    # The reviewer marks it; anything short of accepted needs its reason.
+    review = f"{url}/{document['id']}/review"
+    assert client.post(review, json={"mark": "inconsistent"}, headers=tokens["reviewer"]).status_code == 422
+    marked = client.post(
+        review,
+        json={"mark": "inconsistent", "reason": "Headcount differs from payroll"},
+        headers=tokens["reviewer"],
+    )
+    assert (marked.json()["review"], marked.json()["reviewed_by"]) == ("inconsistent", "reviewer")
+    assert client.post(review, json={"mark": "accepted"}, headers=tokens["poof"]).status_code == 403

@@ -13,14 +13,15 @@ import io
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from accomplice.api.auth import require
 from accomplice.api.routes import StoreDep
-from accomplice.services import case_stats, cases, register
+from accomplice.services import case_documents, case_stats, cases, register
 from accomplice.services.auth import Permission, Principal
-from accomplice.store.cases import RegisterEntry
+from accomplice.store.cases import CaseDocument, RegisterEntry
 
 __all__ = ["cases_router", "public_cases_router"]
 
@@ -30,6 +31,8 @@ cases_router = APIRouter(prefix="/api", tags=["cases"])
 public_cases_router = APIRouter(prefix="/api", tags=["cases"])
 CaseId = Annotated[str, Path(min_length=1, max_length=64)]
 MAX_PAGE = 500
+# Uploads are read in pieces of this size: memory stays flat whatever the file's size.
+UPLOAD_CHUNK_BYTES = 1024 * 1024
 
 
 class _Model(BaseModel):
@@ -242,3 +245,99 @@ def api_case_statistics_csv(store: StoreDep) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="case-statistics.csv"'},
     )
+
+
+class DocumentOut(_Model):
+    id: int
+    sha256: str
+    size: int
+    media_type: str
+    file_name: str
+    item: str
+    stage: str
+    note: str
+    uploaded_by: str | None
+    uploaded_at: str
+    review: str
+    review_reason: str
+    reviewed_by: str | None
+
+    @classmethod
+    def of(cls, d: CaseDocument) -> DocumentOut:
+        return cls(
+            id=d.id,
+            sha256=d.sha256,
+            size=d.size,
+            media_type=d.media_type,
+            file_name=d.file_name,
+            item=d.item,
+            stage=d.stage,
+            note=d.note,
+            uploaded_by=d.uploaded_by,
+            uploaded_at=d.uploaded_at.isoformat(),
+            review=d.review,
+            review_reason=d.review_reason,
+            reviewed_by=d.reviewed_by,
+        )
+
+
+class ReviewIn(_Model):
+    mark: str = Field(max_length=16, description="accepted, insufficient or inconsistent")
+    reason: str = Field(default="", max_length=cases.MAX_NOTE_CHARS)
+
+
+@cases_router.get("/cases/{case_id}/documents", response_model=list[DocumentOut])
+def api_case_documents(store: StoreDep, principal: Reader, case_id: CaseId) -> list[DocumentOut]:
+    return [DocumentOut.of(d) for d in case_documents.case_documents(store, principal, case_id)]
+
+
+@cases_router.post("/cases/{case_id}/documents", response_model=DocumentOut, status_code=201)
+def api_add_case_document(
+    store: StoreDep,
+    principal: Reader,
+    case_id: CaseId,
+    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF, XLSX or DOCX")],
+    item: Annotated[str, Form(max_length=64)],
+    stage: Annotated[str, Form(max_length=128)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> DocumentOut:
+    chunks = iter(lambda: file.file.read(UPLOAD_CHUNK_BYTES), b"")
+    document = case_documents.add_document(
+        store,
+        principal,
+        case_id,
+        file_name=file.filename or "",
+        chunks=chunks,
+        item=item,
+        stage=stage,
+        note=note,
+    )
+    return DocumentOut.of(document)
+
+
+@cases_router.get("/cases/{case_id}/documents/{document_id}", response_class=FileResponse)
+def api_case_document_file(
+    store: StoreDep, principal: Reader, case_id: CaseId, document_id: Annotated[int, Path(ge=1, le=2**31)]
+) -> FileResponse:
+    document, path = case_documents.document_file(store, principal, case_id, document_id)
+    return FileResponse(
+        path,
+        media_type=document.media_type,
+        filename=document.file_name,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@cases_router.post("/cases/{case_id}/documents/{document_id}/review", response_model=DocumentOut)
+def api_review_case_document(
+    store: StoreDep,
+    principal: Reader,
+    case_id: CaseId,
+    document_id: Annotated[int, Path(ge=1, le=2**31)],
+    body: ReviewIn,
+) -> DocumentOut:
+    reviewed = case_documents.review_document(
+        store, principal, case_id, document_id, mark=body.mark, reason=body.reason
+    )
+    return DocumentOut.of(reviewed)

@@ -16,11 +16,18 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from accomplice.store.audit import AuditEntry, AuditLog
 from accomplice.store.clock import aware, utc_now
-from accomplice.store.schema_cases import case_events, cases, register_entries, register_removals
+from accomplice.store.schema_cases import (
+    case_documents,
+    case_events,
+    cases,
+    register_entries,
+    register_removals,
+)
 from accomplice.store.schema_monitor import webhook_deliveries, webhooks
 from accomplice.store.store import Store
 
 __all__ = [
+    "CaseDocument",
     "CaseFields",
     "CaseRow",
     "CaseStore",
@@ -123,6 +130,47 @@ class CaseRow:
     created_at: datetime
     updated_at: datetime
     events: tuple[EventRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDocument:
+    id: int
+    case_id: str
+    sha256: str
+    size: int
+    media_type: str
+    file_name: str
+    item: str
+    stage: str
+    note: str
+    uploaded_by: str | None
+    uploaded_at: datetime
+    review: str
+    review_reason: str
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+def _document(row: Any) -> CaseDocument:
+    uploaded = aware(row.uploaded_at)
+    assert uploaded is not None
+    return CaseDocument(
+        row.id,
+        row.case_id,
+        row.sha256,
+        row.size,
+        row.media_type,
+        row.file_name,
+        row.item,
+        row.stage,
+        row.note,
+        row.uploaded_by,
+        uploaded,
+        row.review,
+        row.review_reason,
+        row.reviewed_by,
+        aware(row.reviewed_at),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,6 +554,84 @@ class CaseStore:
                 )
                 for r in conn.execute(query)
             ]
+
+    # -- documents -------------------------------------------------------------------------------
+
+    def add_document(
+        self,
+        case_id: str,
+        *,
+        sha256: str,
+        size: int,
+        media_type: str,
+        file_name: str,
+        item: str,
+        stage: str,
+        note: str,
+        uploaded_by: str | None,
+        audit: AuditEntry | None,
+    ) -> CaseDocument:
+        with self.store.writer() as conn:
+            self._audit(conn, audit)
+            row = conn.execute(
+                insert(case_documents)
+                .values(
+                    case_id=case_id,
+                    sha256=sha256,
+                    size=size,
+                    media_type=media_type,
+                    file_name=file_name,
+                    item=item,
+                    stage=stage,
+                    note=note,
+                    uploaded_by=uploaded_by,
+                    uploaded_at=utc_now(),
+                    review="pending",
+                    review_reason="",
+                )
+                .returning(*case_documents.c)
+            ).one()
+        return _document(row)
+
+    def documents(self, case_id: str) -> list[CaseDocument]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(case_documents)
+                .where(case_documents.c.case_id == case_id)
+                .order_by(case_documents.c.id)
+            ).all()
+        return [_document(r) for r in rows]
+
+    def document(self, case_id: str, document_id: int) -> CaseDocument | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(case_documents).where(
+                    case_documents.c.case_id == case_id, case_documents.c.id == document_id
+                )
+            ).first()
+        return _document(row) if row is not None else None
+
+    def review_document(
+        self,
+        case_id: str,
+        document_id: int,
+        review: str,
+        reason: str,
+        reviewer: str | None,
+        *,
+        audit: AuditEntry,
+    ) -> CaseDocument | None:
+        with self.store.writer() as conn:
+            row = conn.execute(
+                update(case_documents)
+                .where(case_documents.c.case_id == case_id, case_documents.c.id == document_id)
+                .values(review=review, review_reason=reason, reviewed_by=reviewer, reviewed_at=utc_now())
+                .returning(*case_documents.c)
+            ).first()
+            if row is None:
+                return None
+            self._audit(conn, audit)
+        return _document(row)
 
     # -- register --------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from accomplice.store.schema import metadata
 
-__all__ = ["case_events", "cases", "register_entries", "register_removals"]
+__all__ = ["case_documents", "case_events", "cases", "register_entries", "register_removals"]
 
 cases = Table(
     "cases",
@@ -85,6 +85,29 @@ case_events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_case_events_case_seq", "case_id", "seq", unique=True),
     Index("ix_case_events_kind_at", "kind", "at"),
+)
+
+# The importer's documents, each against a checklist item and a supply-chain stage; the bytes are kept by
+# their SHA-256 in the blob store (store/blobs.py), the reviewer's mark and reason beside them.
+case_documents = Table(
+    "case_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("media_type", String(128), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("item", String(64), nullable=False),  # purchase-order, invoice, payment, transport, ...
+    Column("stage", String(128), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("uploaded_by", String(128), nullable=True),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("review", String(16), nullable=False),  # pending | accepted | insufficient | inconsistent
+    Column("review_reason", Text, nullable=False),
+    Column("reviewed_by", String(128), nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Index("ix_case_documents_case_id", "case_id"),
 )
 
 register_entries = Table(

@@ -4,7 +4,8 @@
 decision) for listing and statistics, and a version raised on every write so that two reviewers deciding at
 once cannot both win; `case_events` the case's dated events with their actors; `register_entries` the
 entities found to use North Korean labour (names in every script, effective date, evidence, action) and
-`register_removals` the requests to be taken off it.
+`register_removals` the requests to be taken off it; `case_documents` the importer's documents (bytes kept
+by SHA-256 in the blob store) with the reviewer's mark.
 
 Revision ID: 0010
 Revises: 0009
@@ -80,6 +81,29 @@ def upgrade() -> None:
     op.create_index("ix_case_events_case_seq", "case_events", ["case_id", "seq"], unique=True)
     op.create_index("ix_case_events_kind_at", "case_events", ["kind", "at"])
     op.create_table(
+        "case_documents",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.String(64), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("media_type", sa.String(128), nullable=False),
+        sa.Column("file_name", sa.String(255), nullable=False),
+        sa.Column("item", sa.String(64), nullable=False),
+        sa.Column("stage", sa.String(128), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("uploaded_by", sa.String(128), nullable=True),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("review", sa.String(16), nullable=False),
+        sa.Column("review_reason", sa.Text(), nullable=False),
+        sa.Column("reviewed_by", sa.String(128), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_case_documents_case_id_cases", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_case_documents"),
+    )
+    op.create_index("ix_case_documents_case_id", "case_documents", ["case_id"])
+    op.create_table(
         "register_entries",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("key", sa.String(255), nullable=False),
@@ -122,5 +146,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("register_removals", "register_entries", "case_events", "cases"):
+    for table in ("register_removals", "register_entries", "case_documents", "case_events", "cases"):
         op.drop_table(table)
