@@ -190,11 +190,11 @@ def _case_routes(client: TestClient) -> list[tuple[str, str, Any]]:
     found = []
     for context in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
         path = getattr(context, "path", "")
-        if not re.match(r"/api/(cases|register|statistics)", path):
+        if not re.match(r"/(api/)?(cases|register|statistics)", path):
             continue
         for method in sorted((context.methods or set()) - {"HEAD"}):
             found.append((method, path, context))
-    assert len(found) >= 8, found
+    assert len(found) >= 16, found
     return found
 
 
@@ -326,3 +326,37 @@ def test_documents_are_typed_by_content_kept_by_hash_and_served_as_attachments(
     )
     assert (marked.json()["review"], marked.json()["reviewed_by"]) == ("inconsistent", "reviewer")
     assert client.post(review, json={"mark": "accepted"}, headers=tokens["poof"]).status_code == 403
+
+
+def test_the_case_pages_show_the_timeline_and_the_public_pages_need_no_login(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    case_id = _open_detained(client, tokens, "Pages <script>")
+    page = client.get(f"/cases/{case_id}", headers=tokens["poof"])
+    assert page.status_code == 200
+    assert "Pages &lt;script&gt;" in page.text
+    assert "Supplier map corrected" in page.text
+    assert client.get(f"/cases/{case_id}", headers=tokens["acme"]).status_code == 404
+    stepped = client.post(
+        f"/cases/{case_id}/events",
+        data={"kind": "decided", "outcome": "excluded", "note": "Prohibited", "version": "1"},
+        headers=tokens["officer"],
+        follow_redirects=False,
+    )
+    assert stepped.status_code == 409  # version 1 was read before the detention and the answer
+    current = client.get(f"/api/cases/{case_id}", headers=tokens["officer"]).json()["version"]
+    stepped = client.post(
+        f"/cases/{case_id}/events",
+        data={"kind": "decided", "outcome": "excluded", "note": "Prohibited", "version": str(current)},
+        headers=tokens["officer"],
+        follow_redirects=False,
+    )
+    assert stepped.status_code == 303
+    pdf = client.get(f"/cases/{case_id}/file.pdf", headers=tokens["officer"])
+    assert pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["content-disposition"].startswith("attachment")
+    stats = client.get("/statistics")
+    assert stats.status_code == 200
+    assert "<svg" in stats.text
+    assert "By fiscal year" in stats.text
+    assert client.get("/register").status_code == 200

@@ -39,6 +39,7 @@ from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_
 from accomplice.settings import Settings, get_settings
 from accomplice.store import Store, StoreUnavailable
 from accomplice.web.account import router as account_pages
+from accomplice.web.cases import router as cases_pages
 from accomplice.web.exposure import exposure_web_router
 from accomplice.web.jobs import jobs_web_router
 from accomplice.web.monitor import router as monitor_pages
@@ -286,6 +287,7 @@ def create_app(
     app.include_router(account_pages)
     app.include_router(jobs_web_router)
     app.include_router(monitor_pages)
+    app.include_router(cases_pages)
     app.include_router(exposure_web_router)
     app.mount("/static", static_files(), name="static")
     app.mount(DOCS_ASSETS_PATH, docs_assets(), name="docs-assets")

@@ -110,6 +110,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/register"),
         ("GET", "/api/statistics/cases"),
         ("GET", "/api/statistics/cases.csv"),
+        ("GET", "/register"),
+        ("GET", "/statistics"),
     }
 )
 

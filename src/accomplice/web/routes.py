@@ -82,6 +82,8 @@ MENU = (
     MenuItem("watchlists", "/watchlists", "Watchlists", Permission.WATCHLISTS),
     MenuItem("alerts", "/alerts", "Alerts", Permission.WATCHLISTS),
     MenuItem("exposure", "/shipments", "Exposure", Permission.EXPOSURE_READ),
+    MenuItem("cases", "/cases", "Cases", Permission.CASES_READ),
+    MenuItem("statistics", "/statistics", "Statistics", None),
     MenuItem("api", "/about/api", "API", None),
 )
 
