@@ -360,3 +360,30 @@ def test_a_case_opened_on_a_flagged_shipment_keeps_its_trace_as_it_was(sqlite_st
     assert cases.case_json(cases.get_case(sqlite_store, OPERATOR, view.case.id))["trace"] == trace
     with pytest.raises(cases.FlowRefusedError, match="not flagged"):
         cases.open_from_shipment(sqlite_store, OPERATOR, "ENT-2019-0588")
+
+
+def test_the_readme_case_commands_run(tmp_path: Path) -> None:
+    import re
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from accomplice.cli.app import app
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## §321(b) cases and the CAATSA register", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    commands = [shlex.split(line.split("#", 1)[0]) for line in block.group(1).splitlines() if line.strip()]
+    assert len(commands) == 5
+    env = {"ACCOMPLICE_DB_URL": f"sqlite:///{tmp_path / 'readme.db'}"}
+    outputs = []
+    for argv in commands:
+        assert argv[0] == "accomplice"
+        args = [a.replace("../shared", str(get_settings().shared_dir)) for a in argv[1:]]
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == 0, (argv, result.output)
+        outputs.append(result.output)
+    assert json.loads(outputs[2])["state"] == "ruled"
+    assert '"schema": "Sanction"' in outputs[3]
+    assert outputs[4].startswith("dimension,group,")
