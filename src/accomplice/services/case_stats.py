@@ -15,10 +15,25 @@ from accomplice.cases.hs import UNKNOWN, hs_heading, hs_section
 from accomplice.store import Store
 from accomplice.store.cases import CaseStore, StatRow
 
-__all__ = ["DIMENSIONS", "STATUSES", "Bucket", "CaseStatistics", "case_statistics", "statistics_csv_rows"]
+__all__ = [
+    "DIMENSIONS",
+    "DIMENSION_LABELS",
+    "STATUSES",
+    "Bucket",
+    "CaseStatistics",
+    "case_statistics",
+    "statistics_csv_rows",
+]
 
 STATUSES = ("detained", "excluded", "seized", "released", "pending")
 DIMENSIONS = ("fiscal_year", "month", "hs_section", "hs_heading", "origin")
+DIMENSION_LABELS = {
+    "fiscal_year": "fiscal year",
+    "month": "month",
+    "hs_section": "HS section",
+    "hs_heading": "HS heading (4 digits)",
+    "origin": "country of origin",
+}
 
 
 @dataclass(frozen=True, slots=True)

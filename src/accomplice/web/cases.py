@@ -78,6 +78,8 @@ def _case_page(
         case=cases.case_json(view),
         documents=case_documents.case_documents(store, principal, case_id),
         principal=principal,
+        # The steps this reader may take now: allowed by the case's state and by the reader's permissions.
+        steps=[k for k in view.allowed if any(principal.can(p) for p in cases.KIND_PERMISSIONS[k])],
         error=error,
     )
 
@@ -164,4 +166,5 @@ def statistics_page(request: Request) -> HTMLResponse:
         charts=charts,
         statuses=case_stats.STATUSES,
         dimensions=case_stats.DIMENSIONS,
+        labels=case_stats.DIMENSION_LABELS,
     )
