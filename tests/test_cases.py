@@ -210,7 +210,7 @@ def test_a_decision_without_an_outcome_is_refused(sqlite_store: Store, tmp_path:
 
 
 def test_the_enforcement_actions_load_the_register_and_the_historical_cases(sqlite_store: Store) -> None:
-    report = register.import_register(sqlite_store, OPERATOR, enforcement_actions())
+    report = register.import_register(sqlite_store, OPERATOR, enforcement_actions(), publish=False)
     entries = {e.name: e for e in register.register_entries(sqlite_store)}
     assert "Dandong Huayang Textiles and Garments Co., Ltd." in entries
     assert "Poof Apparel" not in entries  # the importer, not the producer
@@ -236,12 +236,12 @@ def test_the_enforcement_actions_load_the_register_and_the_historical_cases(sqli
         "detained",
         date(2023, 1, 4),
     )
-    again = register.import_register(sqlite_store, OPERATOR, enforcement_actions())
+    again = register.import_register(sqlite_store, OPERATOR, enforcement_actions(), publish=False)
     assert (again.added, again.cases_created) == (0, 0)
 
 
 def test_the_statistics_count_by_fiscal_year_and_status(sqlite_store: Store) -> None:
-    register.import_register(sqlite_store, OPERATOR, enforcement_actions())
+    register.import_register(sqlite_store, OPERATOR, enforcement_actions(), publish=False)
     stats = case_stats.case_statistics(sqlite_store)
     years = {b.key: b for b in stats.by["fiscal_year"]}
     assert years["FY2021"].cases["excluded"] == 1
@@ -387,3 +387,31 @@ def test_the_readme_case_commands_run(tmp_path: Path) -> None:
     assert json.loads(outputs[2])["state"] == "ruled"
     assert '"schema": "Sanction"' in outputs[3]
     assert outputs[4].startswith("dimension,group,")
+
+
+def test_a_shipment_from_a_registered_producer_is_flagged_and_the_register_is_screenable(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from accomplice.services import exposure, screening
+
+    register.import_register(sqlite_store, OPERATOR, enforcement_actions(), with_cases=False)
+    shipments = tmp_path / "shipments.csv"
+    shipments.write_text(
+        "entry_id,entry_date,importer,importer_country,exporter,exporter_country,goods_description,hs_code,"
+        "quantity,value,origin\n"
+        "E-1,2020-12-01,Poof Apparel,us,Dandong Huayang Textiles and Garments Co. Ltd.,cn,knitted garments,"
+        "6110.20,1000,50000,cn\n"
+        "E-2,2020-12-01,Poof Apparel,us,Hangzhou Lakeside Silk Co. Ltd.,cn,silk scarves,6214.10,500,"
+        "9000,cn\n",
+        encoding="utf-8",
+    )
+    exposure.import_file(sqlite_store, "shipments", shipments, user="tester")
+    flagged = exposure.trace_stored_one(sqlite_store, "E-1")
+    assert flagged["flagged"] is True
+    assert flagged["reasons"] == ["dprk_listed"]
+    paths = flagged["paths"]
+    assert isinstance(paths, list)
+    assert paths[0]["listing"]["list"] == "caatsa", paths[0]
+    assert exposure.trace_stored_one(sqlite_store, "E-2")["flagged"] is False
+    matches = screening.screen_query(sqlite_store, "延边银星网络科技有限公司")
+    assert "caatsa-register-yanbian-silverstar-network-technology-co-ltd" in [m.key for m in matches]

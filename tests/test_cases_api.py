@@ -226,7 +226,10 @@ def test_the_register_and_statistics_are_public_and_hold_no_case_ids(
     from accomplice.settings import get_settings
 
     register.import_register(
-        store, OPERATOR, get_settings().shared_dir / "data" / "accountability" / "enforcement_actions.csv"
+        store,
+        OPERATOR,
+        get_settings().shared_dir / "data" / "accountability" / "enforcement_actions.csv",
+        publish=False,
     )
     listed = client.get("/api/register")
     assert listed.status_code == 200

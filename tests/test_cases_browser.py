@@ -30,7 +30,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     accounts.add_user(store, operator, name="officer", roles=["analyst"], password=PASSWORD)
     accounts.add_user(store, operator, name="poof", roles=["importer"], password=PASSWORD, org="poof-apparel")
     register.import_register(
-        store, operator, get_settings().shared_dir / "data" / "accountability" / "enforcement_actions.csv"
+        store,
+        operator,
+        get_settings().shared_dir / "data" / "accountability" / "enforcement_actions.csv",
+        publish=False,
     )
     officer = accounts.local_principal(store, "officer")
     live = cases.open_case(

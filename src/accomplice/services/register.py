@@ -13,19 +13,24 @@ their dated steps (`historical_cases`).
 from __future__ import annotations
 
 import csv
+import json
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from accomplice.cases import CaseEvent, replay
+from accomplice.cases.register import REGISTER_LIST_NAME, REGISTER_PROGRAM
 from accomplice.errors import InputError, NotFoundError
 from accomplice.services.auth import Permission, Principal, require
 from accomplice.services.cases import DEFAULT_LEGAL_BASIS, derived_fields, event_at
+from accomplice.services.lists import load_list
 from accomplice.store import Store
 from accomplice.store.audit import AuditEntry
 from accomplice.store.cases import CaseStore, NewCase, NewEvent, RegisterEntry, RegisterRemoval
+from accomplice.store.clock import utc_now
 
 __all__ = [
     "REGISTER_COLUMNS",
@@ -34,6 +39,7 @@ __all__ = [
     "historical_cases",
     "import_register",
     "load_seed",
+    "publish_as_list",
     "read_register_rows",
     "register_csv_rows",
     "register_entries",
@@ -233,6 +239,8 @@ def import_register(
         entries,
         audit=AuditEntry(principal.user, "register.import", path.name, {"entries": len(entries)}),
     )
+    if publish:
+        publish_as_list(store)
     created = 0
     if with_cases and principal.can(Permission.CASES_ACT):
         new = []
@@ -249,6 +257,27 @@ def import_register(
             )
         created = len(new)
     return RegisterReport(added, updated, created)
+
+
+def publish_as_list(store: Store, label: str | None = None) -> int:
+    """Load the register's current entries as a version of the list `caatsa` (FtM), so that it is screened
+    like any list and a shipment party resolved to an entry is flagged by the trace; a no-op when nothing
+    changed. The number of entries published."""
+    entries = register_entries(store, include_removed=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{REGISTER_LIST_NAME}.ftm.json"
+        with path.open("w", encoding="utf-8") as out:
+            for entity in register_ftm(entries):
+                out.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+        load_list(
+            store,
+            "ftm",
+            path,
+            list_name=REGISTER_LIST_NAME,
+            label=label or utc_now().date().isoformat(),
+            skip_known=True,
+        )
+    return len(entries)
 
 
 def load_seed(store: Store, principal: Principal, path: Path) -> RegisterReport | None:
@@ -291,6 +320,8 @@ def decide_removal(
     )
     if removal is None:
         raise NotFoundError(f"no pending removal request {removal_id}")
+    if granted:
+        publish_as_list(store)  # the entry leaves the list that screening and the trace read
     return removal
 
 
@@ -354,7 +385,7 @@ def register_ftm(entries: Iterable[RegisterEntry]) -> Iterator[dict[str, object]
             "properties": {
                 "entity": [entity_id],
                 "authority": [e.authority],
-                "program": ["CAATSA §321(b) register"],
+                "program": [REGISTER_PROGRAM],
                 "reason": [e.action],
                 "provisions": [e.legal_basis] if e.legal_basis else [],
                 "startDate": [e.effective_date],
