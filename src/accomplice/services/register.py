@@ -227,10 +227,11 @@ def historical_cases(rows: Iterable[tuple[int, dict[str, str]]]) -> list[tuple[N
 
 
 def import_register(
-    store: Store, principal: Principal, path: Path, *, with_cases: bool = True
+    store: Store, principal: Principal, path: Path, *, with_cases: bool = True, publish: bool = True
 ) -> RegisterReport:
-    """Load a register file: its findings onto the register (updating entries already there), and its CBP
-    detentions as historical cases (those not yet in the store)."""
+    """Load a register file: its findings onto the register (updating entries already there; with `publish`,
+    loaded again as the list `caatsa`), and its CBP detentions as historical cases (those not yet in the
+    store)."""
     require(principal, Permission.REGISTER_WRITE)
     rows = read_register_rows(path)
     entries = _entries(rows, str(path))
