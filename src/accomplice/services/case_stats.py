@@ -6,6 +6,7 @@ the page and the API answer anonymous readers. The oversight dashboards call `ca
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,8 +75,27 @@ def _keys(row: StatRow) -> dict[str, str]:
     }
 
 
+# The statistics of each store, with the case generation they were counted at: a public page asked
+# for them again and again between two case writes answers from here (100,000 cases take seconds to count).
+_CACHE: dict[str, tuple[tuple[int, str], CaseStatistics]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def case_statistics(store: Store) -> CaseStatistics:
-    """Every case counted once per dimension: as detained (if it was) and by its current status."""
+    """Every case counted once per dimension: as detained (if it was) and by its current status; counted
+    again only when a case changed since the last count."""
+    generation = CaseStore(store).cases_generation()
+    with _CACHE_LOCK:
+        cached = _CACHE.get(store.url)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    stats = _count(store)
+    with _CACHE_LOCK:
+        _CACHE[store.url] = (generation, stats)
+    return stats
+
+
+def _count(store: Store) -> CaseStatistics:
     counts: dict[str, dict[str, dict[str, int]]] = {
         d: defaultdict(lambda: dict.fromkeys(STATUSES, 0)) for d in DIMENSIONS
     }

@@ -531,6 +531,12 @@ class CaseStore:
                 queued += 1
         return queued
 
+    def cases_generation(self) -> tuple[int, str]:
+        """What changes whenever any case does: how many there are and the latest write."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(func.count(), func.max(cases.c.updated_at)).select_from(cases)).one()
+        return int(row[0] or 0), str(row[1])
+
     def stat_rows(self) -> list[StatRow]:
         query = select(
             cases.c.opened_on,
