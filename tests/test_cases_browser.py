@@ -58,6 +58,21 @@ def page(browser: Browser) -> Iterator[Page]:
         yield opened
 
 
+def _xlsx() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["worker", "nationality", "month", "wage"])
+    sheet.append(["W-001", "CN", "2020-11", 2300])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _log_in(page: Page, base_url: str, user: str, next_path: str) -> None:
     page.goto(f"{base_url}/login?next={next_path}")
     page.get_by_label("User name").fill(user)
@@ -102,6 +117,14 @@ def test_the_importer_answers_and_the_officer_decides_in_the_pages(
         _log_in(importer, base_url, "poof", "/cases")
         expect(importer.locator("table.cases")).not_to_contain_text("Dandong")  # not its organisation's
         importer.get_by_role("link", name="Knitted garments, entry 2").click()
+        importer.locator("#doc-file").set_input_files(
+            files=[{"name": "payroll-2020.xlsx", "mimeType": "application/octet-stream", "buffer": _xlsx()}]
+        )
+        importer.locator("#doc-item").select_option("workforce")
+        importer.locator("#doc-stage").fill("sewing")
+        importer.get_by_role("button", name="Upload").click()
+        expect(importer.locator("main")).to_contain_text("payroll-2020.xlsx")
+        expect(importer.locator("main")).to_contain_text("workforce · sewing")
         importer.locator("#kind").select_option("response")
         importer.locator("#note").fill("Updated CF-28 answers: recruitment records and payroll")
         importer.get_by_role("button", name="Record").click()

@@ -13,13 +13,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
+from accomplice.errors import InputError
 from accomplice.render import ChartSeries, grouped_bar_chart_svg, pdf_from_html
 from accomplice.services import case_documents, case_stats, cases, register
 from accomplice.services.auth import Permission, Principal
 from accomplice.store import Store
 from accomplice.web.auth import CSRF_FIELD, require
 from accomplice.web.routes import render
+from accomplice.web.uploads import MAX_FIELDS, upload_form
 
 __all__ = ["router"]
 
@@ -29,6 +33,8 @@ CaseId = Annotated[str, Path(min_length=1, max_length=64)]
 CASES_PER_PAGE = 100
 # Charts show the latest fiscal years and the largest groups; the tables beside them hold every number.
 CHART_GROUPS = 12
+# The portal reads an upload in pieces of this size: memory stays flat whatever the file's size.
+UPLOAD_CHUNK_BYTES = 1024 * 1024
 CHART_STATUSES = ("detained", "excluded", "released", "pending")
 
 
@@ -79,6 +85,8 @@ def _case_page(
         documents=case_documents.case_documents(store, principal, case_id),
         principal=principal,
         # The steps this reader may take now: allowed by the case's state and by the reader's permissions.
+        items=case_documents.DOCUMENT_ITEMS,
+        may_upload=principal.can(Permission.CASES_RESPOND) or principal.can(Permission.CASES_ACT),
         steps=[k for k in view.allowed if any(principal.can(p) for p in cases.KIND_PERMISSIONS[k])],
         error=error,
     )
@@ -107,6 +115,31 @@ def case_step(
         return _case_page(request, principal, case_id, 409, str(exc))
     except cases.FlowRefusedError as exc:
         return _case_page(request, principal, case_id, 400, str(exc))
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/documents", response_class=HTMLResponse, dependencies=[Depends(upload_form)])
+async def case_document_upload(request: Request, principal: Reader, case_id: CaseId) -> Response:
+    """The importer's portal: one document against a checklist item and a stage, streamed to the store."""
+    form = await request.form(max_files=1, max_fields=MAX_FIELDS)  # parsed once, by upload_form
+    upload = form.get("file")
+    if not isinstance(upload, StarletteUpload):
+        return _case_page(request, principal, case_id, 422, "choose the file to upload")
+    chunks = iter(lambda: upload.file.read(UPLOAD_CHUNK_BYTES), b"")
+    try:
+        await run_in_threadpool(
+            case_documents.add_document,
+            _store(request),
+            principal,
+            case_id,
+            file_name=upload.filename or "",
+            chunks=chunks,
+            item=str(form.get("item") or ""),
+            stage=str(form.get("stage") or ""),
+            note=str(form.get("note") or ""),
+        )
+    except InputError as exc:
+        return await run_in_threadpool(_case_page, request, principal, case_id, 422, str(exc))
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
