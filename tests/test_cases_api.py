@@ -363,3 +363,27 @@ def test_the_case_pages_show_the_timeline_and_the_public_pages_need_no_login(
     assert "<svg" in stats.text
     assert "By fiscal year" in stats.text
     assert client.get("/register").status_code == 200
+
+
+def test_the_reviewer_checks_mass_balance_and_payees_against_the_named_parties(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    opened = client.post(
+        "/api/cases",
+        json={"title": "Checks", "org": "poof-apparel", "parties": [DANDONG]},
+        headers=tokens["officer"],
+    )
+    case_id = opened.json()["id"]
+    body = {
+        "stages": [
+            {"stage": "knitting", "input_quantity": 1000, "output_quantity": 990, "unit": "kg"},
+            {"stage": "sewing", "input_quantity": 990, "output_quantity": 1400, "unit": "kg"},
+        ],
+        "payees": ["Dandong Huayang Textiles & Garments Co Ltd", "Liaoning Hongxiang Trading"],
+    }
+    checked = client.post(f"/api/cases/{case_id}/checks", json=body, headers=tokens["reviewer"])
+    assert checked.status_code == 200, checked.text
+    result = checked.json()
+    assert [m["balanced"] for m in result["mass_balance"]] == [True, False]
+    assert [p["supplier"] for p in result["payees"]] == [DANDONG, None]
+    assert client.post(f"/api/cases/{case_id}/checks", json=body, headers=tokens["poof"]).status_code == 403

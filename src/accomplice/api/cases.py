@@ -27,6 +27,7 @@ __all__ = ["cases_router", "public_cases_router"]
 
 Reader = Annotated[Principal, Depends(require(Permission.CASES_READ))]
 Actor = Annotated[Principal, Depends(require(Permission.CASES_ACT))]
+Approver = Annotated[Principal, Depends(require(Permission.CASES_APPROVE))]
 cases_router = APIRouter(prefix="/api", tags=["cases"])
 public_cases_router = APIRouter(prefix="/api", tags=["cases"])
 CaseId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -341,3 +342,60 @@ def api_review_case_document(
         store, principal, case_id, document_id, mark=body.mark, reason=body.reason
     )
     return DocumentOut.of(reviewed)
+
+
+class StageIn(_Model):
+    stage: str = Field(max_length=128)
+    input_quantity: float = Field(ge=0)
+    output_quantity: float = Field(ge=0)
+    unit: str = Field(default="", max_length=16)
+
+
+class ChecksIn(_Model):
+    stages: list[StageIn] = Field(default_factory=list, max_length=200)
+    payees: list[str] = Field(default_factory=list, max_length=500)
+
+
+class MassBalanceOut(_Model):
+    stage: str
+    input_quantity: float
+    output_quantity: float
+    unit: str
+    balanced: bool
+    excess: float
+
+
+class PayeeOut(_Model):
+    payee: str
+    supplier: str | None
+    score: float
+
+
+class ChecksOut(_Model):
+    mass_balance: list[MassBalanceOut]
+    payees: list[PayeeOut]
+
+
+@cases_router.post("/cases/{case_id}/checks", response_model=ChecksOut)
+def api_case_checks(store: StoreDep, principal: Approver, case_id: CaseId, body: ChecksIn) -> ChecksOut:
+    checks = cases.review_checks(
+        store,
+        principal,
+        case_id,
+        stages=[(s.stage, s.input_quantity, s.output_quantity, s.unit) for s in body.stages],
+        payees=body.payees,
+    )
+    return ChecksOut(
+        mass_balance=[
+            MassBalanceOut(
+                stage=m.stage,
+                input_quantity=m.input_quantity,
+                output_quantity=m.output_quantity,
+                unit=m.unit,
+                balanced=m.balanced,
+                excess=m.excess,
+            )
+            for m in checks.mass_balance
+        ],
+        payees=[PayeeOut(payee=p.payee, supplier=p.supplier, score=p.score) for p in checks.payees],
+    )

@@ -15,7 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from accomplice.cases import CaseEvent, CaseState, FlowError, allowed_kinds, apply, is_overdue, replay
+from accomplice.cases import (
+    CaseEvent,
+    CaseState,
+    FlowError,
+    MassBalanceLine,
+    PayeeFinding,
+    allowed_kinds,
+    apply,
+    is_overdue,
+    mass_balance,
+    payee_findings,
+    replay,
+)
 from accomplice.errors import AccompliceError, InputError, NotFoundError
 from accomplice.services.auth import ForbiddenError, Permission, Principal, record_audit, require
 from accomplice.services.exposure import trace_stored_one
@@ -34,6 +46,7 @@ __all__ = [
     "CaseView",
     "FlowRefusedError",
     "OverdueReport",
+    "ReviewChecks",
     "act",
     "alert_overdue",
     "case_json",
@@ -45,6 +58,7 @@ __all__ = [
     "open_case",
     "open_from_shipment",
     "overdue_cases",
+    "review_checks",
 ]
 
 DEFAULT_LEGAL_BASIS = (
@@ -343,6 +357,42 @@ def alert_overdue(store: Store, today: date | None = None) -> OverdueReport:
     rows = CaseStore(store).overdue(today or utc_now().date())
     queued = CaseStore(store).queue_overdue_alerts(rows, _overdue_payload)
     return OverdueReport(tuple(r.id for r in rows), queued)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewChecks:
+    mass_balance: list[MassBalanceLine]
+    payees: list[PayeeFinding]
+
+
+def review_checks(
+    store: Store,
+    principal: Principal,
+    case_id: str,
+    *,
+    stages: Sequence[tuple[str, float, float, str]],
+    payees: Sequence[str],
+) -> ReviewChecks:
+    """The reviewer's checks on a rebuttal: declared input and output per stage (mass balance), and the
+    payees of the payment proofs against the case's named parties and the suppliers of its frozen trace."""
+    require(principal, Permission.CASES_APPROVE)
+    view = get_case(store, principal, case_id)
+    suppliers = list(view.case.parties)
+    trace = view.case.trace
+    if isinstance(trace, dict):
+        suppliers += [str(p.get("name")) for p in _dicts(trace.get("parties")) if p.get("name")]
+    checks = ReviewChecks(mass_balance(stages), payee_findings(payees, suppliers))
+    record_audit(
+        store,
+        principal,
+        "case.checks",
+        case_id,
+        {
+            "unbalanced": [line.stage for line in checks.mass_balance if not line.balanced],
+            "unknown_payees": [f.payee for f in checks.payees if f.supplier is None],
+        },
+    )
+    return checks
 
 
 def overdue_cases(store: Store, principal: Principal, today: date | None = None) -> list[CaseRow]:
