@@ -92,7 +92,9 @@ def test_an_event_without_a_source_is_refused() -> None:
 
 
 @BACKENDS
-def test_migration_0013_builds_the_tracker_tables_exactly_as_the_schema_defines_them(store: Store) -> None:
+def test_the_oversight_migration_builds_the_tables_exactly_as_the_schema_defines_them(
+    store: Store,
+) -> None:
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert [d for d in diffs if "coi_" in repr(d)] == []

@@ -23,6 +23,7 @@ from accomplice import __version__, services
 from accomplice.api.accounts import accounts_router
 from accomplice.api.auth import require
 from accomplice.api.body_gate import BodyGate
+from accomplice.api.cases import cases_router, public_cases_router
 from accomplice.api.docs import DOCS_ASSETS_PATH, docs_assets, docs_router
 from accomplice.api.dossiers import dossiers_approve_router, dossiers_router, dossiers_write_router
 from accomplice.api.exposure import exposure_decide_router, exposure_router, exposure_write_router
@@ -42,6 +43,7 @@ from accomplice.services.monitor import WEBHOOK_TIMEOUT_SECONDS, start_delivery_
 from accomplice.settings import Settings, get_settings
 from accomplice.store import Store, StoreUnavailable
 from accomplice.web.account import router as account_pages
+from accomplice.web.cases import router as cases_pages
 from accomplice.web.dossiers import dossiers_web_router
 from accomplice.web.exposure import exposure_web_router
 from accomplice.web.incidents import router as incident_pages
@@ -280,6 +282,8 @@ def create_app(
     app.include_router(monitor_router)
     app.include_router(incidents_router)
     app.include_router(oversight_router)
+    app.include_router(cases_router)
+    app.include_router(public_cases_router)
     app.include_router(accounts_router)
     # Exposure data is not public (it names suppliers and, in evidence, people): reads and writes each need
     # their permission.
@@ -300,6 +304,7 @@ def create_app(
     app.include_router(monitor_pages)
     app.include_router(incident_pages)
     app.include_router(oversight_pages)
+    app.include_router(cases_pages)
     app.include_router(exposure_web_router)
     app.include_router(dossiers_web_router)
     app.mount("/static", static_files(), name="static")

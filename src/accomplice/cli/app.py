@@ -110,6 +110,7 @@ def _register() -> None:
     from accomplice.cli import (
         audit,
         backup,
+        cases,
         decide,
         dossiers,
         entity,
@@ -148,6 +149,8 @@ def _register() -> None:
     app.add_typer(keys.app, name="keys")
     app.add_typer(dossiers.app, name="dossier")
     app.command("candidates")(dossiers.candidates)
+    app.add_typer(cases.app, name="cases")
+    app.add_typer(cases.register_app, name="register")
 
 
 _register()

@@ -17,11 +17,14 @@ from accomplice.cli.progress import progress_reporter
 from accomplice.errors import AccompliceError
 from accomplice.lists.model import ImportReport, ProgressFn
 from accomplice.services import incidents as incident_records
-from accomplice.services import oversight
+from accomplice.services import oversight, register
 from accomplice.services.auth import local_principal, operator_principal
 from accomplice.settings import get_settings
 from accomplice.sources import FORMATS, FormatInfo
 from accomplice.store import Store
+
+# The shared enforcement actions: the CAATSA register's seed and the historical §321(b) cases.
+ENFORCEMENT_ACTIONS = Path("data") / "accountability" / "enforcement_actions.csv"
 
 app = typer.Typer(
     help=(
@@ -201,6 +204,15 @@ def load_all(
         return
     with progress_reporter(err_console) as progress:
         reports = services.load_shared(store, settings.raw_dir, progress=progress)
+        # The CAATSA register and the historical §321(b) cases come with the shared data too.
+        seed = settings.shared_dir / ENFORCEMENT_ACTIONS
+        registered = register.load_seed(store, operator_principal(getpass.getuser()), seed)
+        if registered is not None:
+            out_console.print(
+                f"CAATSA register: {registered.added} added, {registered.updated} updated; "
+                f"{registered.cases_created} historical cases"
+            )
+        # One index for every list, the register's included, before anything screens against it.
         _refresh_index(store, progress)
     # The shared incidents (after the lists, so that their perpetrators resolve to listed entities).
     seeded = incident_records.load_seed(store, operator_principal("load"), settings.raw_dir.parent)

@@ -123,11 +123,25 @@ class Permission(StrEnum):
     DOSSIERS_WRITE = "dossiers:write"  # save dossier versions, review them, comment on claims
     DOSSIERS_APPROVE = "dossiers:approve"  # approve a reviewed dossier version (not its author or reviewer)
 
+    # -- §321(b) cases and the CAATSA register (services/cases.py, services/register.py) --
+    CASES_READ = "cases:read"  # read cases (an importer: its own organisation's only)
+    CASES_ACT = "cases:act"  # open, detain, request information, decide; import case histories
+    CASES_APPROVE = "cases:approve"  # the second pair of eyes on an accepted rebuttal
+    CASES_RESPOND = "cases:respond"  # answer, upload documents and protest for one's own organisation
+    REGISTER_WRITE = "register:write"  # add to the CAATSA register, decide removal requests
+
 
 P = Permission
 # -- dossiers: the enforcement side writes and reviews dossiers; a reviewer (or an admin) approves them.
 # Never an importer's: a dossier and the candidate list name parties that are not yet designated.
 DOSSIER_AUTHOR_PERMISSIONS = frozenset({P.DOSSIERS_READ, P.DOSSIERS_WRITE})
+# §321(b) cases: the analyst is the enforcement side (opens, detains, requests, decides), the reviewer the
+# second pair of eyes (approves an accepted rebuttal, marks documents), the importer answers its own cases.
+_CASE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
+    "analyst": frozenset({P.CASES_READ, P.CASES_ACT, P.REGISTER_WRITE}),
+    "reviewer": frozenset({P.CASES_READ, P.CASES_APPROVE}),
+    "importer": frozenset({P.CASES_READ, P.CASES_RESPOND}),
+}
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     # Runs the installation: everything.
     Role.ADMIN: frozenset(Permission),
@@ -135,6 +149,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset(
         {P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.RESOLVE_PARTIES, P.INCIDENTS_READ}
         | DOSSIER_AUTHOR_PERMISSIONS
+        | _CASE_PERMISSIONS["analyst"]
     ),
     # The second pair of eyes: checks decisions (and may overturn them) and reads the audit log, but does
     # not run jobs or change data.
@@ -151,12 +166,14 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         }
         | DOSSIER_AUTHOR_PERMISSIONS
         | {P.DOSSIERS_APPROVE}
+        | _CASE_PERMISSIONS["reviewer"]
     ),
     # A member organisation that brings its own data (batch files, shipments, suppliers) and screens it;
     # it sees only its own organisation's objects (see Principal.sees_org). Its compliance team marks its
     # own false positives: those decisions are its organisation's and apply to its screening only
     # (Principal.decision_org), never to the enforcement side's, whose decisions it never sees.
-    Role.IMPORTER: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE}),
+    Role.IMPORTER: frozenset({P.SCREEN, P.DECIDE, P.JOBS, P.WATCHLISTS, P.EXPOSURE_READ, P.EXPOSURE_WRITE})
+    | _CASE_PERMISSIONS["importer"],
     # Investigates supply chains and forced labour: builds the exposure data and sees confidential
     # sources (witnesses, workers), which nobody else but an admin sees.
     # Documents abuses (records and imports incidents) by pseudonym.

@@ -26,6 +26,7 @@ from accomplice.batch.exposure import (
     read_exposure_file,
     read_exposure_rows,
 )
+from accomplice.cases.register import REGISTER_LIST_NAME
 from accomplice.errors import InputError, NotFoundError
 from accomplice.exposure.engine import ExposureEngine
 from accomplice.exposure.model import (
@@ -140,6 +141,9 @@ def is_dprk_listing(key: str, list_name: str, programs: Collection[str], notes: 
     remark "Secondary sanctions risk: North Korea Sanctions Regulations"; that marks them DPRK too.
     """
     if list_name == "un" and key.startswith("un:KP"):
+        return True
+    if list_name == REGISTER_LIST_NAME:
+        # The CAATSA register lists only entities found to use North Korean labour (services.register).
         return True
     if list_name.startswith("ofac") and any(OFAC_DPRK_REMARK in n for n in notes):
         return True

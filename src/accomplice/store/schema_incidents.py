@@ -2,7 +2,7 @@
 resolved each to), their victims (identifying fields sealed, see services.incident_keys) and the TOTP
 secrets of the holders of the `victims` permission (sealed the same way).
 
-Defined on the shared `metadata` so that one Alembic environment knows every table; revision 0011 creates
+Defined on the shared `metadata` so that one Alembic environment knows every table; revision 0010 creates
 them, and on SQLite also `incident_search`, an FTS5 table with the trigram tokenizer (which matches Korean,
 Chinese and Russian text without a word splitter). On PostgreSQL the same search runs on a pg_trgm index.
 """

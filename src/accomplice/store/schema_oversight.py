@@ -2,7 +2,7 @@
 sourced events that bear on them, which items (or asks) each event bears on, and what each links to.
 
 No status column: a status is derived from the events whenever it is read (accomplice.oversight), so no
-status can be set without a source. Defined on the shared `metadata`; revision 0013 creates them.
+status can be set without a source. Defined on the shared `metadata`; revision 0011 creates them.
 """
 
 from __future__ import annotations

@@ -123,6 +123,12 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/public/incidents/{ref}"),
         ("GET", "/public/incidents"),
         ("GET", "/public/incidents/{ref}"),
+        # The CAATSA register and the case statistics (aggregates only) are public, as CBP publishes them.
+        ("GET", "/api/register"),
+        ("GET", "/api/statistics/cases"),
+        ("GET", "/api/statistics/cases.csv"),
+        ("GET", "/register"),
+        ("GET", "/statistics"),
     }
 )
 

@@ -83,7 +83,9 @@ MENU = (
     MenuItem("alerts", "/alerts", "Alerts", Permission.WATCHLISTS),
     MenuItem("exposure", "/shipments", "Exposure", Permission.EXPOSURE_READ),
     MenuItem("incidents", "/incidents", "Incidents", Permission.INCIDENTS_READ),
-    # The COI tracker, the public statistics and briefs (web.oversight): one item, the pages link each other.
+    MenuItem("cases", "/cases", "Cases", Permission.CASES_READ),
+    # The COI tracker, the public statistics (lists, cases, incidents) and briefs: one item, the pages link
+    # each other.
     MenuItem("oversight", "/coi", "COI", None),
     MenuItem("api", "/about/api", "API", None),
 )

@@ -7,6 +7,7 @@ from alembic import context
 # Imported for their side effect: each registers its area's tables on `metadata`.
 from accomplice.store import (  # noqa: F401
     schema_auth,
+    schema_cases,
     schema_dossiers,
     schema_exposure,
     schema_incidents,

@@ -3,8 +3,8 @@ sourced events that bear on them (no status column: statuses are derived from th
 asks each event bears on, and the documents and objects (incidents, cases, entities by kind and id) each
 event links to.
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-08
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0011"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ entities), their victims (identifying fields sealed with AES-GCM, a key outside 
 secrets of those who may unmask them; on SQLite an FTS5 trigram table for search in every script, on
 PostgreSQL a pg_trgm index on the same text.
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-08
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
