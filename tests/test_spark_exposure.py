@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
+from typer.testing import CliRunner
 
 from accomplice import services
+from accomplice.cli import app
 from accomplice.services import exposure
 from accomplice.services.exposure_spark import flag_table
 from accomplice.store import Store
@@ -64,16 +66,28 @@ def shipment_lines(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def traced(
+    traded_store: Store, shipment_lines: Path
+) -> tuple[exposure.TraceReport, dict[str, tuple[object, object, object]]]:
+    """What `accomplice trace` writes for the lines (it imports them first: their parties are the store's)."""
+    out = io.StringIO()
+    report = exposure.trace_file(traded_store, shipment_lines, out, user="analyst1")
+    return report, _flags([json.loads(line) for line in out.getvalue().splitlines()])
+
+
 def _flags(lines: list[dict[str, object]]) -> dict[str, tuple[object, object, object]]:
     return {str(item["shipment"]): (item["flagged"], item["reasons"], item["paths"]) for item in lines}
 
 
 def test_spark_flags_a_shipment_table_as_accomplice_trace_does(
-    spark: SparkSession, traded_store: Store, shipment_lines: Path, tmp_path: Path
+    spark: SparkSession,
+    traded_store: Store,
+    shipment_lines: Path,
+    traced: tuple[exposure.TraceReport, dict[str, tuple[object, object, object]]],
+    tmp_path: Path,
 ) -> None:
-    out = io.StringIO()
-    local = exposure.trace_file(traded_store, shipment_lines, out, user="analyst1")
-    traced = _flags([json.loads(line) for line in out.getvalue().splitlines()])
+    local, expected = traced
     target = tmp_path / "flags.jsonl"
     report = flag_table(spark, traded_store, str(shipment_lines), str(target))
     lines = [
@@ -82,9 +96,48 @@ def test_spark_flags_a_shipment_table_as_accomplice_trace_does(
         for line in part.read_text("utf-8").splitlines()
     ]
     assert len(lines) == len({line["shipment"] for line in lines})
-    assert _flags(lines) == traced
-    assert report.shipments == local.shipments == len(traced)
+    assert _flags(lines) == expected
+    assert report.shipments == local.shipments == len(expected)
     assert report.flagged == local.flagged
     assert 0 < local.flagged < local.shipments, "the dates should flag some lines and clear others"
-    reasons = {r for flagged, rs, _ in traced.values() if flagged for r in rs}  # type: ignore[union-attr]
+    reasons = {r for flagged, rs, _ in expected.values() if flagged for r in rs}  # type: ignore[union-attr]
     assert len(reasons) >= 2
+
+
+def test_the_trace_command_flags_on_spark_into_parquet(
+    spark: SparkSession,
+    traded_store: Store,
+    shipment_lines: Path,
+    traced: tuple[exposure.TraceReport, dict[str, tuple[object, object, object]]],
+    tmp_path: Path,
+) -> None:
+    _, expected = traced
+    target = tmp_path / "flags.parquet"
+    url = traded_store.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            url,
+            "trace",
+            str(shipment_lines),
+            "--engine",
+            "spark",
+            "--master",
+            "local[2]",
+            "-o",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"of {len(expected):,} shipments on Spark" in result.output
+    rows = spark.read.parquet(str(target)).collect()
+    found = {
+        row["shipment"]: (
+            row["flagged"],
+            row["reasons"].split(";") if row["reasons"] else [],
+            json.loads(row["paths"]),
+        )
+        for row in rows
+    }
+    assert found == expected
