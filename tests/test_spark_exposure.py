@@ -32,7 +32,7 @@ IMPORT_ORDER = (
 )
 # Each real shipment line is repeated on days this far apart from 2012 to 2025: before, during and after
 # the evidence periods, so that the same parties are flagged on some days and clean on others.
-EVERY_DAYS = 97
+EVERY_DAYS = 181
 FIRST_DAY, LAST_DAY = date(2012, 1, 1), date(2025, 12, 31)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -219,3 +220,32 @@ def test_an_existing_output_folder_is_one_line_not_a_jvm_trace(
     message = str(raised.value)
     assert "\n" not in message
     assert "already exists" in message
+
+
+def test_each_executor_process_opens_the_shipped_index_once_for_all_its_tasks(
+    spark: SparkSession, decided_store: Store
+) -> None:
+    job = shipped_screening(spark, decided_store, input_format="csv", output="jsonl")
+
+    def probe(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for _ in batches:
+            pass
+        index = job.screening_index()
+        row = {"pid": os.getpid(), "screener": id(index.screener), "path": str(job.index.local_path())}
+        yield pa.RecordBatch.from_pylist([row])
+
+    tasks = 8
+    rows = (
+        spark.range(tasks * 4)
+        .repartition(tasks)
+        .mapInArrow(probe, "pid long, screener long, path string")
+        .collect()
+    )
+    assert len(rows) == tasks
+    opened: dict[int, set[int]] = {}
+    for row in rows:
+        opened.setdefault(row["pid"], set()).add(row["screener"])
+    assert all(len(screeners) == 1 for screeners in opened.values())
+    assert len(opened) < tasks, "Spark's Python workers should serve several tasks each"
+    # the executors read the copy Spark shipped with the job, not the store's own folder
+    assert {Path(row["path"]) for row in rows}.isdisjoint({services.screening_index_dir(decided_store)})
