@@ -88,7 +88,7 @@ def bench_audit(store: Store, rows: int) -> None:
     appended = time.perf_counter() - start
     start = time.perf_counter()
     for i in range(rows):
-        with store._writer().begin() as conn:
+        with store.writer() as conn:
             conn.execute(
                 login_attempts.insert(),
                 {"user_name": f"u{i}", "address": "x", "at": datetime.now(UTC), "outcome": "bad"},

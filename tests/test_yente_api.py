@@ -707,3 +707,9 @@ def test_reconciliation_1_0_draft_match_endpoint(client: TestClient) -> None:
     assert len(results) == 2
     assert results[0]["candidates"][0]["id"] == KIM_JONG_UN
     assert any(c["id"] == "ofac:23736" for c in results[1]["candidates"])
+
+
+def test_a_1_0_draft_query_without_conditions_is_refused_not_answered_empty(client: TestClient) -> None:
+    response = client.post("/reconcile/match", json={"queries": [{"query": "Kim Jong Un", "type": "Person"}]})
+    assert response.status_code == 400
+    assert "conditions" in response.text

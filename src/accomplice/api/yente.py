@@ -11,7 +11,7 @@ the entity page, any other client (`Accept: */*`, `application/json`) gets yente
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Body, Depends, Form, Path, Query, Request, Response
@@ -242,13 +242,59 @@ def search(
         str, Query(description="A name in any script.", json_schema_extra={"maxLength": MAX_QUERY_CHARS})
     ] = "",
     schema: Annotated[str, Query(max_length=64, description="Only entities of this schema.")] = "Thing",
-    limit: Annotated[int, Query(ge=1, le=use.MAX_SEARCH_PAGE)] = use.SEARCH_PAGE,
-    offset: Annotated[int, Query(ge=0, le=use.MAX_SEARCH_PAGE)] = 0,
+    limit: Annotated[int, Query(ge=0, le=use.MAX_SEARCH_PAGE)] = use.SEARCH_PAGE,
+    # yente's MAX_OFFSET: deeper pages are refused (422), as yente refuses them.
+    offset: Annotated[int, Query(ge=0, le=use.MAX_SEARCH_OFFSET)] = 0,
     include_dataset: DatasetFilter = [],  # noqa: B006
     exclude_dataset: DatasetFilter = [],  # noqa: B006
     exclude_schema: DatasetFilter = [],  # noqa: B006
+    countries: Annotated[
+        list[str], Query(max_length=MAX_FILTER_VALUES, description="Keep entities of these countries.")
+    ] = [],  # noqa: B006
+    topics: Annotated[
+        list[str], Query(max_length=MAX_FILTER_VALUES, description="Keep entities with these topics.")
+    ] = [],  # noqa: B006
+    datasets: Annotated[
+        list[str], Query(max_length=MAX_FILTER_VALUES, description="Keep entities on these lists.")
+    ] = [],  # noqa: B006
+    filter: Annotated[
+        list[str],
+        Query(
+            max_length=MAX_FILTER_VALUES,
+            description="`field:value`, e.g. `properties.birthDate:1984-01-08`, `schema:Vessel`.",
+        ),
+    ] = [],  # noqa: B006
+    filter_op: Annotated[
+        Literal["AND", "OR"], Query(description="How several values of one field combine (yente: OR).")
+    ] = "OR",
+    changed_since: Annotated[
+        str | None, Query(pattern=TS_PATTERN, description="Keep entities changed after this time.")
+    ] = None,
+    target: Annotated[bool | None, Query(deprecated=True, description="Only targeted entities.")] = None,
+    facets: Annotated[
+        list[Literal["datasets", "schema", "countries", "identifiers", "topics", "genders"]],
+        Query(max_length=6, description="Facets to count over the whole result."),
+    ] = ["countries", "topics", "datasets"],  # noqa: B006
+    sort: Annotated[
+        list[str],
+        Query(max_length=MAX_FILTER_VALUES, description="`field:asc|desc`, e.g. `last_change:desc`."),
+    ] = [],  # noqa: B006
+    # yente's query-syntax switches: accomplice reads `q` as a name in any script, never as Lucene syntax,
+    # so both are accepted and change nothing.
+    fuzzy: bool = False,
+    simple: bool = False,
 ) -> Response:
-    """Entities whose names agree with `q` across scripts, then those whose listed names contain it."""
+    """Entities whose names agree with `q` across scripts, then those whose listed names contain it;
+    without `q`, every listed entity (browsing). Filters, facets and sorts as yente's."""
+    filters = use.search_filters(
+        countries=countries,
+        topics=topics,
+        datasets=datasets,
+        filters=filter,
+        filter_op=filter_op,
+        target=target,
+        changed_since=changed_since,
+    )
     result = use.search(
         store,
         dataset,
@@ -259,6 +305,9 @@ def search(
         include_dataset=include_dataset,
         exclude_dataset=exclude_dataset,
         exclude_schema=exclude_schema,
+        filters=filters,
+        facets=list(dict.fromkeys(facets)),
+        sorts=use.parse_sorts(sort),
     )
     return _json(SearchResponse.model_validate(result))
 

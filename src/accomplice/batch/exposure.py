@@ -28,20 +28,26 @@ from accomplice import safejson
 from accomplice.batch.inputs import Columns, InputRow, read_bytes
 from accomplice.errors import InputError
 from accomplice.exposure.columns import KINDS, header_aliases, required_columns
-from accomplice.exposure.model import SHIPMENT_ROLES, Period, Shipment
+from accomplice.exposure.model import (
+    SHIPMENT_ROLES,
+    Evidence,
+    Facility,
+    Ownership,
+    Period,
+    Shipment,
+    Source,
+    SupplyRelation,
+    facility_id,
+)
 from accomplice.exposure.urls import is_web_url
 from accomplice.names.normalize import fold
 from accomplice.sources.files import decode
 
 __all__ = [
     "KINDS",
-    "ParsedEvidence",
-    "ParsedFacility",
     "ParsedFile",
-    "ParsedOwnership",
-    "ParsedRelation",
+    "ParsedRow",
     "PartyName",
-    "SourceRef",
     "parse_date",
     "read_exposure_bytes",
     "read_exposure_file",
@@ -79,68 +85,9 @@ class PartyName:
         return f"{fold(self.name)}|{self.country or ''}"
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    """A source as a row describes it; `title` None means a reference to a source stored earlier."""
-
-    line: int
-    id: str
-    title: str | None
-    url: str | None = None
-    published: date | None = None
-    reliability: str = DEFAULT_RELIABILITY
-    confidential: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedRelation:
-    line: int
-    id: str
-    supplier: str  # norm_key
-    buyer: str
-    tier: int | None
-    goods: str
-    hs_prefixes: tuple[str, ...]
-    period: Period
-    source: SourceRef | None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedOwnership:
-    line: int
-    id: str
-    owner: str  # norm_key
-    owned: str
-    share: float | None
-    period: Period
-    source: SourceRef | None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFacility:
-    line: int
-    id: str
-    operator: str  # norm_key
-    name: str
-    location: str
-    country: str | None
-    period: Period
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedEvidence:
-    line: int
-    id: str
-    subject_party: str | None  # norm_key
-    subject_facility: str | None  # facility id
-    period: Period
-    source: SourceRef
-    statement: str
-    workers: int | None
-
-
-# A file's shipments are `Shipment`s whose parties are named by norm_key until the import gives them ids.
-ParsedRow = Shipment | ParsedRelation | ParsedOwnership | ParsedFacility | ParsedEvidence
+# A file's rows are the trade records of `exposure.model`, with their parties named by norm_key (evidence
+# about a facility by its id) until the import gives the parties their ids.
+ParsedRow = Shipment | SupplyRelation | Ownership | Facility | Evidence
 
 
 @dataclass(slots=True)
@@ -151,6 +98,7 @@ class ParsedFile:
     path: str
     checksum: str
     rows: list[ParsedRow] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # the line of each row, by record id
     parties: dict[str, PartyName] = field(default_factory=dict)
     party_lines: dict[str, int] = field(default_factory=dict)  # first line naming each party
     ignored: int = 0  # FtM entities of other schemas
@@ -237,7 +185,8 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:16]
 
 
-def _source(row: InputRow, line: int, *, required: bool) -> SourceRef | None:
+def _source(row: InputRow, *, required: bool) -> Source | None:
+    """The source a row cites; one given by `source_id` alone has no title (a reference, see `Source`)."""
     source_id = row.get("source_id", "")
     title = row.get("source_title", "")
     if not source_id and not title:
@@ -252,10 +201,9 @@ def _source(row: InputRow, line: int, *, required: bool) -> SourceRef | None:
     grade = (row.get("source_reliability") or DEFAULT_RELIABILITY).strip().upper()
     if grade not in RELIABILITY_GRADES or len(grade) != 1:
         raise ValueError(f"source_reliability {grade!r} is not a grade A–F")
-    return SourceRef(
-        line,
+    return Source(
         source_id or f"src:{_digest(title, row.get('source_url', ''))}",
-        title or None,
+        title,
         url or None,
         parse_date(row["source_date"]) if row.get("source_date") else None,
         grade,
@@ -311,7 +259,7 @@ class _Reader:
             row.get("imo") or None,
         )
 
-    def relations(self, line: int, row: InputRow) -> ParsedRelation:
+    def relations(self, line: int, row: InputRow) -> SupplyRelation:
         supplier = self.party(row, "supplier", line)
         buyer = self.party(row, "buyer", line)
         assert supplier is not None
@@ -320,39 +268,36 @@ class _Reader:
         if any(not p.isdigit() for p in prefixes):
             raise ValueError(f"hs_prefixes {row['hs_prefixes']!r} must be digits, separated by ;")
         period = _period(row)
-        return ParsedRelation(
-            line,
+        return SupplyRelation(
             row.get("id") or f"rel:{_digest(supplier, buyer, prefixes, period)}",
             supplier,
             buyer,
-            _integer(row.get("tier", ""), "tier"),
-            row.get("goods", ""),
-            prefixes,
             period,
-            _source(row, line, required=False),
+            prefixes,
+            _integer(row.get("tier", ""), "tier"),
+            _source(row, required=False),
+            row.get("goods", ""),
         )
 
-    def ownership(self, line: int, row: InputRow) -> ParsedOwnership:
+    def ownership(self, line: int, row: InputRow) -> Ownership:
         owner = self.party(row, "owner", line)
         owned = self.party(row, "owned", line)
         assert owner is not None
         assert owned is not None
         period = _period(row)
-        return ParsedOwnership(
-            line,
+        return Ownership(
             row.get("id") or f"own:{_digest(owner, owned, period)}",
             owner,
             owned,
             _share(row.get("share", "")),
             period,
-            _source(row, line, required=False),
+            _source(row, required=False),
         )
 
-    def facilities(self, line: int, row: InputRow) -> ParsedFacility:
+    def facilities(self, line: int, row: InputRow) -> Facility:
         operator = self.party(row, "operator", line)
         assert operator is not None
-        return ParsedFacility(
-            line,
+        return Facility(
             facility_id(row["id"]),
             operator,
             row.get("name", ""),
@@ -361,31 +306,24 @@ class _Reader:
             _period(row),
         )
 
-    def evidence(self, line: int, row: InputRow) -> ParsedEvidence:
+    def evidence(self, line: int, row: InputRow) -> Evidence:
         subject = self.party(row, "subject", line, required=False)
         facility = facility_id(row["facility"]) if row.get("facility") else None
         if (subject is None) == (facility is None):
             raise ValueError("give exactly one of subject (a party name) or facility (a facility id)")
-        source = _source(row, line, required=True)
+        source = _source(row, required=True)
         assert source is not None
         period = _period(row)
-        return ParsedEvidence(
-            line,
+        # The subject: a party by its norm_key, or a facility by its id (which only facility ids start with).
+        return Evidence(
             row.get("id")
             or f"ev:{_digest(subject or facility, source.id, period, row.get('statement', ''))}",
-            subject,
-            facility,
+            subject or facility or "",
             period,
             source,
             row.get("statement", ""),
             _integer(row.get("workers", ""), "workers"),
         )
-
-
-def facility_id(text: str) -> str:
-    """Facility ids live beside party ids in the engine's graph; the prefix keeps them apart."""
-    text = text.strip()
-    return text if text.startswith("facility:") else f"facility:{text}"
 
 
 def read_exposure_rows(
@@ -408,6 +346,7 @@ def read_exposure_rows(
             raise InputError(path, f"id {item.id!r} repeats line {seen[item.id]}", line=line)
         seen[item.id] = line
         parsed.rows.append(item)
+    parsed.lines = seen
     if not parsed.rows:
         raise InputError(path, f"holds no {kind}")
     return parsed
@@ -518,13 +457,12 @@ def _read_ftm_ownership(path: Path, data: bytes, checksum: str) -> ParsedFile:
         url = _ftm_first(props, "sourceUrl")
         publisher = _ftm_first(props, "publisher")
         source = (
-            SourceRef(line, f"src:{_digest(publisher or url, url)}", publisher or url, url or None)
+            Source(f"src:{_digest(publisher or url, url)}", publisher or url, url or None)
             if url or publisher
             else None
         )
         parsed.rows.append(
-            ParsedOwnership(
-                line, entity_id, ref(line, props, "owner"), ref(line, props, "asset"), share, period, source
-            )
+            Ownership(entity_id, ref(line, props, "owner"), ref(line, props, "asset"), share, period, source)
         )
+        parsed.lines.setdefault(entity_id, line)
     return parsed

@@ -1,18 +1,22 @@
-"""The columns of the exposure data files, one description per kind: name, type, whether required, meaning
-and the aliases a header may use.
+"""The columns of the exposure data files, one description per kind: name, type, whether required, meaning,
+the aliases a header may use and the field of the kind's record (`exposure.model`) the column fills.
 
 The reader (`batch.exposure`) takes its required columns and header aliases from here, and the column tables
-of docs/exposure-data.md are generated from here (`scripts/gen_exposure_docs.py`; a test checks they agree).
+of docs/exposure-data.md are generated from here (`scripts/gen_exposure_docs.py`). Tests check that the
+docs, the reader, the records (`RECORDS`) and their tables agree with this description.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accomplice.exposure.model import Evidence, Facility, Ownership, Shipment, SupplyRelation
+
 __all__ = [
     "FILE_COLUMNS",
     "KINDS",
     "PARTY",
+    "RECORDS",
     "REQUIRED",
     "SOURCE_COLUMNS",
     "FileColumn",
@@ -43,6 +47,13 @@ class FileColumn:
     required: str
     help: str
     aliases: tuple[str, ...] = ()
+    # The field of the kind's record this column fills, when not the one of its name (`start` and `end`
+    # fill `period`, the source columns `source`, a shipment's role columns `parties`).
+    fills: str = ""
+
+    @property
+    def field(self) -> str:
+        return self.fills or self.name
 
     def header_aliases(self) -> dict[str, str]:
         """Alias → column; a party column's `<alias>_country` names its `<column>_country` too."""
@@ -52,8 +63,8 @@ class FileColumn:
         return aliases
 
 
-def _party(name: str, required: str, help: str, *aliases: str) -> FileColumn:
-    return FileColumn(name, PARTY, required, help, aliases)
+def _party(name: str, required: str, help: str, *aliases: str, fills: str = "") -> FileColumn:
+    return FileColumn(name, PARTY, required, help, aliases, fills)
 
 
 def _id(help: str, *aliases: str, required: str = OPTIONAL) -> FileColumn:
@@ -62,9 +73,14 @@ def _id(help: str, *aliases: str, required: str = OPTIONAL) -> FileColumn:
 
 # When the fact held (not when the source was published); an empty side is open.
 PERIOD_COLUMNS = (
-    FileColumn("start", DATE, OPTIONAL, "when the fact began to hold", ("from", "start_date")),
+    FileColumn("start", DATE, OPTIONAL, "when the fact began to hold", ("from", "start_date"), "period"),
     FileColumn(
-        "end", DATE, OPTIONAL, "when it ended (a year or a month: its last day)", ("until", "to", "end_date")
+        "end",
+        DATE,
+        OPTIONAL,
+        "when it ended (a year or a month: its last day)",
+        ("until", "to", "end_date"),
+        "period",
     ),
 )
 
@@ -76,15 +92,17 @@ SOURCE_COLUMNS = (
         OPTIONAL,
         "the document: report, register extract, interview record",
         ("source",),
+        "source",
     ),
-    FileColumn("source_url", TEXT, OPTIONAL, "where it is"),
-    FileColumn("source_date", DATE, OPTIONAL, "when it was published", ("source_published",)),
+    FileColumn("source_url", TEXT, OPTIONAL, "where it is", fills="source"),
+    FileColumn("source_date", DATE, OPTIONAL, "when it was published", ("source_published",), "source"),
     FileColumn(
         "source_reliability",
         TEXT,
         OPTIONAL,
         "Admiralty grade A (completely reliable) … F (cannot be judged, the default)",
         ("reliability",),
+        "source",
     ),
     FileColumn(
         "source_confidential",
@@ -92,8 +110,15 @@ SOURCE_COLUMNS = (
         OPTIONAL,
         'a confidential source shows as "confidential source <id>" to readers without the right to see it',
         ("confidential",),
+        "source",
     ),
-    FileColumn("source_id", TEXT, OPTIONAL, "a stable id; alone, it refers to a source stored earlier"),
+    FileColumn(
+        "source_id",
+        TEXT,
+        OPTIONAL,
+        "a stable id; alone, it refers to a source stored earlier",
+        fills="source",
+    ),
 )
 
 _ONE_ROLE = "at least one role"
@@ -101,12 +126,12 @@ _DERIVED = "derived from the row's content when empty"
 
 SHIPMENT_COLUMNS = (
     _id("the customs entry id", "entry_id", "entry", "entry_number", required=REQUIRED),
-    FileColumn("date", DATE, REQUIRED, "the entry date", ("day", "entry_date")),
-    _party("importer", _ONE_ROLE, "the importer of record"),
-    _party("exporter", _ONE_ROLE, "the exporter (shipper)", "shipper"),
-    _party("consignee", _ONE_ROLE, "the consignee"),
-    _party("notify", _ONE_ROLE, "the notify party", "notify_party"),
-    _party("manufacturer", _ONE_ROLE, "the manufacturer"),
+    FileColumn("date", DATE, REQUIRED, "the entry date", ("day", "entry_date"), "day"),
+    _party("importer", _ONE_ROLE, "the importer of record", fills="parties"),
+    _party("exporter", _ONE_ROLE, "the exporter (shipper)", "shipper", fills="parties"),
+    _party("consignee", _ONE_ROLE, "the consignee", fills="parties"),
+    _party("notify", _ONE_ROLE, "the notify party", "notify_party", fills="parties"),
+    _party("manufacturer", _ONE_ROLE, "the manufacturer", fills="parties"),
     FileColumn("goods", TEXT, OPTIONAL, "the goods, in words", ("goods_description", "description")),
     FileColumn("hs_code", TEXT, OPTIONAL, "the HS code (dots and spaces dropped)", ("hs",)),
     FileColumn("quantity", NUMBER, OPTIONAL, "how much"),
@@ -114,8 +139,8 @@ SHIPMENT_COLUMNS = (
     FileColumn("origin", COUNTRY, OPTIONAL, "the country of origin", ("origin_country", "country_of_origin")),
     FileColumn("port_lading", TEXT, OPTIONAL, "the port of lading"),
     FileColumn("port_unlading", TEXT, OPTIONAL, "the port of unlading"),
-    FileColumn("vessel", TEXT, OPTIONAL, "the vessel's name", ("vessel_name",)),
-    FileColumn("imo", TEXT, OPTIONAL, "the vessel's IMO number", ("vessel_imo", "imo_number")),
+    FileColumn("vessel", TEXT, OPTIONAL, "the vessel's name", ("vessel_name",), "vessel_name"),
+    FileColumn("imo", TEXT, OPTIONAL, "the vessel's IMO number", ("vessel_imo", "imo_number"), "vessel_imo"),
 )
 
 RELATION_COLUMNS = (
@@ -138,7 +163,10 @@ RELATION_COLUMNS = (
 OWNERSHIP_COLUMNS = (
     _id(_DERIVED),
     _party("owner", REQUIRED, "holds the share"),
-    FileColumn("owner_schema", TEXT, OPTIONAL, "`Person` for people (default: a legal entity)"),
+    # The owner's schema is the owner party's (like a party column's `_country`), not the record's.
+    FileColumn(
+        "owner_schema", TEXT, OPTIONAL, "`Person` for people (default: a legal entity)", fills="owner"
+    ),
     _party("owned", REQUIRED, "the firm held", "asset"),
     FileColumn(
         "share",
@@ -172,12 +200,13 @@ EVIDENCE_COLUMNS = (
         _ONE_SUBJECT,
         "the id of a stored facility, or of one in this import",
         ("facility_id",),
+        "subject",
     ),
     FileColumn("statement", TEXT, OPTIONAL, "what the source says"),
     FileColumn("workers", WHOLE, OPTIONAL, "how many workers", ("workers_count", "worker_count")),
     *PERIOD_COLUMNS,
     *(
-        FileColumn(c.name, c.type, _SOURCE_NEEDED, c.help, c.aliases)
+        FileColumn(c.name, c.type, _SOURCE_NEEDED, c.help, c.aliases, c.fills)
         if c.name in ("source_title", "source_id")
         else c
         for c in SOURCE_COLUMNS
@@ -192,6 +221,14 @@ FILE_COLUMNS: dict[str, tuple[FileColumn, ...]] = {
     "evidence": EVIDENCE_COLUMNS,
 }
 KINDS = tuple(FILE_COLUMNS)
+# The record a row of each kind becomes: the one the reader makes, the store keeps and the engine traces.
+RECORDS: dict[str, type] = {
+    "shipments": Shipment,
+    "relations": SupplyRelation,
+    "ownership": Ownership,
+    "facilities": Facility,
+    "evidence": Evidence,
+}
 
 
 def required_columns(kind: str) -> tuple[str, ...]:

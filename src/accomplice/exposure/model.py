@@ -8,6 +8,12 @@ at a facility in the period that matters, (b) a DPRK-listed entity, or (c) a par
 
 Everything here is a plain value: no storage, no I/O. Party ids are store keys (`ofac:12312`) for listed
 entities and `party:<id>` for parties known only from trade data.
+
+The trade records (`Shipment`, `SupplyRelation`, `Ownership`, `Facility`, `Evidence`, with their `Source`)
+are defined once, here, for the three places that hold them: the file reader (`batch.exposure`) makes them
+from a file's rows with parties named by their `norm_key`; the import gives the parties their ids and the
+store keeps them so (`store.exposure`); the engine traces them with parties named by graph node. The columns
+of their files are described beside them, in `exposure.columns`.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from datetime import date
 from enum import StrEnum
 
 __all__ = [
+    "FACILITY_PREFIX",
     "SHIPMENT_ROLES",
     "Checked",
     "Edge",
@@ -36,6 +43,7 @@ __all__ = [
     "Source",
     "SupplyRelation",
     "Trace",
+    "facility_id",
 ]
 
 
@@ -63,6 +71,8 @@ class Source:
     """Where a fact comes from: a document, a URL, a date, a reliability grade, and whether it may be shown.
 
     Reliability follows the Admiralty (NATO) source grading: A completely reliable ... F cannot be judged.
+    In a file just read, a source with an empty title is a row's reference (`source_id` alone) to a source
+    stored earlier; the import puts the stored source in its place or refuses the file.
     """
 
     id: str
@@ -149,6 +159,7 @@ class SupplyRelation:
     hs_prefixes: tuple[str, ...] = ()  # empty: any goods
     tier: int | None = None  # as declared by the importer (1 = direct supplier)
     source: Source | None = None
+    goods: str = ""  # the goods in words, for readers (the engine goes by `hs_prefixes`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +172,17 @@ class Ownership:
     share: float | None = None
     period: Period = ALWAYS
     source: Source | None = None
+
+
+# Facility ids live beside party ids in the engine's graph; this prefix keeps them apart. (A party's
+# `norm_key` in a file just read never starts with it either: folding drops the colon.)
+FACILITY_PREFIX = "facility:"
+
+
+def facility_id(text: str) -> str:
+    """The id of a facility as a file names it (`12` or `facility:12`), always with the prefix."""
+    text = text.strip()
+    return text if text.startswith(FACILITY_PREFIX) else f"{FACILITY_PREFIX}{text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +201,9 @@ class Facility:
 class Evidence:
     """The core fact: a source states that North Korean nationals work (worked) for a party or at a facility.
 
-    `subject` is a party id or a facility id. The period is when the work happened, not when the source
-    was published; evidence from 2019 does not taint a 2015 shipment unless its period says so.
+    `subject` is a party id or a facility id (`FACILITY_PREFIX`). The period is when the work happened,
+    not when the source was published; evidence from 2019 does not taint a 2015 shipment unless its
+    period says so.
     """
 
     id: str

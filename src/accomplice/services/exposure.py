@@ -21,12 +21,7 @@ from pathlib import Path as FilePath
 from typing import IO, Any
 
 from accomplice.batch.exposure import (
-    ParsedEvidence,
-    ParsedFacility,
     ParsedFile,
-    ParsedOwnership,
-    ParsedRelation,
-    SourceRef,
     read_exposure_bytes,
     read_exposure_file,
     read_exposure_rows,
@@ -34,6 +29,7 @@ from accomplice.batch.exposure import (
 from accomplice.errors import InputError, NotFoundError
 from accomplice.exposure.engine import ExposureEngine
 from accomplice.exposure.model import (
+    FACILITY_PREFIX,
     EdgeKind,
     Evidence,
     Facility,
@@ -233,25 +229,30 @@ def _resolve(
     return {**known, **resolved}
 
 
-def _sources(store: Store, parsed: ParsedFile, refs: Iterable[SourceRef | None]) -> list[Source]:
+def _cited(parsed: ParsedFile) -> list[tuple[int, Source]]:
+    """The sources the file's rows cite, each with the line of the row citing it."""
+    return [
+        (parsed.lines[row.id], row.source)
+        for row in parsed.rows
+        if isinstance(row, SupplyRelation | Ownership | Evidence) and row.source is not None
+    ]
+
+
+def _sources(store: Store, parsed: ParsedFile) -> list[Source]:
     """The sources rows describe; a bare source_id must name a source of the file or of the store."""
     described: dict[str, Source] = {}
-    bare: list[SourceRef] = []
-    for ref in refs:
-        if ref is None:
+    bare: list[tuple[int, Source]] = []
+    for line, source in _cited(parsed):
+        if not source.title:
+            bare.append((line, source))
             continue
-        if ref.title is None:
-            bare.append(ref)
-            continue
-        described[ref.id] = Source(
-            ref.id, ref.title, ref.url, ref.published, ref.reliability, ref.confidential
-        )
+        described[source.id] = source
     if bare:
         stored = ExposureStore(store).sources()
-        for ref in bare:
-            if ref.id not in described and ref.id not in stored:
+        for line, source in bare:
+            if source.id not in described and source.id not in stored:
                 raise InputError(
-                    parsed.path, f"source_id {ref.id!r} is not a stored source; give source_title", ref.line
+                    parsed.path, f"source_id {source.id!r} is not a stored source; give source_title", line
                 )
     return list(described.values())
 
@@ -264,63 +265,51 @@ def _batch(
     file_name: str,
     org: str = SHARED,
 ) -> ExposureBatch:
+    """The file's records with their parties named by party id and their cited sources resolved."""
     ids = {k: p.id for k, p in parties.items()}
     batch = ExposureBatch(parsed.kind, file_name, parsed.checksum, user, org)
     known = {p.id for p in ExposureStore(store).parties(ids=list(ids.values()))}
     batch.parties = [p for p in parties.values() if p.id not in known]
     all_sources = ExposureStore(store).sources()
 
-    def source(ref: SourceRef | None) -> Source | None:
-        if ref is None:
-            return None
-        if ref.title is None:
-            return all_sources[ref.id] if ref.id in all_sources else Source(ref.id, ref.id)
-        return Source(ref.id, ref.title, ref.url, ref.published, ref.reliability, ref.confidential)
+    def source(cited: Source | None) -> Source | None:
+        if cited is None or cited.title:
+            return cited
+        # A reference to a stored source; one that is not stored is refused by `_sources` below.
+        return all_sources[cited.id] if cited.id in all_sources else Source(cited.id, cited.id)
 
-    facilities_here = {r.id for r in parsed.rows if isinstance(r, ParsedFacility)}
-    wanted = {r.subject_facility for r in parsed.rows if isinstance(r, ParsedEvidence) and r.subject_facility}
+    facilities_here = {r.id for r in parsed.rows if isinstance(r, Facility)}
+    wanted = {
+        r.subject for r in parsed.rows if isinstance(r, Evidence) and r.subject.startswith(FACILITY_PREFIX)
+    }
     stored_facilities = ExposureStore(store).facility_ids(wanted - facilities_here)
-    refs: list[SourceRef | None] = []
     for row in parsed.rows:
         if isinstance(row, Shipment):
             batch.shipments.append(replace(row, parties=tuple((role, ids[k]) for role, k in row.parties)))
-        elif isinstance(row, ParsedRelation):
-            refs.append(row.source)
+        elif isinstance(row, SupplyRelation):
             batch.supply.append(
-                SupplyRelation(
-                    row.id,
-                    ids[row.supplier],
-                    ids[row.buyer],
-                    row.period,
-                    row.hs_prefixes,
-                    row.tier,
-                    source(row.source),
-                )
+                replace(row, supplier=ids[row.supplier], buyer=ids[row.buyer], source=source(row.source))
             )
-            batch.supply_goods[row.id] = row.goods
-        elif isinstance(row, ParsedOwnership):
-            refs.append(row.source)
+        elif isinstance(row, Ownership):
             batch.ownership.append(
-                Ownership(row.id, ids[row.owner], ids[row.owned], row.share, row.period, source(row.source))
+                replace(row, owner=ids[row.owner], owned=ids[row.owned], source=source(row.source))
             )
-        elif isinstance(row, ParsedFacility):
-            batch.facilities.append(
-                Facility(row.id, ids[row.operator], row.name, row.location, row.country, row.period)
-            )
+        elif isinstance(row, Facility):
+            batch.facilities.append(replace(row, operator=ids[row.operator]))
         else:
-            refs.append(row.source)
-            if row.subject_facility and row.subject_facility not in facilities_here | stored_facilities:
+            on_facility = row.subject.startswith(FACILITY_PREFIX)
+            if on_facility and row.subject not in facilities_here | stored_facilities:
                 raise InputError(
                     parsed.path,
-                    f"facility {row.subject_facility!r} is not stored; import the facilities first",
-                    row.line,
+                    f"facility {row.subject!r} is not stored; import the facilities first",
+                    parsed.lines[row.id],
                 )
-            subject = ids[row.subject_party] if row.subject_party else row.subject_facility
-            assert subject is not None
             src = source(row.source)
             assert src is not None
-            batch.evidence.append(Evidence(row.id, subject, row.period, src, row.statement, row.workers))
-    batch.sources = _sources(store, parsed, refs)
+            batch.evidence.append(
+                replace(row, subject=row.subject if on_facility else ids[row.subject], source=src)
+            )
+    batch.sources = _sources(store, parsed)
     return batch
 
 
@@ -344,20 +333,22 @@ def _scoped(parsed: ParsedFile, org: str) -> ParsedFile:
     if not org:
         return parsed
 
-    def source(ref: SourceRef | None) -> SourceRef | None:
-        return None if ref is None else replace(ref, id=_org_id(ref.id, org))
+    def source(cited: Source | None) -> Source | None:
+        return None if cited is None else replace(cited, id=_org_id(cited.id, org))
 
     rows: list[Any] = []
+    lines: dict[str, int] = {}
     for row in parsed.rows:
-        if isinstance(row, ParsedRelation | ParsedOwnership):
-            rows.append(replace(row, id=_org_id(row.id, org), source=source(row.source)))
-        elif isinstance(row, ParsedEvidence):
+        scoped = row
+        if isinstance(row, SupplyRelation | Ownership):
+            scoped = replace(row, id=_org_id(row.id, org), source=source(row.source))
+        elif isinstance(row, Evidence):
             scoped_source = source(row.source)
             assert scoped_source is not None
-            rows.append(replace(row, id=_org_id(row.id, org), source=scoped_source))
-        else:
-            rows.append(row)
-    return replace(parsed, rows=rows)
+            scoped = replace(row, id=_org_id(row.id, org), source=scoped_source)
+        rows.append(scoped)
+        lines.setdefault(scoped.id, parsed.lines[row.id])
+    return replace(parsed, rows=rows, lines=lines)
 
 
 def _store_parsed(
@@ -1239,7 +1230,6 @@ def list_relations(store: Store, principal: Principal | None = None) -> list[dic
     exposure = ExposureStore(store)
     hidden = _hidden_ids(exposure, "relations", orgs)
     names = {p.id: p.name for p in exposure.parties()}
-    goods = exposure.supply_goods()
     return [
         {
             "id": r.id,
@@ -1248,7 +1238,7 @@ def list_relations(store: Store, principal: Principal | None = None) -> list[dic
             "buyer": r.buyer,
             "buyer_name": names.get(r.buyer, r.buyer),
             "tier": r.tier,
-            "goods": goods.get(r.id, ""),
+            "goods": r.goods,
             "hs_prefixes": list(r.hs_prefixes),
             "period": _period_json(r.period),
             "source": source_json(r.source, may_see_confidential=confidential),

@@ -63,7 +63,17 @@ from accomplice.services.screening import (
 )
 from accomplice.services.screening import clean_dates as _dates
 from accomplice.services.screening import country_codes as _countries
+from accomplice.services.yente_filters import (
+    DEFAULT_FACETS,
+    Facts,
+    SearchFilters,
+    facet_counts,
+    parse_filters,
+    parse_sorts,
+    sort_results,
+)
 from accomplice.store import Store
+from accomplice.store.browse import iter_current_values
 from accomplice.store.clock import aware
 from accomplice.store.store import ENTITY_ID_PROP
 
@@ -83,11 +93,13 @@ __all__ = [
     "entity_adjacent",
     "entity_json",
     "match_batch",
+    "parse_sorts",
     "reconcile",
     "reconcile_manifest",
     "reconcile_preview",
     "resolve_algorithm",
     "search",
+    "search_filters",
 ]
 
 ALGORITHM = "accomplice-v1"
@@ -819,37 +831,177 @@ def _parse_batch(
 # --- search --------------------------------------------------------------------------------------------
 
 
-def _facets(results: Sequence[Mapping[str, Any]], topics: Sequence[frozenset[str]]) -> dict[str, Any]:
-    counts: dict[str, dict[str, int]] = {"countries": {}, "topics": {}, "datasets": {}}
-    for result, entity_topics in zip(results, topics, strict=True):
-        props = result["properties"]
-        countries = {
-            c for p in COUNTRY_QUERY_PROPS for v in props.get(p, ()) if (c := registry.country.clean(v))
-        }
-        for bucket, values in (
-            ("countries", countries),
-            ("topics", entity_topics),
-            ("datasets", set(result["datasets"])),
-        ):
-            for value in values:
-                counts[bucket][value] = counts[bucket].get(value, 0) + 1
+@dataclass(frozen=True, slots=True)
+class _Browsed:
+    """One listed entry as browsing (`/search` without `q`) filters it: its values, lists and last change."""
 
-    def label(bucket: str, value: str) -> str:
-        if bucket == "countries":
-            return str(registry.country.caption(value) or value)
-        return value
+    key: str
+    schema: str
+    caption: str
+    lists: tuple[str, ...]
+    properties: dict[str, list[str]]
+    topics: frozenset[str]
+    last_change: datetime | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    cluster: tuple[str, ...]
 
-    titles = {"countries": "Countries", "topics": "Topics", "datasets": "Data sources"}
-    return {
-        bucket: {
-            "label": titles[bucket],
-            "values": [
-                {"name": v, "label": label(bucket, v), "count": n}
-                for v, n in sorted(values.items(), key=lambda vn: (-vn[1], vn[0]))
-            ],
-        }
-        for bucket, values in counts.items()
+
+_BROWSE: dict[str, tuple[str, dict[str, _Browsed]]] = {}
+_BROWSE_LOCK = threading.Lock()
+
+
+def _browse_table(store: Store, cat: _Catalog) -> dict[str, _Browsed]:
+    """Every current entry with what filters read, built in one pass over the current values and kept
+    until a list changes: browsing the whole store must not read each entity on its own."""
+    cached = _BROWSE.get(store.url)
+    if cached is not None and cached[0] == cat.generation:
+        return cached[1]
+    with _BROWSE_LOCK:
+        cached = _BROWSE.get(store.url)
+        if cached is not None and cached[0] == cat.generation:
+            return cached[1]
+        rows = {row.key: row for row in store.iter_current_entities()}
+        # An open interval (still listed) ends at the list's latest version.
+        latest: dict[str, int] = {}
+        for list_name, seq in cat.dates:
+            latest[list_name] = max(seq, latest.get(list_name, seq))
+        props: dict[str, dict[str, list[str]]] = {}
+        changes: dict[str, datetime] = {}
+        seen: dict[str, tuple[datetime, datetime]] = {}
+        for v in iter_current_values(store):
+            if v.entity_key not in rows:
+                continue
+            first = cat.dates.get((v.list_name, v.first_seq))
+            if v.prop == ENTITY_ID_PROP:  # the statement saying which versions listed the entry
+                last_seq = v.last_seq if v.last_seq is not None else latest.get(v.list_name, v.first_seq)
+                last = cat.dates.get((v.list_name, last_seq))
+                if first is not None and last is not None:
+                    was = seen.get(v.entity_key)
+                    seen[v.entity_key] = (min(first, was[0]), max(last, was[1])) if was else (first, last)
+                continue
+            values = props.setdefault(v.entity_key, {}).setdefault(v.prop, [])
+            if v.value not in values:
+                values.append(v.value)
+            if first is not None and (v.entity_key not in changes or first > changes[v.entity_key]):
+                changes[v.entity_key] = first
+        clusters = list_twins(store, list(rows))
+        table = {}
+        for key, row in sorted(rows.items()):
+            entry_props = props.get(key, {})
+            first_seen, last_seen = seen.get(key, (None, None))
+            table[key] = _Browsed(
+                key,
+                row.schema,
+                row.caption,
+                row.lists,
+                entry_props,
+                _topics(entry_props),
+                changes.get(key),
+                first_seen,
+                last_seen,
+                tuple(sorted(clusters[key])),
+            )
+        _BROWSE[store.url] = (cat.generation, table)
+        _BROWSED.clear()
+        return table
+
+
+def _browsed_facts(members: Sequence[_Browsed], scope: frozenset[str]) -> tuple[Facts, dict[str, Any]] | None:
+    """A cluster's entries in scope as one result's facts, as `_merged` joins them for the response, and
+    the values browsing sorts by."""
+    inside = [m for m in members if set(m.lists) & scope]
+    if not inside:
+        return None
+    props: dict[str, list[str]] = {}
+    for member in inside:
+        for prop, values in member.properties.items():
+            into = props.setdefault(prop, [])
+            into.extend(v for v in values if v not in into)
+    changes = [m.last_change for m in inside if m.last_change is not None]
+    lead = inside[0]
+    facts = Facts(
+        id=lead.key,
+        schema=lead.schema,
+        caption=lead.caption,
+        datasets=frozenset(lst for m in inside for lst in m.lists if lst in scope),
+        topics=frozenset(t for m in inside for t in m.topics),
+        properties=props,
+        referents=tuple(m.key for m in members if m.key != lead.key),
+        last_change=max(changes, default=None),
+    )
+    firsts = [m.first_seen for m in inside if m.first_seen is not None]
+    lasts = [m.last_seen for m in inside if m.last_seen is not None]
+    sortable = {
+        "id": lead.key,
+        "schema": lead.schema,
+        "caption": lead.caption,
+        "last_change": _ts(facts.last_change) if facts.last_change else None,
+        "first_seen": _ts(min(firsts)) if firsts else None,
+        "last_seen": _ts(max(lasts)) if lasts else None,
     }
+    return facts, sortable
+
+
+# Scopes whose browsing list is kept (the default dataset, and a few single lists clients browse).
+BROWSE_SCOPES_KEPT = 8
+_BROWSED: OrderedDict[tuple[str, str, frozenset[str]], list[tuple[tuple[str, ...], Facts, dict[str, Any]]]]
+_BROWSED = OrderedDict()
+
+
+def _browse(
+    store: Store, cat: _Catalog, scope: frozenset[str]
+) -> list[tuple[tuple[str, ...], Facts, dict[str, Any]]]:
+    """Every listed entity in scope, one per cluster, in the order of their ids (yente's browse order
+    when every score is equal); kept per scope until a list changes."""
+    table = _browse_table(store, cat)
+    cache_key = (store.url, cat.generation, scope)
+    with _BROWSE_LOCK:
+        if (kept := _BROWSED.get(cache_key)) is not None:
+            _BROWSED.move_to_end(cache_key)
+            return kept
+    seen: set[tuple[str, ...]] = set()
+    found = []
+    for entry in table.values():
+        if entry.cluster in seen:
+            continue
+        seen.add(entry.cluster)
+        joined = _browsed_facts([table[k] for k in entry.cluster if k in table], scope)
+        if joined is not None:
+            found.append((entry.cluster, *joined))
+    found.sort(key=lambda item: item[1].id)
+    with _BROWSE_LOCK:
+        _BROWSED[cache_key] = found
+        while len(_BROWSED) > BROWSE_SCOPES_KEPT:
+            _BROWSED.popitem(last=False)
+    return found
+
+
+def search_filters(
+    *,
+    countries: Sequence[str] = (),
+    topics: Sequence[str] = (),
+    datasets: Sequence[str] = (),
+    filters: Sequence[str] = (),
+    filter_op: str = "OR",
+    target: bool | None = None,
+    changed_since: str | None = None,
+) -> SearchFilters:
+    """`/search`'s filter parameters, checked (a bad one is an InputError, HTTP 400)."""
+    return parse_filters(
+        countries=countries,
+        topics=topics,
+        datasets=datasets,
+        filters=filters,
+        op=filter_op,
+        target=target,
+        changed_since=_changed_since(changed_since),
+    )
+
+
+def _schema_passes(name: str, wanted: Any, exclude_schema: Sequence[str]) -> bool:
+    found = ftm.get(name)
+    return found is not None and found.is_a(wanted) and name not in exclude_schema
 
 
 def search(
@@ -863,59 +1015,128 @@ def search(
     include_dataset: Sequence[str] = (),
     exclude_dataset: Sequence[str] = (),
     exclude_schema: Sequence[str] = (),
+    filters: SearchFilters | None = None,
+    facets: Sequence[str] = DEFAULT_FACETS,
+    sorts: Sequence[tuple[str, bool]] = (),
 ) -> dict[str, Any]:
-    """yente's `GET /search/{dataset}`: entities whose names agree with the text, best first.
+    """yente's `GET /search/{dataset}`: entities whose names agree with the text, best first, then
+    filtered (yente_filters), counted into facets over the whole result, sorted and paged.
 
     Public over list data: names screened across scripts (no analysts' decisions: they are not list data),
-    then entities whose listed names contain the text. An empty text finds nothing.
+    then entities whose listed names contain the text. Without a text: every listed entity in scope, in
+    the order of their ids (browsing, as yente's empty query does).
     """
     wanted = ftm.get(schema)
     if wanted is None:
         raise InputError("schema", f"unknown schema {schema[:64]!r}")
+    filters = filters or SearchFilters()
+    # yente's window: no result beyond the first MAX_SEARCH_RESULTS, so a deep page is cut short.
+    limit = max(0, min(limit, MAX_SEARCH_RESULTS - offset))
     index = screening_index(store)
     cat = _catalog(store, index.generation)
     scope = _scope(dataset_lists(store, dataset, index.generation), include_dataset, exclude_dataset)
+    titles = {str(d["name"]): str(d["title"]) for d in cat.datasets}
     query_text = clean_query(text)
     check_query_length(query_text, "q")
+    if not query_text:
+        browsed = [
+            (keys, facts, sortable)
+            for keys, facts, sortable in _browse(store, cat, scope)
+            if _schema_passes(facts.schema, wanted, exclude_schema) and filters.accepts(facts)
+        ]
+        if sorts:
+            # Sorted by what browsing holds of every entry, so that no entry is read on its own.
+            order = sort_results([{**s, "_at": i} for i, (_, _, s) in enumerate(browsed)], sorts)
+            browsed = [browsed[row["_at"]] for row in order]
+        page = [
+            e
+            for keys, _, _ in browsed[offset : offset + limit]
+            if (e := _merged_result(store, keys, cat, scope)) is not None
+        ]
+        return _paged(page, [f for _, f, _ in browsed], facets, titles, limit, offset, capped=False)
     clusters: list[tuple[str, ...]] = []
+    capped = False
     try:
         key = search_key(store, query_text)
     except NotFoundError:  # shaped like a list key, naming none: no name to screen, nothing found
-        return _search_page([], [], limit, offset)
+        return _paged([], [], facets, titles, limit, offset, capped=False)
     if key is not None:  # a key finds its entry (with its other lists' entries), as the search box does
         clusters.append(list_twins(store, [key])[key])
-    elif query_text:
+    else:
         query = query_entity("search", [query_text], schema=None if wanted.name == "Thing" else wanted.name)
-        for match in index.screener.screen(query, threshold=SEARCH_THRESHOLD, limit=SCREEN_LIMIT):
+        screened = index.screener.screen(query, threshold=SEARCH_THRESHOLD, limit=SCREEN_LIMIT)
+        for match in screened:
             clusters.append(match.keys or (match.key,))
         known = {k for keys in clusters for k in keys}
-        for row in lookup(store, query_text, limit=SCREEN_LIMIT):
+        looked_up = lookup(store, query_text, limit=SCREEN_LIMIT)
+        for row in looked_up:
             if row.key not in known:
                 clusters.append((row.key,))
                 known.add(row.key)
+        # More may agree than one query collects: yente's `total` says so with the relation "gte".
+        capped = len(screened) >= SCREEN_LIMIT or len(looked_up) >= SCREEN_LIMIT
     results: list[dict[str, Any]] = []
-    topics: list[frozenset[str]] = []
+    found_facts: list[Facts] = []
     for keys in clusters:
         merged = _merged(store, keys, cat, scope)
         if merged is None:
             continue
-        entity, entity_topics, _ = merged
-        found = ftm.get(entity["schema"])
-        if found is None or not found.is_a(wanted) or entity["schema"] in exclude_schema:
+        entity, entity_topics, last_change = merged
+        facts = Facts(
+            id=entity["id"],
+            schema=entity["schema"],
+            caption=entity["caption"],
+            datasets=frozenset(entity["datasets"]),
+            topics=entity_topics,
+            properties=entity["properties"],
+            referents=tuple(entity["referents"]),
+            target=bool(entity["target"]),
+            last_change=last_change,
+        )
+        if not _schema_passes(entity["schema"], wanted, exclude_schema) or not filters.accepts(facts):
             continue
         results.append(entity)
-        topics.append(entity_topics)
-    return _search_page(results, topics, limit, offset)
+        found_facts.append(facts)
+    if sorts:
+        results = sort_results(results, sorts)
+    return _search_page(results, found_facts, facets, titles, limit, offset, capped=capped)
+
+
+def _merged_result(
+    store: Store, keys: Sequence[str], cat: _Catalog, scope: frozenset[str]
+) -> dict[str, Any] | None:
+    merged = _merged(store, keys, cat, scope)
+    return merged[0] if merged is not None else None
 
 
 def _search_page(
-    results: list[dict[str, Any]], topics: list[frozenset[str]], limit: int, offset: int
+    results: list[dict[str, Any]],
+    facts: Sequence[Facts],
+    facets: Sequence[str],
+    titles: Mapping[str, str],
+    limit: int,
+    offset: int,
+    *,
+    capped: bool,
 ) -> dict[str, Any]:
-    page = results[offset : offset + limit]
+    return _paged(results[offset : offset + limit], facts, facets, titles, limit, offset, capped=capped)
+
+
+def _paged(
+    page: list[dict[str, Any]],
+    facts: Sequence[Facts],
+    facets: Sequence[str],
+    titles: Mapping[str, str],
+    limit: int,
+    offset: int,
+    *,
+    capped: bool,
+) -> dict[str, Any]:
+    """One page of results, with `total` and the facets counted over every result, not the page."""
     return {
         "results": page,
-        "facets": _facets(page, topics[offset : offset + limit]),
-        "total": {"value": len(results), "relation": "eq"},
+        "facets": facet_counts(facts, facets, titles),
+        "total": {"value": len(facts), "relation": "gte" if capped else "eq"},
         "limit": limit,
         "offset": offset,
     }
@@ -1247,6 +1468,15 @@ def reconcile_v1(store: Store, dataset: str, body: Mapping[str, Any]) -> dict[st
     queries = body.get("queries")
     if not isinstance(queries, list):
         raise InputError("queries", "must be a JSON list of queries")
-    batch = {str(i): _v1_query(q) if isinstance(q, Mapping) else q for i, q in enumerate(queries)}
+    for i, query in enumerate(queries):
+        # The draft requires conditions; a 0.2-style `{"query": ...}` here would find nothing, silently.
+        conditions = query.get("conditions") if isinstance(query, Mapping) else None
+        if not isinstance(conditions, list) or not conditions:
+            raise InputError(
+                f"queries[{i}]",
+                "needs a non-empty `conditions` list ({matchType, propertyValue}); a 0.2 query with "
+                "`query` goes to POST /reconcile",
+            )
+    batch = {str(i): _v1_query(q) for i, q in enumerate(queries)}
     answered = reconcile_queries(store, dataset, batch)
     return {"results": [{"candidates": answered[str(i)]["result"]} for i in range(len(queries))]}

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, union
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from accomplice.errors import InputError
@@ -42,7 +41,8 @@ from accomplice.store.schema_exposure import (
     exposure_sources,
     exposure_supply,
 )
-from accomplice.store.store import CHUNK, Store
+from accomplice.store.sql import chunks, dialect_insert
+from accomplice.store.store import Store
 
 __all__ = [
     "SHARED",
@@ -151,8 +151,6 @@ class ExposureBatch:
     ownership: list[Ownership] = field(default_factory=list)
     facilities: list[Facility] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
-    # What goods each supply relation is about, in words (SupplyRelation carries only HS prefixes).
-    supply_goods: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -174,11 +172,6 @@ def _period(start: date | None, end: date | None) -> Period:
     return Period(start, end)
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
 class ExposureStore:
     """The exposure tables of one `Store` (same engine, same single-writer discipline)."""
 
@@ -186,13 +179,10 @@ class ExposureStore:
         self.store = store
         self.engine = store.engine
 
-    def _insert(self, table: Any) -> Any:
-        return postgresql.insert(table) if self.store.backend == "postgresql" else sqlite.insert(table)
-
     def _upsert(self, conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
         """Insert rows, replacing those with the same id: a corrected file replaces its records."""
-        for chunk in _chunks(rows):
-            stmt = self._insert(table).values(list(chunk))
+        for chunk in chunks(rows):
+            stmt = dialect_insert(self.engine, table).values(list(chunk))
             updated = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"}
             conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updated))
 
@@ -282,7 +272,7 @@ class ExposureStore:
             (exposure_facilities, [x.id for x in batch.facilities]),
             (exposure_evidence, [x.id for x in batch.evidence]),
         ):
-            for chunk in _chunks(sorted(set(ids))):
+            for chunk in chunks(sorted(set(ids))):
                 clash = conn.execute(
                     select(table.c.id)
                     .join(exposure_batches, exposure_batches.c.id == table.c.batch_id)
@@ -298,8 +288,8 @@ class ExposureStore:
 
     def _write(self, conn: Connection, batch: ExposureBatch, batch_id: int, now: datetime) -> None:
         if batch.parties:
-            for chunk in _chunks(batch.parties):
-                stmt = self._insert(exposure_parties).values(
+            for chunk in chunks(batch.parties):
+                stmt = dialect_insert(self.engine, exposure_parties).values(
                     [
                         {
                             "id": p.id,
@@ -364,7 +354,7 @@ class ExposureStore:
                     "supplier": r.supplier,
                     "buyer": r.buyer,
                     "tier": r.tier,
-                    "goods": batch.supply_goods.get(r.id, ""),
+                    "goods": r.goods,
                     "hs_prefixes": list(r.hs_prefixes),
                     "start_date": r.period.start,
                     "end_date": r.period.end,
@@ -500,7 +490,7 @@ class ExposureStore:
                     (exposure_parties.c.id, ids),
                     (exposure_parties.c.norm_key, norm_keys),
                 ):
-                    for chunk in _chunks(sorted(set(values or ()))):
+                    for chunk in chunks(sorted(set(values or ()))):
                         rows.extend(conn.execute(query.where(column.in_(chunk))))
             wanted = {r.id for r in rows}
             latest: dict[str, PartyDecision] = {}
@@ -551,7 +541,7 @@ class ExposureStore:
                 rows = list(conn.execute(query))
             else:
                 rows = []
-                for chunk in _chunks(sorted(set(ids))):
+                for chunk in chunks(sorted(set(ids))):
                     rows.extend(conn.execute(query.where(exposure_shipments.c.id.in_(chunk))))
         return [
             Shipment(
@@ -735,15 +725,10 @@ class ExposureStore:
                 tuple(r.hs_prefixes),
                 r.tier,
                 sources.get(r.source_id) if r.source_id else None,
+                r.goods,
             )
             for r in rows
         ]
-
-    def supply_goods(self) -> dict[str, str]:
-        with self.engine.connect() as conn:
-            return {
-                r.id: r.goods for r in conn.execute(select(exposure_supply.c.id, exposure_supply.c.goods))
-            }
 
     def ownership(self, sources: dict[str, Source] | None = None) -> list[Ownership]:
         sources = self.sources() if sources is None else sources
@@ -773,7 +758,7 @@ class ExposureStore:
         wanted = sorted(set(ids))
         found: set[str] = set()
         with self.engine.connect() as conn:
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted):
                 found.update(
                     conn.execute(
                         select(exposure_facilities.c.id).where(exposure_facilities.c.id.in_(chunk))
