@@ -160,3 +160,15 @@ def browser() -> Iterator[Browser]:
 
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session for every Spark test of the process (tests/test_spark_*.py, which run in
+    one xdist group): two cores, and up to three attempts per task — local mode retries a failed task only
+    when the master says so ("local[N,F]"), as a cluster does by spark.task.maxFailures."""
+    from accomplice.batch.spark import spark_session  # pyspark is in the dev extra: make test installs it
+
+    session = spark_session("local[2,3]", app_name="accomplice-tests")
+    yield session
+    session.stop()

@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from accomplice.errors import AccompliceError, InputError, NotFoundError, OfflineError
 from accomplice.matching import Match
@@ -20,6 +21,9 @@ from accomplice.services.hooks import (
     register_post_import_hooks,
 )
 from accomplice.store import Store, open_store
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 __version__ = "0.1.0"
 
@@ -55,17 +59,29 @@ def screen(
     store: Store | None = None,
     threshold: float | None = None,
     limit: int = 10,
+    engine: str = "local",
+    spark: SparkSession | None = None,
 ) -> list[ScreeningResult]:
     """Screen records (dicts with `name` and optional `id`, `schema`, `birth_date`, `nationality`, `imo`).
 
     Results come in input order, each with the matches at or above the threshold, best first, and the
-    explanation of every match.
+    explanation of every match. `engine="spark"` screens them on Apache Spark (`spark`: a SparkSession,
+    default the active one or a local one) with the same results: the store's persisted index ships to
+    the executors (docs/spark.md; `pip install 'accomplice[spark]'`).
     """
     from accomplice import services
 
     store = store or open_store()
-    index = services.screening_index(store)
     items = [services.as_record(item, i) for i, item in enumerate(records, start=1)]
+    if engine == "spark":
+        from accomplice.batch.spark import spark_session
+        from accomplice.services.screening_spark import screen_records_on_spark
+
+        session = spark or spark_session()
+        return screen_records_on_spark(session, store, items, threshold=threshold, limit=limit)
+    if engine != "local":
+        raise ValueError(f"unknown engine {engine!r}; use local or spark")
+    index = services.screening_index(store)
     return list(services.screen_records(index, items, threshold=threshold, limit=limit, workers=1))
 
 

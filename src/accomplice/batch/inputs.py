@@ -27,7 +27,9 @@ __all__ = [
     "SCREENING_COLUMNS",
     "Columns",
     "InputRow",
+    "clean_row",
     "input_format",
+    "normalise_header",
     "read_bytes",
     "read_rows",
 ]
@@ -60,7 +62,8 @@ ALIASES = {
 }
 
 
-def _normalise_header(header: str, aliases: Mapping[str, str] = ALIASES) -> str:
+def normalise_header(header: str, aliases: Mapping[str, str] = ALIASES) -> str:
+    """A column header as the readers name it: lower case, words joined by `_`, aliases resolved."""
     key = header.strip().lower().replace(" ", "_").replace("-", "_")
     return aliases.get(key, key)
 
@@ -110,7 +113,8 @@ def _check_unpacked_size(path: Path, data: bytes | None) -> None:
         )
 
 
-def _clean(row: dict[str, object]) -> InputRow:
+def clean_row(row: dict[str, object]) -> InputRow:
+    """A row's cells as stripped strings (an empty cell, or None, is ""); unnamed columns dropped."""
     return {k: ("" if v is None else str(v)).strip() for k, v in row.items() if k}
 
 
@@ -128,7 +132,7 @@ def _csv_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, InputR
         raise InputError(path, "file is empty") from None
     except csv.Error as exc:
         raise InputError(path, f"malformed CSV header: {exc}", line=1) from None
-    columns = [_normalise_header(h, spec.aliases) for h in header]
+    columns = [normalise_header(h, spec.aliases) for h in header]
     _check_columns(path, columns, spec)
     while True:
         try:
@@ -145,7 +149,7 @@ def _csv_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, InputR
             )
         yield (
             reader.line_num,
-            _check_cells(path, reader.line_num, _clean(dict(zip(columns, values, strict=False)))),
+            _check_cells(path, reader.line_num, clean_row(dict(zip(columns, values, strict=False)))),
         )
 
 
@@ -159,9 +163,9 @@ def _jsonl_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, Inpu
             raise InputError(path, f"invalid JSON: {exc.msg}", line=number) from None
         if not isinstance(data, dict):
             raise InputError(path, "each line must be a JSON object", line=number)
-        row = _clean(
+        row = clean_row(
             {
-                _normalise_header(str(k), spec.aliases): v
+                normalise_header(str(k), spec.aliases): v
                 for k, v in data.items()
                 if not isinstance(v, (dict, list))
             }
@@ -187,12 +191,12 @@ def _xlsx_rows(path: Path, spec: Columns, data: bytes | None = None) -> Iterator
         header = next(rows)
     except StopIteration:
         raise InputError(str(path), "workbook's first sheet is empty") from None
-    columns = [_normalise_header(str(h or ""), spec.aliases) for h in header]
+    columns = [normalise_header(str(h or ""), spec.aliases) for h in header]
     _check_columns(str(path), columns, spec)
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
-        yield number, _check_cells(str(path), number, _clean(dict(zip(columns, values, strict=False))))
+        yield number, _check_cells(str(path), number, clean_row(dict(zip(columns, values, strict=False))))
     book.close()
 
 

@@ -166,6 +166,19 @@ def trace(
         bool, typer.Option("--show-confidential", help="Show confidential sources in full.")
     ] = False,
     user: Annotated[str | None, typer.Option("--user", help="Who imports (default: login name).")] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local, or spark: flag a CSV, JSON lines or Parquet shipment table on Apache Spark against "
+            "the stored graph (its parties imported before), writing shipment, flagged, reasons and paths "
+            "into a folder of part files. See docs/spark.md.",
+        ),
+    ] = "local",
+    master: Annotated[
+        str | None,
+        typer.Option("--master", help="With --engine spark: the Spark master (local[2], spark://host:7077)."),
+    ] = None,
 ) -> None:
     """Trace shipments through suppliers, ownership and facilities to labour evidence and DPRK listings.
 
@@ -180,6 +193,24 @@ def trace(
     if (shipments is None) == (not stored):
         raise typer.BadParameter("give a shipments file or --stored (not both)", param_hint="SHIPMENTS")
     store = get_store()
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter("use local or spark", param_hint="--engine")
+    if engine == "spark":
+        if shipments is None or output == "-":
+            raise typer.BadParameter("the spark engine flags a shipments table into an --output path")
+        from accomplice.batch.spark import spark_session
+        from accomplice.services import exposure_spark  # lazily: only the spark engine needs PySpark
+
+        flagged = exposure_spark.flag_table(
+            spark_session(master),
+            store,
+            str(shipments),
+            output,
+            max_paths=max_paths,
+            may_see_confidential=show_confidential,
+        )
+        err_console.print(flagged.summary(), soft_wrap=True, highlight=False)
+        return
     target = Path(output) if output != "-" else None
     partial = target.with_name(target.name + ".partial") if target else None
     handle = partial.open("w", encoding="utf-8") if partial else sys.stdout

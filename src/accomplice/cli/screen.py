@@ -12,6 +12,7 @@ from rich.table import Table
 from accomplice import services
 from accomplice.cli.app import EncodingOption, err_console, get_store, out_console
 from accomplice.cli.progress import progress_reporter
+from accomplice.store import Store
 
 
 def _print_matches(name: str, results: list[services.Match]) -> None:  # type: ignore[name-defined]
@@ -55,6 +56,27 @@ def _decided(match: services.Match) -> str:  # type: ignore[name-defined]
     return f"{verdict}\n{d.user}, {d.created_at:%Y-%m-%d}\n{d.reason}"
 
 
+def _screen_on_spark(
+    store: Store,
+    source: str | None,
+    output: str,
+    master: str | None,
+    threshold: float | None,
+    limit: int,
+    hide_decided: bool,
+) -> None:
+    from accomplice.batch.spark import spark_session
+    from accomplice.services import screening_spark  # lazily: only the spark engine needs PySpark
+
+    if source is None or source == "-" or output == "-":
+        raise typer.BadParameter("the spark engine reads and writes paths (not standard input or output)")
+    spark = spark_session(master)
+    report = screening_spark.screen_table(
+        spark, store, source, output, threshold=threshold, limit=limit, hide_decided=hide_decided
+    )
+    err_console.print(report.summary(), soft_wrap=True, highlight=False)
+
+
 def screen(
     source: Annotated[
         str | None, typer.Argument(help="CSV, XLSX or JSONL file with id,name columns; - for stdin.")
@@ -95,6 +117,18 @@ def screen(
             "after the others, with who decided, when and why).",
         ),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (this machine's cores) or spark (Apache Spark: SOURCE and --output are CSV, JSON "
+            "lines or Parquet paths; the output is a folder of part files). See docs/spark.md.",
+        ),
+    ] = "local",
+    master: Annotated[
+        str | None,
+        typer.Option("--master", help="With --engine spark: the Spark master (local[2], spark://host:7077)."),
+    ] = None,
 ) -> None:
     """Screen names in any script against every loaded list; JSONL lines keep the input order.
 
@@ -110,6 +144,11 @@ def screen(
     Example: accomplice screen suppliers.csv --output hits.jsonl --threshold 0.8
     """
     store = get_store()
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter("use local or spark", param_hint="--engine")
+    if engine == "spark":
+        _screen_on_spark(store, source, output, master, threshold, limit, hide_decided)
+        return
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("use jsonl or csv", param_hint="--format")
     if name is not None:
