@@ -234,10 +234,11 @@ def merge_clusters(entities: Sequence[IndexedEntity]) -> list[IndexedEntity]:
         if len(group) == 1:
             merged.append(lead)
             continue
-        names: dict[tuple[str, bool], NameForms] = {}
+        names: dict[tuple[str, bool, str], NameForms] = {}
         for entity in sorted(group, key=lambda e: keys.index(e.key) if e.key in keys else len(keys)):
             for forms in entity.names:
-                names.setdefault((forms.text, forms.weak), forms)
+                translated = forms.org.translated if forms.org is not None else ""
+                names.setdefault((forms.text, forms.weak, translated), forms)
         merged.append(
             IndexedEntity(
                 key=lead.key,
