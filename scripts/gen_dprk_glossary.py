@@ -59,6 +59,8 @@ Entry = tuple[str, list[str], list[str]]
 def _eu_entries(raw: Path) -> Iterator[Entry]:
     with (raw / EU_DPRK).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
+            if row["schema"] == "Person":
+                continue
             names = [row["name"], *row["alias"].split(";"), *row["previousName"].split(";")]
             names = [n.strip() for n in names if n.strip()]
             native = [n for n in names if _HANGUL.search(n) or _HAN.search(n)]
