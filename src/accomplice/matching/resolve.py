@@ -6,7 +6,7 @@ three times. Entities are joined only on evidence that does not come from fuzzy 
 - the same strong identifier (IMO number, SWIFT/BIC, LEI, Chinese USCC, Russian OGRN/INN);
 - the same name, letter for letter, on lists of different publishers: for people only with the same
   date of birth; for firms and ships unless their countries differ;
-- the same name once written alike (any of the entries' names and aliases): a person's words in any order
+- the same name once written alike (the entries' own names, brackets aside): a person's words in any order
   with the same date of birth; a firm's brand and business words, legal forms aside, unless the countries
   differ (OFAC's KOREA KWANGSON BANKING CORP and the UN's KOREA KWANGSON BANKING CORPORATION (KKBC)).
 """
@@ -104,8 +104,8 @@ class ClusterLink:
 
     `kind` is "reference" (`a` cites `b`'s UN reference number, `evidence` = (b's key,)), "identifier"
     (both carry one strong identifier: (kind, value)), "name" (the same name letter for letter on lists
-    of two publishers: (name,) for firms and ships, (name, date of birth) for people) or "names" (one name
-    once written alike, any of the entries' names: (a's name, b's name[, date of birth])).
+    of two publishers: (name,) for firms and ships, (name, date of birth) for people) or "names" (their own
+    names once written alike: (a's name, b's name[, date of birth])).
     """
 
     a: str
@@ -175,6 +175,7 @@ def _name_key(kind: str, forms: NameForms) -> str | None:
     return f"{org.key}|{' '.join(sorted(org.words))}"
 
 
+_BRACKETS = re.compile(r"\([^()]*\)")
 # A person's name of one word ("Rashid") joins no one, even with a date of birth.
 MIN_PERSON_NAME_WORDS = 2
 
@@ -185,9 +186,16 @@ def _similar_name_links(entities: Sequence[IndexedEntity]) -> Iterable[ClusterLi
     by_key: dict[tuple[str, str, str], dict[str, tuple[IndexedEntity, str]]] = defaultdict(dict)
     for entity in entities:
         kind = _kind_of(entity)
-        if kind not in ("person", "organisation"):
+        if kind not in ("person", "organisation") or not entity.names:
             continue
+        # The entry's own name only, with any bracketed part aside: aliases join too much (the UN gives
+        # KOMID the alias KOREA KUMRYONG TRADING COMPANY and lists KOREA KUMRYONG TRADING CORPORATION
+        # apart), and the grouping is the one step every index build pays for over all names.
+        primary = entity.names[0].text
+        own = {primary, " ".join(_BRACKETS.sub(" ", primary).split())}
         for forms in entity.names:
+            if forms.text not in own:
+                continue
             key = _name_key(kind, forms)
             if key is None:
                 continue
