@@ -30,8 +30,9 @@ _KOREAN_ORDINAL = re.compile(r"제\s*(\d{1,2})")
 ORDINALS = ("", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 _LATIN_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
 # English renderings that carry no institution of their own: a translation that finds only these adds
-# nothing the organisation parser does not already read (조선 = Korea is one of its business words).
-_NOT_SUBSTANTIVE = frozenset({"korea", "dprk"})
+# nothing the organisation parser does not already read (조선 = Korea, 公司 = company are its own words;
+# a second reading of each Chinese firm for 公司 alone crowded 丹东鸿祥实业发展有限公司 out of candidates).
+_NOT_SUBSTANTIVE = frozenset({"korea", "dprk", "company", "corporation"})
 TRANSLATION_CACHE_SIZE = 100_000
 
 
