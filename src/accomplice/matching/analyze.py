@@ -22,6 +22,7 @@ from accomplice.names import korean
 from accomplice.names.cantonese import han_cantonese_keys, latin_cantonese_keys
 from accomplice.names.chinese import han_pinyin, latin_pinyin_keys, split_chinese_name
 from accomplice.names.cyrillic import russian_skeleton_tokens, transliterate
+from accomplice.names.glossary import translate_institution
 from accomplice.names.normalize import fold
 from accomplice.names.orgs import default_romanizer, parse_org_name, parse_vessel_name
 from accomplice.names.scripts import Script
@@ -442,8 +443,36 @@ def analyze_name(text: str, hint: NameHint = NO_HINT) -> tuple[NameForms, ...]:
         hint=hint,
         **NameForms.derived(syllables),  # type: ignore[arg-type]
     )
-    return (
-        replace(forms, keys=name_keys(forms), joined="".join(tokens), joined_sorted="".join(sorted(tokens))),
+    readings = [forms]
+    translated = _translated_form(forms) if hint.kind in ("organisation", "any") else None
+    if translated is not None:
+        readings.append(translated)
+    joined = {"joined": "".join(tokens), "joined_sorted": "".join(sorted(tokens))}
+    return tuple(replace(f, keys=name_keys(f), **joined) for f in readings)  # type: ignore[arg-type]
+
+
+def _translated_form(forms: NameForms) -> NameForms | None:
+    """A second reading of a North Korean institution's name: its English by the DPRK glossary.
+
+    원자력공업성 romanizes as wonjaryokkongopsong, which shares nothing with MINISTRY OF ATOMIC ENERGY
+    INDUSTRY; translated word by word it is "nuclear industry ministry", which the organisation features
+    compare as they compare any two firms' names. The name as written keeps its own reading beside it.
+    """
+    english = translate_institution(forms.text)
+    if english is None:
+        return None
+    org = _org_form(english, NameHint("organisation", forms.hint.han))
+    if org is None or not (org.distinctive or org.words):
+        return None
+    return NameForms(
+        text=forms.text,
+        scripts=forms.scripts,
+        tokens=forms.tokens,
+        tokens_via=forms.tokens_via,
+        org=replace(org, translated=english),
+        weak=forms.weak,
+        hint=forms.hint,
+        **NameForms.derived(()),  # type: ignore[arg-type]
     )
 
 

@@ -129,11 +129,13 @@ def _forms(names: Iterable[tuple[str, bool]], kind: str, han: str) -> tuple[Name
         seen.setdefault((text, weak), None)
         for inner, inner_weak in bracketed_names(text):
             seen.setdefault((inner, weak or inner_weak), None)
-    forms: dict[tuple[tuple[str, ...], bool], NameForms] = {}
+    forms: dict[tuple[tuple[str, ...], bool, str], NameForms] = {}
     for text, weak in seen:
         for form in analyze_name(text, NameHint(kind, han, weak)):
-            # "KIM, Jong Un" and "KIM Jong Un" read the same: one of them is enough to compare.
-            forms.setdefault((form.tokens, form.weak), form)
+            # "KIM, Jong Un" and "KIM Jong Un" read the same: one of them is enough to compare (a name's
+            # glossary translation is another reading of the same letters, and stays).
+            translated = form.org.translated if form.org is not None else ""
+            forms.setdefault((form.tokens, form.weak, translated), form)
     return tuple(forms.values())
 
 

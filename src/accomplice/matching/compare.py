@@ -9,7 +9,16 @@ from rapidfuzz.distance import OSA
 
 from accomplice.matching.model import SyllableReading
 
-__all__ = ["SyllableAgreement", "TokenAlignment", "align_tokens", "compact_similarity", "compare_syllables"]
+__all__ = [
+    "SyllableAgreement",
+    "TokenAlignment",
+    "abbreviates",
+    "align_tokens",
+    "compact_similarity",
+    "compare_syllables",
+    "expand_abbreviations",
+    "initials_of",
+]
 
 # Two words closer than this (optimal string alignment, transpositions count once) may be the same word
 # misspelt; below it they are different words. 0.6 admits one edit in a 3-letter word pair... but not two.
@@ -93,6 +102,62 @@ def align_tokens(query: tuple[str, ...], candidate: tuple[str, ...]) -> TokenAli
         tuple(t for i, t in enumerate(query) if i not in used_q),
         tuple(t for j, t in enumerate(candidate) if j not in used_c),
     )
+
+
+# Shortest abbreviation read as one (NATL, DEV): two letters are initials, not a shortened word.
+MIN_ABBREVIATION_LENGTH = 3
+
+
+def abbreviates(short: str, word: str) -> bool:
+    """`short` is a shortening of `word` the way lists shorten business words: NATL national, DEV
+    development, ADMIN administration, MFG manufacturing (the same first letter, the rest of the letters in
+    order, and either a prefix or the same last letter)."""
+    if len(short) < MIN_ABBREVIATION_LENGTH or len(short) >= len(word) or short[0] != word[0]:
+        return False
+    if not short.isalpha() or not word.isalpha():
+        return False
+    if word.startswith(short):
+        return True
+    if short[-1] != word[-1]:
+        return False
+    position = 0
+    for ch in short:
+        position = word.find(ch, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
+def expand_abbreviations(
+    query: tuple[str, ...], candidate: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Both word lists with each abbreviation replaced by the word it shortens on the other side, and
+    the abbreviations so read ("natl=national"), for the explanation."""
+    q_words, c_words = set(query), set(candidate)
+    read: list[str] = []
+
+    def expand(tokens: tuple[str, ...], other: set[str], mine: set[str]) -> tuple[str, ...]:
+        out = []
+        for token in tokens:
+            if token not in other:
+                full = next((w for w in sorted(other - mine) if abbreviates(token, w)), None)
+                if full is not None:
+                    read.append(f"{token}={full}")
+                    token = full
+            out.append(token)
+        return tuple(out)
+
+    expanded_q = expand(query, c_words, q_words)
+    expanded_c = expand(candidate, q_words, c_words)
+    return expanded_q, expanded_c, tuple(read)
+
+
+# Words an acronym leaves out: KOREAN COMMITTEE FOR SPACE TECHNOLOGY is KCST.
+ACRONYM_SKIPPED_WORDS = frozenset({"of", "for", "the", "and", "de", "du"})
+
+
+def initials_of(tokens: tuple[str, ...]) -> str:
+    return "".join(t[0] for t in tokens if t and t not in ACRONYM_SKIPPED_WORDS and not t.isdigit())
 
 
 def compact_similarity(query: tuple[str, str], candidate: tuple[str, str]) -> float:

@@ -9,6 +9,7 @@ identifiers, schema) and return an adjustment. `matching.scorer` combines them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from typing import TypeVar
 
@@ -21,6 +22,8 @@ from accomplice.matching.compare import (
     align_tokens,
     compact_similarity,
     compare_syllables,
+    expand_abbreviations,
+    initials_of,
 )
 from accomplice.matching.model import (
     FeatureResult,
@@ -105,6 +108,12 @@ LEGAL_FORM_CAP = 0.7
 # One word against a personal name of several: a lone surname (Kim, Lee, Wang, Ivanov) is shared by
 # millions, so it may show among the results of a low threshold but never alerts.
 LONE_NAME_PART_CAP = 0.6
+# An acronym equal to the initials of every word of a firm's name: a strong sign, but initials are few
+# and firms many, so it stays below an exact name (and an analyst sees "initials" in the explanation).
+ACRONYM_AGREEMENT = 0.85
+# Acronyms of two letters are initials of thousands of names; longer than six are rarely acronyms.
+MIN_ACRONYM_LETTERS = 3
+MAX_ACRONYM_LETTERS = 6
 # Same ship name in the same script, number markers aside.
 VESSEL_NAME_AGREEMENT = 0.95
 # Sister ships (JI SONG 6 and JI SONG 8) share a name and differ in hull number.
@@ -294,9 +303,12 @@ def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | 
     """The names' words match with small spelling differences, in any order."""
     if query.org is not None and candidate.org is not None:
         return None  # firms: org_names_agree weighs the brand above generic words like "bank"
-    alignment = align_tokens(query.tokens, candidate.tokens)
+    q_tokens, c_tokens, notes = _comparable_words(query, candidate)
+    alignment = align_tokens(q_tokens, c_tokens)
     if alignment is None:
         return None
+    if notes:
+        alignment = replace(alignment, pairs=(*alignment.pairs, *((n, n, 1.0) for n in notes)))
     # Machine transliteration of another script is weaker evidence than the same letters.
     factor = CROSS_SCRIPT_AGREEMENT if query.tokens_via or candidate.tokens_via else 1.0
     compact = compact_similarity(
@@ -307,6 +319,41 @@ def name_words_close(query: NameForms, candidate: NameForms) -> FeatureResult | 
     return _result(
         name_words_close, alignment.score * factor, lambda: _words_detail(query, candidate, alignment)
     )
+
+
+# Russian (and Ukrainian, Belarusian) patronymics in Latin letters: Petrovich, Valeryevich, Ivanovna.
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovych", "evych", "ovna", "evna", "ichna", "yevich", "ievich")
+# A patronymic is dropped only from a name that keeps a given name and a surname without it.
+MIN_WORDS_WITHOUT_PATRONYMIC = 2
+
+
+def _is_patronymic(token: str) -> bool:
+    return len(token) > 6 and token.endswith(_PATRONYMIC_ENDINGS)
+
+
+def _without_patronymic(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    kept = tuple(t for t in tokens if not _is_patronymic(t))
+    return kept if len(kept) >= MIN_WORDS_WITHOUT_PATRONYMIC else tokens
+
+
+def _comparable_words(
+    query: NameForms, candidate: NameForms
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The words of two names as a person's names compare: a patronymic that only one side gives is
+    left out (Ivan Petrovich Sidorov is Ivan Sidorov). Returns both word lists and the notes for the
+    explanation. (Counting a word as another of its Wikidata name group, Volodymyr as Vladimir, raised
+    28 of 56 alerts on 50,000 people on no list: the groups join yang and yong, jiang and kong.)"""
+    q, c = query.tokens, candidate.tokens
+    if "person" not in (query.kind, candidate.kind) and query.kind != "any":
+        return q, c, ()
+    notes: list[str] = []
+    q_has, c_has = any(map(_is_patronymic, q)), any(map(_is_patronymic, c))
+    if q_has != c_has:
+        dropped = [t for t in (q if q_has else c) if _is_patronymic(t)]
+        q, c = (_without_patronymic(q), c) if q_has else (q, _without_patronymic(c))
+        if len(dropped) and (q if q_has else c) != (query.tokens if q_has else candidate.tokens):
+            notes.append(f"patronymic {' '.join(dropped)} given on one side only")
+    return q, c, tuple(notes)
 
 
 def _via(query: NameForms, candidate: NameForms) -> str:
@@ -331,6 +378,22 @@ def _words_detail(query: NameForms, candidate: NameForms, alignment: TokenAlignm
     return f"{pairs}{extra}{_via(query, candidate)}"
 
 
+@_register(NAME_FEATURES, "name")
+def acronym_of_name(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """One name is the initials of the other's words (KKBC = Korea Kwangson Banking Corporation)."""
+    for short, full in ((query, candidate), (candidate, query)):
+        if len(short.tokens) != 1 or full.org is None or len(full.tokens) < MIN_ACRONYM_LETTERS:
+            continue
+        if short.kind == "person" or full.kind == "person":
+            continue
+        letters = short.tokens[0]
+        if not (MIN_ACRONYM_LETTERS <= len(letters) <= MAX_ACRONYM_LETTERS and letters.isalpha()):
+            continue
+        if initials_of(full.tokens) == letters:
+            return _result(acronym_of_name, ACRONYM_AGREEMENT, f"{short.text} = {full.text} (initials)")
+    return None
+
+
 def _brand_similarity(query: OrgForm, candidate: OrgForm) -> tuple[float, str] | None:
     """How alike two brands are, and how we know: same letters, same syllables, same skeleton, or close.
 
@@ -343,13 +406,18 @@ def _brand_similarity(query: OrgForm, candidate: OrgForm) -> tuple[float, str] |
     reading = _brand_reading(query, candidate)
     if reading is not None:
         return (1.0 if query.native or candidate.native else CROSS_SCRIPT_AGREEMENT), reading
-    alignment = align_tokens(query.distinctive, candidate.distinctive)
+    q_words, c_words, abbreviations = expand_abbreviations(query.distinctive, candidate.distinctive)
+    shown = f"{' '.join(query.distinctive)} ≈ {' '.join(candidate.distinctive)}"
+    if abbreviations:
+        shown += f" (abbreviations {', '.join(abbreviations)})"
+        if sorted(q_words) == sorted(c_words):
+            return 1.0, shown
+    alignment = align_tokens(q_words, c_words)
     compact = compact_similarity(
-        ("".join(query.distinctive), "".join(sorted(query.distinctive))),
-        ("".join(candidate.distinctive), "".join(sorted(candidate.distinctive))),
+        ("".join(q_words), "".join(sorted(q_words))), ("".join(c_words), "".join(sorted(c_words)))
     )
     score = max(alignment.score if alignment else 0.0, compact)
-    return score, f"{' '.join(query.distinctive)} ≈ {' '.join(candidate.distinctive)}"
+    return score, shown
 
 
 def _brand_reading(query: OrgForm, candidate: OrgForm) -> str | None:
@@ -381,19 +449,38 @@ def org_names_agree(query: NameForms, candidate: NameForms) -> FeatureResult | N
         return None
     brand = _brand_similarity(query.org, candidate.org)
     if brand is None:
-        return None
+        return _words_only_agree(query, candidate)
     brand_score, brand_detail = brand
     words_score, words_detail = _words_agreement(query.org, candidate.org)
     score = ORG_BRAND_WEIGHT * brand_score + (1 - ORG_BRAND_WEIGHT) * words_score
-    if query.org.native or candidate.org.native:
+    # A translation, like a reading in another script, agrees on meaning, not letter for letter.
+    if query.org.native or candidate.org.native or query.org.translated or candidate.org.translated:
         score *= CROSS_SCRIPT_AGREEMENT
     forms = ""
     if query.org.legal_forms or candidate.org.legal_forms:
         forms = f"; legal forms {'/'.join(sorted(query.org.legal_forms)) or '-'} vs "
         forms += "/".join(sorted(candidate.org.legal_forms)) or "-"
-    return _result(
-        org_names_agree, score, f"{query.text} ~ {candidate.text}: {brand_detail}{words_detail}{forms}"
-    )
+    shown = f"{_translation_shown(query)} ~ {_translation_shown(candidate)}"
+    return _result(org_names_agree, score, f"{shown}: {brand_detail}{words_detail}{forms}")
+
+
+def _words_only_agree(query: NameForms, candidate: NameForms) -> FeatureResult | None:
+    """Two names made only of business words (KOREA INTERNATIONAL CHEMICAL JOINT VENTURE COMPANY, or
+    its translation from Korean): with no brand, the words are the identity and must all agree."""
+    q, c = query.org, candidate.org
+    if q is None or c is None or q.distinctive or c.distinctive or not q.words or q.words != c.words:
+        return None
+    if not q.words - GENERIC_ORG_WORDS:
+        return None  # "Korea General Corporation" names no one
+    score = CROSS_SCRIPT_AGREEMENT if (q.native or c.native or q.translated or c.translated) else 1.0
+    shown = f"{_translation_shown(query)} ~ {_translation_shown(candidate)}"
+    return _result(org_names_agree, score, f"{shown}: business words {', '.join(sorted(q.words))} alike")
+
+
+def _translation_shown(forms: NameForms) -> str:
+    if forms.org is None or not forms.org.translated:
+        return forms.text
+    return f"{forms.text} (translated by the DPRK glossary: {forms.org.translated})"
 
 
 @_register(NAME_FEATURES, "name")
@@ -526,6 +613,8 @@ def org_brand_differs(query: NameForms, candidate: NameForms) -> FeatureResult |
     brand = _brand_similarity(query.org, candidate.org)
     if brand is None or brand[0] >= ORG_BRAND_MIN_SIMILARITY:
         return None
+    if acronym_of_name(query, candidate) is not None:
+        return None  # an acronym has no brand of its own to differ: its letters are the other's words
     return _result(org_brand_differs, ORG_BRAND_CAP, brand[1])
 
 

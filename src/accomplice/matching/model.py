@@ -79,6 +79,9 @@ class OrgForm:
     legal_forms: frozenset[str]  # canonical legal-form codes (LLC, JSC, CO_LTD...)
     legal_families: frozenset[str]  # their families, for compatibility across translations
     native: bool  # the brand was written in another script than Latin
+    # The name as the DPRK institutional glossary renders it in English (names.glossary), when this form
+    # reads that rendering rather than the name as written: agreement through it is cross-script evidence.
+    translated: str = ""
 
     @property
     def key(self) -> str:
