@@ -8,6 +8,7 @@ the tests) loads lists with the same hooks, and no module registers itself as a 
 
 from __future__ import annotations
 
+from accomplice.services.dashboard_cases import CASE_CHART_PROVIDERS
 from accomplice.services.dashboard_incidents import INCIDENT_CHART_PROVIDERS
 from accomplice.services.dashboard_lists import LIST_CHART_PROVIDERS
 from accomplice.services.dashboards import CHART_PROVIDERS, ChartProvider, register_chart_provider
@@ -31,7 +32,11 @@ def register_post_import_hooks() -> None:
 # Chart providers of every area, in the order the dashboards show them. Cases and incidents add theirs here
 # (e.g. `*CASE_CHART_PROVIDERS` from services.cases), so that services.dashboards imports no area.
 
-APPLICATION_CHARTS: tuple[ChartProvider, ...] = (*LIST_CHART_PROVIDERS, *INCIDENT_CHART_PROVIDERS)
+APPLICATION_CHARTS: tuple[ChartProvider, ...] = (
+    *LIST_CHART_PROVIDERS,
+    *CASE_CHART_PROVIDERS,
+    *INCIDENT_CHART_PROVIDERS,
+)
 
 
 def register_chart_providers() -> None:
