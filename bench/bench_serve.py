@@ -107,7 +107,8 @@ def main() -> None:
         names = [row.name for row in read_fixture("positives_un_untreated.csv")[: args.queries]]
         statuses = [get(f"{base}/search/default?q={urllib.parse.quote(n)}") for n in names]
         served = sum(1 for s in statuses if s == 200)
-        workers = [p for p in children(server.pid) if "accomplice" in Path(f"/proc/{p}/cmdline").read_text()]
+        # uvicorn's workers are spawned children of the supervisor; multiprocessing's tracker is not one.
+        workers = [p for p in children(server.pid) if "tracker" not in Path(f"/proc/{p}/cmdline").read_text()]
         workers = workers or [server.pid]
         table = Table(["process", "RSS MiB", "PSS MiB", "index RSS MiB", "index PSS MiB"])
         for pid in [server.pid, *workers]:
