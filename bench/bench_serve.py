@@ -108,7 +108,11 @@ def main() -> None:
         statuses = [get(f"{base}/search/default?q={urllib.parse.quote(n)}") for n in names]
         served = sum(1 for s in statuses if s == 200)
         # uvicorn's workers are spawned children of the supervisor; multiprocessing's tracker is not one.
-        workers = [p for p in children(server.pid) if "tracker" not in Path(f"/proc/{p}/cmdline").read_text()]
+        workers = [
+            p
+            for p in children(server.pid)
+            if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_text()
+        ]
         workers = workers or [server.pid]
         table = Table(["process", "RSS MiB", "PSS MiB", "index RSS MiB", "index PSS MiB"])
         for pid in [server.pid, *workers]:
