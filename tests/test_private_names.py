@@ -20,6 +20,9 @@ KNOWN = frozenset(
         ("exposure/engine.py", "_listed_blocked"),
         ("names/kontsevich.py", "_name_parts"),
         ("names/kontsevich.py", "_phones"),
+        # rigour's own tagger normaliser (its Rust core exposes no public one): the phrase table must
+        # normalise exactly as rigour does, and the index build checks it against rigour on every text.
+        ("store/name_phrases.py", "_normalize"),
     }
 )
 

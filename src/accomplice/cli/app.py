@@ -81,7 +81,7 @@ def get_store(*, creates: bool = False) -> Store:
 def _warn_without_lists(store: Store, where: str) -> None:
     from accomplice import services
 
-    if not services.list_infos(store):
+    if not services.has_lists(store):
         err_console.print(f"the store at {where} has no lists; {LOAD_HINT}", highlight=False, soft_wrap=True)
 
 

@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from followthemoney import model
-
 from accomplice.lists.model import EntityChange, ListDiff, VersionInfo
 
 __all__ = [
@@ -41,6 +39,10 @@ REMOVED_LINKS = "removed_links"
 @cache
 def is_link_schema(schema: str) -> bool:
     """A relation between entities (an FtM edge: Ownership, UnknownLink, Family...), not an entity."""
+    # Imported here: loading FtM's model (70 YAML schemata) is a fifth of a CLI call's start-up, and most
+    # processes that import the store (`accomplice screen`) never ask about a schema.
+    from followthemoney import model
+
     found = model.get(schema)
     return found is not None and bool(found.edge)
 

@@ -18,6 +18,7 @@ from accomplice.errors import InputError, NotFoundError
 from accomplice.lists.model import ImportReport, ListDiff, ListInfo, ProgressFn, StatementView, VersionInfo
 from accomplice.sources import get_format
 from accomplice.store import EntityRow, Store, write_problem
+from accomplice.store.presence import has_list_versions
 from accomplice.store.store import ENTITY_ID_PROP
 
 # Called with the store and the reports of an import after new list versions have landed (only when at
@@ -218,6 +219,11 @@ def readiness(store: Store) -> Readiness:
 
 def list_infos(store: Store) -> list[ListInfo]:
     return store.lists()
+
+
+def has_lists(store: Store) -> bool:
+    """Whether any list is loaded (cheap: no counts, unlike `list_infos`)."""
+    return has_list_versions(store)
 
 
 # List names, keys and version references come from URLs. A NUL cannot be stored in PostgreSQL text and

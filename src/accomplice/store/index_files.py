@@ -27,9 +27,17 @@ from typing import Any
 
 import numpy as np
 
-from accomplice.matching.analyze import add_known_groups
-from accomplice.matching.build import RecordEntities, entity_records, group_lookup, known_group_texts
+from accomplice.matching.analyze import add_known_groups, use_phrase_tagger
+from accomplice.matching.build import (
+    GROUP_SEPARATOR,
+    RecordEntities,
+    entity_records,
+    group_lookup,
+    known_group_texts,
+)
 from accomplice.matching.index import TABLE_NAMES, TEXT_TABLE_PARTS, CandidateIndex, IndexTables, TextTable
+from accomplice.matching.phrase_groups import PhraseTagger
+from accomplice.store.name_phrases import verified_phrases
 
 __all__ = [
     "FORMAT_VERSION",
@@ -45,12 +53,19 @@ __all__ = [
 ]
 
 # Bumped whenever the layout of the files changes: an index of another layout is rebuilt, not misread.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 RECORDS = "records"
 RECORD_START = "record_start"
 GROUPS = "groups"
-ARRAY_NAMES = (*TABLE_NAMES, RECORDS, RECORD_START, *(f"{GROUPS}_{part}" for part in TEXT_TABLE_PARTS))
+# rigour's person-tagger phrases (store.name_phrases): empty when rigour's data could not be read.
+PHRASES = "phrases"
+ARRAY_NAMES = (
+    *TABLE_NAMES,
+    RECORDS,
+    RECORD_START,
+    *(f"{table}_{part}" for table in (GROUPS, PHRASES) for part in TEXT_TABLE_PARTS),
+)
 # The analysis of a name depends on our code and reference data and on these libraries' data: a change
 # in any of them changes keys and readings, so an index built before it is stale.
 ANALYSIS_PACKAGES = ("accomplice.matching", "accomplice.names")
@@ -142,9 +157,12 @@ def _load(directory: Path, name: str) -> np.ndarray[Any, Any]:
     path = _array_path(directory, name)
     try:
         # Mapped, not read: pages are read when a query touches them and shared between processes.
-        array: np.ndarray[Any, Any] = np.load(path, mmap_mode="r", allow_pickle=False)
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise IndexFileError(f"{path}: index file does not open ({exc})") from exc
+    # A plain array over the same mapped pages: numpy's memmap subclass costs a Python call per element
+    # read (`__array_finalize__`), a tenth of a query's time in the lookups that read one key at a time.
+    array: np.ndarray[Any, Any] = np.asarray(mapped)
     return array
 
 
@@ -162,8 +180,13 @@ def open_index(directory: Path, versions: str, analysis: str) -> tuple[Candidate
     _check_shapes(directory, arrays, manifest)
     tables = IndexTables(**{name: arrays[name] for name in TABLE_NAMES})
     entities = RecordEntities(arrays[RECORDS], arrays[RECORD_START])
-    # Names analysed again (candidates) and query words the lists have skip rigour's tagger.
+    # Names analysed again (candidates) and query words the lists have skip rigour's tagger, and with
+    # the tagger's phrases so do all other words: no process builds the tagger to read a query.
+    # (the same answers: store.name_phrases checked them on every known text when it saved the table).
     add_known_groups(group_lookup(TextTable.from_dict(GROUPS, arrays)))
+    phrases = TextTable.from_dict(PHRASES, arrays)
+    if len(phrases):
+        use_phrase_tagger(PhraseTagger(phrases.get))
     return CandidateIndex.from_tables(tables, entities), manifest
 
 
@@ -195,7 +218,12 @@ def save_index(
     try:
         arrays = dict(index.tables.as_dict())
         arrays[RECORDS], arrays[RECORD_START] = entity_records(index)
-        arrays.update(TextTable.build(known_group_texts(index)).as_dict(GROUPS))
+        groups = known_group_texts(index)
+        arrays.update(TextTable.build(groups).as_dict(GROUPS))
+        rigour_answers = {
+            text: frozenset(g for g in value.split(GROUP_SEPARATOR) if g) for text, value in groups.items()
+        }
+        arrays.update(TextTable.build(verified_phrases(rigour_answers) or {}).as_dict(PHRASES))
         for name, array in arrays.items():
             np.save(_array_path(staging, name), np.ascontiguousarray(array), allow_pickle=False)
         manifest = IndexManifest(
