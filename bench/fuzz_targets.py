@@ -10,7 +10,6 @@ input it refuses leaves the store's row counts as they were (nothing half-writte
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 from collections.abc import Callable
@@ -77,7 +76,8 @@ TOKENS: tuple[bytes, ...] = (
     b" " * 600,
 )
 
-SHARED_RAW = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "raw"
+# Resolution of an edit's position within an input.
+POSITIONS = 1 << 16
 
 
 def _head(path: Path, lines: int = SEED_LINES) -> bytes:
@@ -104,7 +104,10 @@ def _edited(seed: bytes) -> st.SearchStrategy[bytes]:
     def build(draw: st.DrawFn) -> bytes:
         data = bytearray(seed)
         for _ in range(draw(st.integers(0, MAX_EDITS))):
-            at = draw(st.integers(0, len(data)))
+            # A position as a share of the length: the draws do not depend on the length itself, which for
+            # a saved workbook varies with the time stamp it holds (hypothesis requires the same draws
+            # to replay the same input).
+            at = draw(st.integers(0, POSITIONS)) * len(data) // POSITIONS
             kind = draw(st.sampled_from(("token", "flip", "cut", "repeat", "truncate")))
             if kind == "token":
                 data[at:at] = draw(st.sampled_from(TOKENS))
@@ -146,8 +149,11 @@ class Loader:
         path.write_bytes(data)
         mapping = shipped_mapping(self.mapping) if self.mapping else None
         reader = get_format(self.name, mapping=mapping)
-        with contextlib.suppress(AccompliceError):
+        try:
             reader.parse(reader.plan(path, list_name=self.list_name))
+        except AccompliceError:
+            return False
+        return True
 
 
 def _raw(*parts: str) -> Callable[[Path], bytes]:
@@ -240,7 +246,7 @@ def xlsx_files(draw: st.DrawFn) -> bytes:
     sheet.append(header)
     cell = st.one_of(
         st.text(max_size=40),
-        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=600),
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=600),
         st.integers(),
         st.floats(allow_nan=True, allow_infinity=False),
         st.just("=1+1"),

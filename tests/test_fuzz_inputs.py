@@ -8,6 +8,9 @@ inputs each; here a few hundred per target keep the file within CI's time.
 
 from __future__ import annotations
 
+import io
+import struct
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +28,8 @@ from bench.fuzz_targets import (
 )
 
 from accomplice import services
+from accomplice.batch.inputs import read_bytes
+from accomplice.errors import InputError
 from accomplice.store import open_store
 
 # Per target: enough to reach each format's header checks, field parsers and encodings, few enough that
@@ -68,3 +73,47 @@ def test_an_upload_endpoint_never_fails_nor_half_writes_on_generated_files(
     )
     assert outcome.inputs == ENDPOINT_EXAMPLES
     assert outcome.failed == []
+
+
+# -- regressions: inputs the fuzzer found ---------------------------------------------------------------
+
+
+def _workbook_with_broken_part(part: str) -> bytes:
+    """A real XLSX of screening rows whose `part` has its compressed data replaced by bytes that are no
+    deflate stream (a reserved block type), as a truncated or damaged download would have."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "name"])
+    for i in range(50):
+        sheet.append([f"r{i}", f"Kim Jong Un {i}"])
+    out = io.BytesIO()
+    book.save(out)
+    data = bytearray(out.getvalue())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(part)
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start : start + 8] = b"\xff" * 8
+    return bytes(data)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml"])
+def test_a_workbook_with_a_damaged_deflate_stream_is_refused_in_one_line(part: str) -> None:
+    # Was a zlib.error out of openpyxl: a 500 from /api/jobs, /batch and every XLSX upload.
+    data = _workbook_with_broken_part(part)
+    with pytest.raises(InputError, match=r"^rows\.xlsx(:\d+)?: not a readable XLSX workbook"):
+        list(read_bytes("rows.xlsx", data, fmt="xlsx"))
+
+
+def test_a_damaged_workbook_uploaded_as_a_job_is_a_422_and_queues_nothing(rig: UploadRig) -> None:
+    before = rig.counts()
+    answer = rig.client.post(
+        "/api/jobs",
+        headers=rig.headers,
+        files={"file": ("rows.xlsx", _workbook_with_broken_part("xl/worksheets/sheet1.xml"))},
+    )
+    assert answer.status_code == 422, answer.text
+    assert "not a readable XLSX workbook" in answer.text
+    assert rig.counts() == before
