@@ -9,7 +9,10 @@ inputs each; here a few hundred per target keep the file within CI's time.
 from __future__ import annotations
 
 import io
+import re
 import struct
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,3 +120,18 @@ def test_a_damaged_workbook_uploaded_as_a_job_is_a_422_and_queues_nothing(rig: U
     assert answer.status_code == 422, answer.text
     assert "not a readable XLSX workbook" in answer.text
     assert rig.counts() == before
+
+
+def test_the_readme_fuzz_command_runs_and_reports_its_counts() -> None:
+    # README: `.venv/bin/python bench/bench_fuzz.py --examples 1000 --only "load un"`, with fewer inputs.
+    bench = Path(__file__).resolve().parent.parent / "bench" / "bench_fuzz.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--examples", "20", "--only", "load un"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"load un\s+20 inputs", done.stdout), done.stdout
+    assert "1 targets, 20 inputs, 0 failures" in done.stdout
