@@ -326,7 +326,8 @@ class Endpoint:
 
 class UploadRig:
     """The app in-process (ASGI) over a store holding the UN list, with an importer who may upload jobs,
-    watchlist entries and exposure files (an API token, and a logged-in session for the /batch page)."""
+    watchlist entries and exposure files (an API token, and a logged-in session for the /batch page), and
+    a researcher who may upload labour evidence."""
 
     def __init__(self, store: object) -> None:
         from fastapi.testclient import TestClient
@@ -344,6 +345,10 @@ class UploadRig:
             store, operator, name="fuzz-importer", roles=["importer"], org="fuzz", password=PASSWORD
         )
         self.token = accounts.issue_token(store, operator, user="fuzz-importer").secret
+        # Labour evidence is the enforcement side's to add (importers are refused before their file is
+        # read): a researcher sends it.
+        accounts.add_user(store, operator, name="fuzz-researcher", roles=["researcher"])
+        self.researcher_token = accounts.issue_token(store, operator, user="fuzz-researcher").secret
         services.screening_index(store)
         importer = accounts.local_principal(store, "fuzz-importer")
         self.watchlist = monitor.create_watchlist(store, importer, "Fuzzed").id
@@ -405,7 +410,9 @@ def _post_watchlist(rig: UploadRig, item: tuple[str, bytes]) -> int:
 def _post_exposure(kind: str) -> Callable[[UploadRig, tuple[str, bytes]], int]:
     def send(rig: UploadRig, item: tuple[str, bytes]) -> int:
         url = f"/api/exposure/{kind}/file"
-        return rig.client.post(url, headers=rig.headers, files={"file": item}).status_code
+        token = rig.researcher_token if kind == "evidence" else rig.token
+        headers = {"Authorization": f"Bearer {token}"}
+        return rig.client.post(url, headers=headers, files={"file": item}).status_code
 
     return send
 
