@@ -372,6 +372,14 @@ class UploadRig:
             },
         )
         assert logged.status_code < 400, logged.status_code
+        # Evidence names the facility it was found at: the researcher's facilities are stored first, so
+        # that an evidence file can be read to its end.
+        facilities = self.client.post(
+            "/api/exposure/facilities/file",
+            headers={"Authorization": f"Bearer {self.researcher_token}"},
+            files={"file": ("facilities.csv", (EXPOSURE_DATA / "facilities.csv").read_bytes())},
+        )
+        assert facilities.status_code == 201, facilities.text
         page = CSRF.search(self.web.get("/batch").text)
         assert page is not None
         self.csrf = page.group(1)
