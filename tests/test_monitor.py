@@ -144,6 +144,7 @@ def _verify(received: bytes, headers: dict[str, str], secret: str) -> dict[str, 
     assert hmac.compare_digest(headers["X-Accomplice-Signature"], expected)
     body: dict[str, object] = json.loads(received)
     assert headers["X-Accomplice-Timestamp"] == str(body["sent_at"])
+    assert headers["X-Accomplice-Delivery"] == str(body["delivery"])
     return body
 
 

@@ -174,30 +174,66 @@ def _jsonl_rows(path: str, text: str, spec: Columns) -> Iterator[tuple[int, Inpu
         yield number, _check_cells(path, number, row)
 
 
-def _xlsx_rows(path: Path, spec: Columns, data: bytes | None = None) -> Iterator[tuple[int, InputRow]]:
+def _unreadable_workbook() -> tuple[type[BaseException], ...]:
+    """What openpyxl raises on a damaged workbook, when it opens it or later as it reads the sheet's rows
+    (read-only mode reads lazily): a broken zip or deflate stream (zlib.error, EOFError), XML that does not
+    parse (ElementTree's and lxml's errors are SyntaxErrors), parts missing or of the wrong kind."""
     import zipfile
+    import zlib
 
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    return (
+        InvalidFileException,
+        OSError,
+        EOFError,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        SyntaxError,
+        zipfile.BadZipFile,
+        zlib.error,
+    )
+
+
+def _xlsx_rows(path: Path, spec: Columns, data: bytes | None = None) -> Iterator[tuple[int, InputRow]]:
+    from openpyxl import load_workbook
+
     _check_unpacked_size(path, data)
+    unreadable = _unreadable_workbook()
     try:
         book = load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise InputError(str(path), f"not a readable XLSX workbook: {exc}") from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
         header = next(rows)
     except StopIteration:
         raise InputError(str(path), "workbook's first sheet is empty") from None
+    except unreadable as exc:
+        raise InputError(str(path), f"not a readable XLSX workbook: {_first_line(exc)}") from None
     columns = [normalise_header(str(h or ""), spec.aliases) for h in header]
     _check_columns(str(path), columns, spec)
-    for number, values in enumerate(rows, start=2):
+    number = 1
+    while True:
+        # Only openpyxl's reading is guarded: an error of the checks below is not the workbook's.
+        try:
+            values = next(rows)
+        except StopIteration:
+            break
+        except unreadable as exc:
+            raise InputError(
+                str(path), f"not a readable XLSX workbook: {_first_line(exc)}", number + 1
+            ) from None
+        number += 1
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
         yield number, _check_cells(str(path), number, clean_row(dict(zip(columns, values, strict=False))))
     book.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200] or type(exc).__name__
 
 
 # An XLSX is a zip: what it unpacks to, not its size, is what parsing costs. A workbook of names at the

@@ -77,6 +77,7 @@ __all__ = [
     "ALERT_KINDS",
     "ALERT_STATES",
     "DELIVERY_BATCH",
+    "DELIVERY_HEADER",
     "MAX_ATTEMPTS",
     "MAX_NAME_CHARS",
     "MAX_UPLOAD_ENTRIES",
@@ -135,6 +136,8 @@ MAX_UPLOAD_ENTRIES = 100_000
 
 SIGNATURE_HEADER = "X-Accomplice-Signature"
 TIMESTAMP_HEADER = "X-Accomplice-Timestamp"
+# The delivery's id, also in the body: a receiver can drop a repeat before it parses or verifies anything.
+DELIVERY_HEADER = "X-Accomplice-Delivery"
 # A receiver that has not answered in this time is treated as down and retried later: long enough for a
 # slow endpoint behind a queue, short enough that one hung receiver does not hold the worker for minutes.
 WEBHOOK_TIMEOUT_SECONDS = 10.0
@@ -868,10 +871,13 @@ def deliver_due(
 
     Each request is `POST url` with a JSON body and the headers
     `X-Accomplice-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the webhook secret>` and
-    `X-Accomplice-Timestamp: <unix seconds>` (equal to the body's `sent_at`). A receiver should compute the
-    HMAC over the raw body bytes and compare in constant time, refuse a `sent_at` more than five minutes
-    from its clock (replay protection), and treat `delivery` as an idempotency key: a retry after a lost
-    answer carries the same delivery id. Only a 2xx answer counts; redirects are not followed.
+    `X-Accomplice-Timestamp: <unix seconds>` (equal to the body's `sent_at`) and `X-Accomplice-Delivery:
+    <id>` (equal to the body's `delivery`). A receiver should compute the HMAC over the raw body bytes and
+    compare in constant time, refuse a `sent_at` more than five minutes from its clock (replay
+    protection), and treat `delivery` as an idempotency key. Delivery is at least once: a retry after a
+    lost answer, or after the server died between sending and recording the answer, carries the same
+    delivery id and the same alerts (tests/test_kill9_workers.py). Only a 2xx answer counts; redirects
+    are not followed.
 
     A host that resolves to a private, loopback or link-local address now (see `services.outbound`) is
     not sent to: the attempt fails with that reason and is retried like any other. `allow_private`
@@ -891,6 +897,7 @@ def deliver_due(
             "User-Agent": "accomplice-webhooks",
             SIGNATURE_HEADER: sign(hook.secret, body),
             TIMESTAMP_HEADER: str(sent_at),
+            DELIVERY_HEADER: str(delivery.id),
         }
         status: int | None = None
         error: str | None = None
