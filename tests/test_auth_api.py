@@ -318,7 +318,7 @@ def test_login_sets_a_hardened_session_cookie_and_the_nav_names_the_user(browser
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http here; https sets it
     page = browser_client.get("/lists").text
-    assert "Logged in as <bdi>analyst</bdi>" in page
+    assert "Logged in as </span><bdi>analyst</bdi>" in page
     assert 'action="/logout"' in page
 
 

@@ -36,7 +36,7 @@ def run_cli(*args: str, cwd: Path, db: str | None = None) -> subprocess.Complete
 
 
 USAGE_MISTAKES = [
-    pytest.param(["cases"], "No such command 'cases'", id="unknown-command"),
+    pytest.param(["casez"], "No such command 'casez'", id="unknown-command"),
     pytest.param(["screen", "--nme", "x"], "No such option: --nme", id="unknown-option"),
     pytest.param(["entity"], "Missing argument", id="missing-argument"),
     pytest.param(["screen", "--threshold", "abc", "-"], "Invalid value for '--threshold'", id="bad-value"),
