@@ -35,6 +35,7 @@ from accomplice.services.screening import (
     result_json,
     screen_records,
     screening_index,
+    with_decisions,
 )
 from accomplice.store import Store, index_files
 
@@ -189,7 +190,9 @@ def shipped_screening(
     return SparkScreening(
         engine.ship(spark, index.location, shared=shared_index),
         manifest.versions,
-        spark.sparkContext.broadcast(dict(index.decisions)),
+        # Read from the store now, not from the process's cached index: the cache is checked at most once a
+        # second, and a job shipped within that second must still carry a decision just recorded.
+        spark.sparkContext.broadcast(dict(with_decisions(store, index, "", fresh=True).decisions)),
         input_format,
         output,
         threshold,
