@@ -21,6 +21,7 @@ from accomplice.api import create_app
 from accomplice.services.auth import add_user, operator_principal
 from accomplice.store import Store
 from tests.browser_support import desktop_page, screenshot, serve
+from tests.helpers import copy_of_store
 from tests.jobs_data import names_csv
 
 # The first job waits for the screening index of the lists (about a minute on a busy machine).
@@ -32,15 +33,17 @@ FALSE_POSITIVE = "KORYO COMMERCIAL BANK LTD."
 
 
 @pytest.fixture(scope="module")
-def base_url(jobs_store: Store) -> Iterator[str]:
-    add_user(
-        jobs_store, operator_principal("test"), name=USER, roles=["analyst"], password=PASSWORD, org="ngo"
-    )
+def base_url(screening_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # A store of its own: the decision this module records (KORYO BANK) must not reach the API job tests,
+    # which share `jobs_store` and count their own decisions only.
+    store = copy_of_store(screening_store, tmp_path_factory.mktemp("browser-jobs") / "jobs.db")
+    add_user(store, operator_principal("test"), name=USER, roles=["analyst"], password=PASSWORD, org="ngo")
     # Built before the first job, as `accomplice serve` does at start: otherwise whichever test uploads
     # first (xdist may run any one alone) waits a minute of index build in "queued".
-    services.screening_index(jobs_store)
-    with serve(create_app(jobs_store), "jobs-test", stop_seconds=30) as url:
+    services.screening_index(store)
+    with serve(create_app(store), "jobs-test", stop_seconds=30) as url:
         yield url
+    store.close()
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def _match(page: Page, row: int, caption: str) -> Locator:
 
 
 def test_analyst_uploads_watches_downloads_and_dismisses_a_false_positive(
-    page: Page, base_url: str, jobs_store: Store, raw_dir: Path, tmp_path: Path
+    page: Page, base_url: str, raw_dir: Path, tmp_path: Path
 ) -> None:
     source = tmp_path / "suppliers.csv"
     source.write_bytes(names_csv(raw_dir))
